@@ -1,0 +1,17 @@
+//! Domain types shared by the shop's components and storefront.
+//!
+//! Parse, don't validate: each type's constructor checks its input once, so a value of the
+//! type is known to be valid wherever it travels. Validation errors carry the field path
+//! they concern, for `application/problem+json` answers that name the bad field.
+#![deny(missing_docs)]
+
+pub mod fields;
+pub mod localized;
+pub mod problem;
+pub mod slug;
+pub mod time;
+
+pub use fields::{FieldError, FieldErrors};
+pub use localized::LocalizedText;
+pub use problem::Problem;
+pub use slug::Slug;
