@@ -1,0 +1,112 @@
+//! Building answers and reading JSON bodies.
+
+use serde::Serialize;
+use serde_json::Value;
+use shop_domain::{Problem, problem};
+use http::{HeaderValue, StatusCode, header};
+use wstd::http::{Body, Request, Response};
+
+/// The largest JSON body a catalog route reads.
+pub const MAX_JSON_BODY: usize = 64 * 1024;
+
+/// An answer before it is turned into an HTTP response.
+pub struct ApiResponse {
+    status: u16,
+    content_type: &'static str,
+    body: Vec<u8>,
+    headers: Vec<(header::HeaderName, String)>,
+}
+
+impl ApiResponse {
+    /// A JSON answer.
+    pub fn json(status: u16, value: &impl Serialize) -> Self {
+        match serde_json::to_vec(value) {
+            Ok(body) => Self { status, content_type: "application/json", body, headers: Vec::new() },
+            Err(_) => Self::problem(Problem::internal()),
+        }
+    }
+
+    /// A problem answer.
+    pub fn problem(problem: Problem) -> Self {
+        let body = problem.to_json().into_bytes();
+        Self { status: problem.status, content_type: problem::CONTENT_TYPE, body, headers: Vec::new() }
+    }
+
+    /// 204 with no body.
+    pub fn no_content() -> Self {
+        Self { status: 204, content_type: "", body: Vec::new(), headers: Vec::new() }
+    }
+
+    /// Adds a header.
+    pub fn with_header(mut self, name: header::HeaderName, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    /// The HTTP response.
+    pub fn into_response(self) -> Response<Body> {
+        let mut response = Response::new(Body::from(self.body));
+        *response.status_mut() = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let headers = response.headers_mut();
+        if !self.content_type.is_empty() {
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(self.content_type));
+        }
+        for (name, value) in self.headers {
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                headers.insert(name, value);
+            }
+        }
+        response
+    }
+}
+
+impl From<Problem> for ApiResponse {
+    fn from(problem: Problem) -> Self {
+        Self::problem(problem)
+    }
+}
+
+/// Reads the request body as one JSON object, or says precisely why not.
+pub async fn read_json_object(request: &mut Request<Body>) -> Result<serde_json::Map<String, Value>, Problem> {
+    let content_type = request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let media_type = content_type.split(';').next().unwrap_or("").trim();
+    if !media_type.eq_ignore_ascii_case("application/json") {
+        return Err(Problem::unsupported_media_type("application/json"));
+    }
+    if request.body().content_length().is_some_and(|len| len > MAX_JSON_BODY as u64) {
+        return Err(Problem::too_large(MAX_JSON_BODY));
+    }
+    let bytes = request
+        .body_mut()
+        .contents()
+        .await
+        .map_err(|e| Problem::new(400, "unreadable-body", "The request body could not be read").with_detail(e.to_string()))?;
+    if bytes.len() > MAX_JSON_BODY {
+        return Err(Problem::too_large(MAX_JSON_BODY));
+    }
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(Value::Object(object)) => Ok(object),
+        Ok(_) => Err(Problem::new(422, "validation", "Some fields are invalid")
+            .with_detail("The body must be a JSON object.")
+            .with_field("", "must be a JSON object")),
+        Err(error) => Err(Problem::malformed_json(error.to_string())),
+    }
+}
+
+/// The version a write expects, from `If-Match: "N"` (an ETag this API issued).
+/// `Ok(None)` when the header is absent; an error when it is present but unusable.
+pub fn if_match_version(request: &Request<Body>) -> Result<Option<u64>, Problem> {
+    let Some(value) = request.headers().get(header::IF_MATCH) else { return Ok(None) };
+    let text = value.to_str().unwrap_or("").trim();
+    let inner = text.strip_prefix("W/").unwrap_or(text).trim_matches('"');
+    inner.parse::<u64>().map(Some).map_err(|_| {
+        Problem::new(400, "bad-if-match", "Unusable If-Match header")
+            .with_detail("If-Match must be an ETag from this API, such as \"3\".")
+            .with_field("If-Match", "must be a version ETag such as \"3\"")
+    })
+}
+
+/// The strong ETag of a document version.
+pub fn etag(version: u64) -> String {
+    format!("\"{version}\"")
+}

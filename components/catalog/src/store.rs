@@ -1,0 +1,113 @@
+//! The catalog's view of the `documents` capability: typed calls and error mapping.
+
+use crate::shop::platform::documents::{self, Clause, Error as StoreError, IndexKind, IndexSpec, Key, Op, Query};
+use serde_json::{Map, Value};
+use shop_domain::Problem;
+
+/// A stored document: its id, version and body (without the store's own fields).
+pub struct Stored {
+    /// `_id`.
+    pub id: String,
+    /// `_version`.
+    pub version: u64,
+    /// The other fields.
+    pub body: Map<String, Value>,
+}
+
+impl Stored {
+    fn parse(json: &str) -> Result<Self, Problem> {
+        let mut body = match serde_json::from_str::<Value>(json) {
+            Ok(Value::Object(body)) => body,
+            _ => return Err(Problem::internal()),
+        };
+        let id = match body.remove("_id") {
+            Some(Value::String(id)) => id,
+            _ => return Err(Problem::internal()),
+        };
+        let version = body.remove("_version").and_then(|v| v.as_u64()).ok_or_else(Problem::internal)?;
+        Ok(Self { id, version, body })
+    }
+}
+
+/// Maps a store failure to the answer a client should get.
+fn problem(error: StoreError) -> Problem {
+    match error {
+        StoreError::Conflict(detail) => Problem::conflict(format!(
+            "The resource was changed by someone else ({detail}). Fetch it again and retry."
+        )),
+        StoreError::Duplicate(index) => Problem::conflict(format!("Another resource already uses this value ({index}).")),
+        StoreError::Unavailable(_) => Problem::unavailable("The store is unavailable. Try again shortly."),
+        StoreError::Invalid(_) | StoreError::Internal(_) => Problem::internal(),
+    }
+}
+
+/// Reports whether a store error is a unique-index violation, and of which index.
+pub fn duplicate_index(error: &StoreError) -> Option<&str> {
+    match error {
+        StoreError::Duplicate(index) => Some(index),
+        _ => None,
+    }
+}
+
+/// A filter clause.
+pub fn clause(field: &str, op: Op, value: Value) -> Clause {
+    Clause { field: field.to_owned(), op, value: value.to_string() }
+}
+
+/// An ascending or descending sort key.
+pub fn key(field: &str, descending: bool) -> Key {
+    Key { field: field.to_owned(), descending }
+}
+
+/// Declares an index (idempotent; the host remembers the ones it has made).
+pub fn ensure_index(collection: &str, name: &str, keys: Vec<Key>, kind: IndexKind) -> Result<(), Problem> {
+    documents::ensure_index(collection, &IndexSpec { name: name.to_owned(), keys, kind }).map_err(problem)
+}
+
+/// The document with this id.
+pub fn get(collection: &str, id: &str) -> Result<Option<Stored>, Problem> {
+    documents::get(collection, id).map_err(problem)?.map(|json| Stored::parse(&json)).transpose()
+}
+
+/// The first document matching the filter.
+pub fn find_one(collection: &str, filter: Vec<Clause>) -> Result<Option<Stored>, Problem> {
+    let page = documents::find(collection, &Query { filter, text: None, sort: Vec::new(), skip: 0, limit: 1 })
+        .map_err(problem)?;
+    page.items.first().map(|json| Stored::parse(json)).transpose()
+}
+
+/// A page of documents and the total matching.
+pub fn find(collection: &str, query: &Query) -> Result<(Vec<Stored>, u64), Problem> {
+    let page = documents::find(collection, query).map_err(problem)?;
+    let items = page.items.iter().map(|json| Stored::parse(json)).collect::<Result<_, _>>()?;
+    Ok((items, page.total))
+}
+
+/// Inserts a document; the raw store error is returned so callers can name a duplicate field.
+pub fn insert(collection: &str, body: &Map<String, Value>) -> Result<Result<Stored, StoreError>, Problem> {
+    match documents::insert(collection, &Value::Object(body.clone()).to_string()) {
+        Ok(json) => Stored::parse(&json).map(Ok),
+        Err(error @ StoreError::Duplicate(_)) => Ok(Err(error)),
+        Err(error) => Err(problem(error)),
+    }
+}
+
+/// Replaces a document at a version; `Ok(Ok(None))` when it does not exist.
+pub fn replace(
+    collection: &str,
+    id: &str,
+    version: u64,
+    body: &Map<String, Value>,
+) -> Result<Result<Option<Stored>, StoreError>, Problem> {
+    match documents::replace(collection, id, version, &Value::Object(body.clone()).to_string()) {
+        Ok(Some(json)) => Stored::parse(&json).map(|s| Ok(Some(s))),
+        Ok(None) => Ok(Ok(None)),
+        Err(error @ StoreError::Duplicate(_)) => Ok(Err(error)),
+        Err(error) => Err(problem(error)),
+    }
+}
+
+/// Deletes a document, at a version when one is given.
+pub fn delete(collection: &str, id: &str, version: Option<u64>) -> Result<bool, Problem> {
+    documents::delete(collection, id, version).map_err(problem)
+}
