@@ -1,0 +1,30 @@
+//! Test fixture for the host's sandbox: each route misbehaves in one way.
+//!
+//! - `/fixture/loop`: spins forever (the CPU deadline must stop it);
+//! - `/fixture/trap`: traps (a panic aborts the instance);
+//! - `/fixture/hog`: allocates until memory runs out (the memory cap must stop it);
+//! - anything else: answers 200 `ok`.
+
+use wstd::http::{Body, Error, Request, Response};
+
+#[wstd::http_server]
+async fn main(request: Request<Body>) -> Result<Response<Body>, Error> {
+    match request.uri().path() {
+        "/fixture/loop" => {
+            let mut n: u64 = 0;
+            loop {
+                n = std::hint::black_box(n.wrapping_add(1));
+            }
+        }
+        "/fixture/trap" => panic!("the trap fixture traps on purpose"),
+        "/fixture/hog" => {
+            let mut hoard: Vec<Vec<u8>> = Vec::new();
+            loop {
+                // Touch every page so the memory is really used.
+                hoard.push(vec![1u8; 1 << 20]);
+                std::hint::black_box(&hoard);
+            }
+        }
+        _ => Ok(Response::new(Body::from("ok"))),
+    }
+}
