@@ -1,0 +1,121 @@
+//! The `blobs` capability: files under the uploads directory, written atomically.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Why a blob call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum BlobError {
+    /// The key is not a valid blob key.
+    #[error("invalid blob key {0:?}")]
+    InvalidKey(String),
+    /// The file system failed.
+    #[error("blob storage failed: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Blobs stored as files under one directory.
+#[derive(Debug, Clone)]
+pub struct FsBlobs {
+    root: PathBuf,
+}
+
+/// Checks a key: `/`-separated segments of `[a-z0-9._-]`, none empty, `.` or `..`,
+/// none starting with `.`, at most 255 bytes.
+pub fn check_key(key: &str) -> Result<(), BlobError> {
+    let ok = (1..=255).contains(&key.len())
+        && key.split('/').all(|segment| {
+            !segment.is_empty()
+                && !segment.starts_with('.')
+                && segment.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'_'))
+        });
+    if ok { Ok(()) } else { Err(BlobError::InvalidKey(key.to_owned())) }
+}
+
+impl FsBlobs {
+    /// Blobs under `root` (created if missing).
+    pub fn open(root: &Path) -> Result<Self, BlobError> {
+        std::fs::create_dir_all(root)?;
+        Ok(Self { root: root.to_owned() })
+    }
+
+    /// The directory blobs live in.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn path(&self, key: &str) -> Result<PathBuf, BlobError> {
+        check_key(key)?;
+        Ok(self.root.join(key))
+    }
+
+    /// Stores bytes under a key: written to a temporary file, synced, then renamed into
+    /// place, so a reader never sees a partial file and a crash leaves none.
+    pub async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), BlobError> {
+        let path = self.path(key)?;
+        tokio::task::spawn_blocking(move || -> Result<(), BlobError> {
+            let dir = path.parent().ok_or_else(|| BlobError::InvalidKey(path.display().to_string()))?;
+            std::fs::create_dir_all(dir)?;
+            let tmp = dir.join(format!(".tmp-{}", uuid::Uuid::now_v7().simple()));
+            let result = (|| {
+                let mut file = std::fs::File::create(&tmp)?;
+                file.write_all(&bytes)?;
+                file.sync_all()?;
+                std::fs::rename(&tmp, &path)?;
+                std::fs::File::open(dir)?.sync_all()
+            })();
+            if result.is_err() {
+                let _ = std::fs::remove_file(&tmp);
+            }
+            Ok(result?)
+        })
+        .await
+        .map_err(|e| BlobError::Io(std::io::Error::other(e)))?
+    }
+
+    /// The bytes under a key, if any.
+    pub async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, BlobError> {
+        let path = self.path(key)?;
+        match tokio::fs::read(path).await {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Removes a key; whether it existed.
+    pub async fn delete(&self, key: &str) -> Result<bool, BlobError> {
+        let path = self.path(key)?;
+        match tokio::fs::remove_file(path).await {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_cannot_escape_the_root() {
+        assert!(check_key("images/ab/cdef.webp").is_ok());
+        for bad in ["", "../etc/passwd", "a/../b", "/abs", "a//b", ".hidden", "A.webp", "a\\b", "a/./b"] {
+            assert!(check_key(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[tokio::test]
+    async fn put_get_delete() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = FsBlobs::open(dir.path()).unwrap();
+        blobs.put("a/b.txt", b"hello".to_vec()).await.unwrap();
+        assert_eq!(blobs.get("a/b.txt").await.unwrap().unwrap(), b"hello");
+        assert!(blobs.delete("a/b.txt").await.unwrap());
+        assert_eq!(blobs.get("a/b.txt").await.unwrap(), None);
+        assert!(!blobs.delete("a/b.txt").await.unwrap());
+        // No temporary file is left behind.
+        assert_eq!(std::fs::read_dir(dir.path().join("a")).unwrap().count(), 0);
+    }
+}

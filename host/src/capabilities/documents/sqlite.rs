@@ -1,0 +1,618 @@
+//! The embedded backend of `documents`: one SQLite file under the data directory.
+//!
+//! - Durability: WAL journal with `synchronous = FULL`, so a write is on disk when it is
+//!   acknowledged.
+//! - Layout: one table per collection (`c_<name>`: rowid, `id`, `version`, `body` JSON),
+//!   indexes as SQLite expression indexes over `json_extract(body, '$.path')`, and a text
+//!   index as an FTS5 table (`f_<name>`) holding the normalised text of the indexed fields.
+//! - Concurrency: one writer connection and a few reader connections (WAL lets readers run
+//!   beside the writer); every call runs on tokio's blocking pool.
+
+use super::text;
+use super::{Clause, Collection, IndexKind, IndexSpec, Key, MAX_LIMIT, Op, Query, StoreError};
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, params, params_from_iter};
+use serde_json::{Map, Value, json};
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+/// The number of read connections.
+const READERS: usize = 4;
+
+/// The embedded document store.
+#[derive(Clone)]
+pub struct SqliteStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Vec<Mutex<Connection>>,
+    next_reader: AtomicUsize,
+    /// What the schema holds, so hot paths skip DDL: collections that exist, indexes made
+    /// (by collection and name), and each collection's text fields.
+    schema: RwLock<Schema>,
+}
+
+#[derive(Default)]
+struct Schema {
+    collections: HashSet<String>,
+    indexes: HashMap<(String, String), IndexSpec>,
+    text_fields: HashMap<String, Vec<String>>,
+}
+
+fn internal(error: impl std::fmt::Display) -> StoreError {
+    StoreError::Internal(error.to_string())
+}
+
+fn open(path: &Path, read_only: bool) -> Result<Connection, StoreError> {
+    let flags = if read_only {
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    } else {
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    };
+    let conn = Connection::open_with_flags(path, flags).map_err(|e| StoreError::Unavailable(format!("{}: {e}", path.display())))?;
+    conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(internal)?;
+    if !read_only {
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(internal)?;
+    }
+    conn.pragma_update(None, "synchronous", "FULL").map_err(internal)?;
+    conn.pragma_update(None, "foreign_keys", "OFF").map_err(internal)?;
+    Ok(conn)
+}
+
+/// The SQL expression for a field of the document.
+fn field_sql(path: &str) -> String {
+    // Paths are checked to be `[A-Za-z0-9_.]`, so they are safe inside the literal.
+    match path {
+        "_id" => "d.id".to_owned(),
+        "_version" => "d.version".to_owned(),
+        _ => format!("json_extract(d.body, '$.{path}')"),
+    }
+}
+
+/// The SQL value compared against a JSON scalar (json_extract gives booleans as 0/1).
+fn sql_value(value: &Value) -> SqlValue {
+    match value {
+        Value::Null => SqlValue::Null,
+        Value::Bool(b) => SqlValue::Integer(i64::from(*b)),
+        Value::Number(n) => n.as_i64().map(SqlValue::Integer).unwrap_or_else(|| SqlValue::Real(n.as_f64().unwrap_or(0.0))),
+        Value::String(s) => SqlValue::Text(s.clone()),
+        other => SqlValue::Text(other.to_string()),
+    }
+}
+
+/// The SQL of one clause, pushing its parameters.
+fn clause_sql(clause: &Clause, args: &mut Vec<SqlValue>) -> String {
+    let field = field_sql(clause.field.as_str());
+    let mut bind = |value: &Value| {
+        args.push(sql_value(value));
+        "?".to_owned()
+    };
+    match clause.op {
+        Op::Eq if clause.value.is_null() => format!("{field} IS NULL"),
+        Op::Ne if clause.value.is_null() => format!("{field} IS NOT NULL"),
+        Op::Eq => format!("{field} = {}", bind(&clause.value)),
+        Op::Ne => format!("({field} IS NULL OR {field} <> {})", bind(&clause.value)),
+        Op::Gt => format!("{field} > {}", bind(&clause.value)),
+        Op::Gte => format!("{field} >= {}", bind(&clause.value)),
+        Op::Lt => format!("{field} < {}", bind(&clause.value)),
+        Op::Lte => format!("{field} <= {}", bind(&clause.value)),
+        Op::In => {
+            let items = clause.value.as_array().map(Vec::as_slice).unwrap_or_default();
+            if items.is_empty() {
+                "0".to_owned()
+            } else {
+                let marks: Vec<String> = items.iter().map(&mut bind).collect();
+                format!("{field} IN ({})", marks.join(", "))
+            }
+        }
+        Op::Exists => {
+            let path = clause.field.as_str();
+            let test = if clause.value.as_bool().unwrap_or(true) { "IS NOT NULL" } else { "IS NULL" };
+            match path {
+                "_id" | "_version" => if test == "IS NULL" { "0".into() } else { "1".into() },
+                _ => format!("json_type(d.body, '$.{path}') {test}"),
+            }
+        }
+    }
+}
+
+fn order_sql(keys: &[Key]) -> String {
+    keys.iter()
+        .map(|k| format!("{} {}", field_sql(k.field.as_str()), if k.descending { "DESC" } else { "ASC" }))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// An FTS5 query matching every word, the last as a prefix. Words are letters and digits
+/// only, so quoting them is safe.
+fn fts_query(words: &[String]) -> String {
+    let last = words.len().saturating_sub(1);
+    words.iter().enumerate().map(|(i, w)| if i == last { format!("\"{w}\"*") } else { format!("\"{w}\"") }).collect::<Vec<_>>().join(" ")
+}
+
+/// The searchable text of a document: its text fields, normalised, joined.
+fn searchable(doc: &Value, fields: &[String]) -> String {
+    let mut out = String::new();
+    for field in fields {
+        let value = field.split('.').try_fold(doc, |v, s| v.get(s));
+        if let Some(Value::String(s)) = value {
+            out.push_str(&text::normalize(s));
+            out.push(' ');
+        }
+    }
+    out
+}
+
+/// Maps a SQLite failure of a write: unique violations name their index.
+fn write_error(error: rusqlite::Error) -> StoreError {
+    if let rusqlite::Error::SqliteFailure(e, Some(message)) = &error {
+        if e.code == ErrorCode::ConstraintViolation {
+            if let Some(index) = message.split("index '").nth(1).and_then(|rest| rest.split('\'').next()) {
+                // `i_<collection>__<name>`; collection names never contain `__`.
+                let name = index.split_once("__").map(|(_, n)| n).unwrap_or(index);
+                return StoreError::Duplicate(name.to_owned());
+            }
+            if message.contains(".id") {
+                return StoreError::Duplicate("_id".to_owned());
+            }
+        }
+    }
+    if let rusqlite::Error::SqliteFailure(e, _) = &error {
+        if matches!(e.code, ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked | ErrorCode::CannotOpen | ErrorCode::DiskFull) {
+            return StoreError::Unavailable(error.to_string());
+        }
+    }
+    internal(error)
+}
+
+fn table(c: &Collection) -> String {
+    format!("c_{}", c.as_str())
+}
+
+fn fts_table(c: &Collection) -> String {
+    format!("f_{}", c.as_str())
+}
+
+/// SQLite index names are global: `i_<collection>__<name>`.
+fn index_name(c: &Collection, name: &str) -> String {
+    format!("i_{}__{}", c.as_str(), name)
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the store at `<data_dir>/shop.db`.
+    pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(data_dir).map_err(|e| StoreError::Unavailable(format!("{}: {e}", data_dir.display())))?;
+        let path = data_dir.join("shop.db");
+        let writer = open(&path, false)?;
+        writer
+            .execute_batch(
+                "CREATE TABLE IF NOT EXISTS _indexes (
+                     collection TEXT NOT NULL, name TEXT NOT NULL, spec TEXT NOT NULL,
+                     PRIMARY KEY (collection, name)) WITHOUT ROWID;",
+            )
+            .map_err(internal)?;
+        let mut schema = Schema::default();
+        {
+            let mut stmt = writer.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'c\\_%' ESCAPE '\\'").map_err(internal)?;
+            let names = stmt.query_map([], |row| row.get::<_, String>(0)).map_err(internal)?;
+            for name in names {
+                let name = name.map_err(internal)?;
+                schema.collections.insert(name[2..].to_owned());
+            }
+            let mut stmt = writer.prepare("SELECT collection, name, spec FROM _indexes").map_err(internal)?;
+            let rows = stmt.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?))).map_err(internal)?;
+            for row in rows {
+                let (collection, name, spec) = row.map_err(internal)?;
+                let spec = decode_spec(&name, &spec)?;
+                if spec.kind == IndexKind::Text {
+                    schema.text_fields.insert(collection.clone(), spec.keys.iter().map(|k| k.field.as_str().to_owned()).collect());
+                }
+                schema.indexes.insert((collection, name), spec);
+            }
+        }
+        let readers = (0..READERS).map(|_| open(&path, true).map(Mutex::new)).collect::<Result<_, _>>()?;
+        Ok(Self {
+            inner: Arc::new(Inner { path, writer: Mutex::new(writer), readers, next_reader: AtomicUsize::new(0), schema: RwLock::new(schema) }),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    async fn read<T: Send + 'static>(&self, f: impl FnOnce(&Connection, &Inner) -> Result<T, StoreError> + Send + 'static) -> Result<T, StoreError> {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let i = inner.next_reader.fetch_add(1, Ordering::Relaxed) % inner.readers.len();
+            let conn = inner.readers[i].lock().map_err(|_| internal("reader lock poisoned"))?;
+            f(&conn, &inner)
+        })
+        .await
+        .map_err(internal)?
+    }
+
+    async fn write<T: Send + 'static>(&self, f: impl FnOnce(&mut Connection, &Inner) -> Result<T, StoreError> + Send + 'static) -> Result<T, StoreError> {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = inner.writer.lock().map_err(|_| internal("writer lock poisoned"))?;
+            f(&mut conn, &inner)
+        })
+        .await
+        .map_err(internal)?
+    }
+
+    fn has_collection(inner: &Inner, c: &Collection) -> bool {
+        inner.schema.read().map(|s| s.collections.contains(c.as_str())).unwrap_or(false)
+    }
+
+    fn create_collection(conn: &Connection, inner: &Inner, c: &Collection) -> Result<(), StoreError> {
+        if Self::has_collection(inner, c) {
+            return Ok(());
+        }
+        conn.execute_batch(&format!(
+            "CREATE TABLE IF NOT EXISTS {t} (rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, version INTEGER NOT NULL, body TEXT NOT NULL);",
+            t = table(c)
+        ))
+        .map_err(internal)?;
+        inner.schema.write().map_err(|_| internal("schema lock poisoned"))?.collections.insert(c.as_str().to_owned());
+        Ok(())
+    }
+
+    fn text_fields(inner: &Inner, c: &Collection) -> Option<Vec<String>> {
+        inner.schema.read().ok().and_then(|s| s.text_fields.get(c.as_str()).cloned())
+    }
+
+    /// Checks that the database answers.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.read(|conn, _| conn.query_row("SELECT 1", [], |_| Ok(())).map_err(|e| StoreError::Unavailable(e.to_string()))).await
+    }
+
+    /// The document with this id.
+    pub async fn get(&self, c: &Collection, id: &str) -> Result<Option<String>, StoreError> {
+        let (c, id) = (c.clone(), id.to_owned());
+        self.read(move |conn, inner| {
+            if !Self::has_collection(inner, &c) {
+                return Ok(None);
+            }
+            let sql = format!("SELECT body FROM {} WHERE id = ?1", table(&c));
+            conn.prepare_cached(&sql).map_err(internal)?.query_row([&id], |row| row.get(0)).optional().map_err(internal)
+        })
+        .await
+    }
+
+    /// The documents matching a query, and their total.
+    pub async fn find(&self, c: &Collection, q: Query) -> Result<(Vec<String>, u64), StoreError> {
+        let c = c.clone();
+        self.read(move |conn, inner| {
+            if !Self::has_collection(inner, &c) {
+                return Ok((Vec::new(), 0));
+            }
+            let mut args = Vec::new();
+            let mut from = format!("{} d", table(&c));
+            let mut conditions = Vec::new();
+            let mut relevance = None;
+            if let Some(words) = q.text.as_ref().filter(|w| !w.is_empty()) {
+                if Self::text_fields(inner, &c).is_none() {
+                    return Err(StoreError::Invalid(format!("collection {} has no text index", c.as_str())));
+                }
+                let fts = fts_table(&c);
+                from.push_str(&format!(" JOIN {fts} f ON f.rowid = d.rowid"));
+                conditions.push(format!("{fts} MATCH ?"));
+                args.push(SqlValue::Text(fts_query(words)));
+                relevance = Some("f.rank".to_owned());
+            }
+            conditions.extend(q.filter.iter().map(|clause| clause_sql(clause, &mut args)));
+            let where_sql = if conditions.is_empty() { String::new() } else { format!(" WHERE {}", conditions.join(" AND ")) };
+            let total: i64 = conn
+                .prepare_cached(&format!("SELECT count(*) FROM {from}{where_sql}"))
+                .map_err(internal)?
+                .query_row(params_from_iter(args.iter()), |row| row.get(0))
+                .map_err(internal)?;
+            let limit = q.limit.min(MAX_LIMIT);
+            if limit == 0 {
+                return Ok((Vec::new(), total as u64));
+            }
+            let mut order = if q.sort.is_empty() { relevance.unwrap_or_default() } else { order_sql(&q.sort) };
+            if !order.is_empty() {
+                order.push_str(", ");
+            }
+            order.push_str("d.id ASC");
+            let sql = format!("SELECT d.body FROM {from}{where_sql} ORDER BY {order} LIMIT {limit} OFFSET {}", q.skip);
+            let mut stmt = conn.prepare_cached(&sql).map_err(internal)?;
+            let rows = stmt.query_map(params_from_iter(args.iter()), |row| row.get::<_, String>(0)).map_err(internal)?;
+            let items = rows.collect::<Result<Vec<_>, _>>().map_err(internal)?;
+            Ok((items, total as u64))
+        })
+        .await
+    }
+
+    /// Stores a new document at version 1.
+    pub async fn insert(&self, c: &Collection, mut doc: Map<String, Value>) -> Result<String, StoreError> {
+        let id = match doc.get("_id") {
+            Some(Value::String(id)) => {
+                super::check_id(id)?;
+                id.clone()
+            }
+            Some(_) => return Err(StoreError::Invalid("_id must be a string".into())),
+            None => super::new_id(),
+        };
+        doc.insert("_id".into(), json!(id));
+        doc.insert("_version".into(), json!(1));
+        let body = Value::Object(doc);
+        let c = c.clone();
+        self.write(move |conn, inner| {
+            Self::create_collection(conn, inner, &c)?;
+            let text = Self::text_fields(inner, &c).map(|fields| searchable(&body, &fields));
+            let json = body.to_string();
+            let tx = conn.transaction().map_err(write_error)?;
+            tx.prepare_cached(&format!("INSERT INTO {} (id, version, body) VALUES (?1, 1, ?2)", table(&c)))
+                .map_err(internal)?
+                .execute(params![id, json])
+                .map_err(write_error)?;
+            if let Some(text) = text {
+                let rowid = tx.last_insert_rowid();
+                tx.prepare_cached(&format!("INSERT INTO {} (rowid, content) VALUES (?1, ?2)", fts_table(&c)))
+                    .map_err(internal)?
+                    .execute(params![rowid, text])
+                    .map_err(write_error)?;
+            }
+            tx.commit().map_err(write_error)?;
+            Ok(json)
+        })
+        .await
+    }
+
+    /// Replaces a document at the expected version.
+    pub async fn replace(&self, c: &Collection, id: &str, expected: u64, mut doc: Map<String, Value>) -> Result<Option<String>, StoreError> {
+        let next = expected.checked_add(1).ok_or_else(|| StoreError::Invalid("version overflow".into()))?;
+        doc.insert("_id".into(), json!(id));
+        doc.insert("_version".into(), json!(next));
+        let body = Value::Object(doc);
+        let (c, id) = (c.clone(), id.to_owned());
+        self.write(move |conn, inner| {
+            if !Self::has_collection(inner, &c) {
+                return Ok(None);
+            }
+            let text = Self::text_fields(inner, &c).map(|fields| searchable(&body, &fields));
+            let json = body.to_string();
+            let tx = conn.transaction().map_err(write_error)?;
+            let t = table(&c);
+            let changed = tx
+                .prepare_cached(&format!("UPDATE {t} SET version = ?1, body = ?2 WHERE id = ?3 AND version = ?4"))
+                .map_err(internal)?
+                .execute(params![next as i64, json, id, expected as i64])
+                .map_err(write_error)?;
+            if changed == 0 {
+                let current: Option<i64> =
+                    tx.query_row(&format!("SELECT version FROM {t} WHERE id = ?1"), [&id], |row| row.get(0)).optional().map_err(internal)?;
+                return match current {
+                    None => Ok(None),
+                    Some(current) => Err(StoreError::Conflict(format!("expected version {expected}, current is {current}"))),
+                };
+            }
+            if let Some(text) = text {
+                let rowid: i64 = tx.query_row(&format!("SELECT rowid FROM {t} WHERE id = ?1"), [&id], |row| row.get(0)).map_err(internal)?;
+                tx.execute(&format!("INSERT OR REPLACE INTO {} (rowid, content) VALUES (?1, ?2)", fts_table(&c)), params![rowid, text])
+                    .map_err(write_error)?;
+            }
+            tx.commit().map_err(write_error)?;
+            Ok(Some(json))
+        })
+        .await
+    }
+
+    /// Deletes a document (at a version, when given).
+    pub async fn delete(&self, c: &Collection, id: &str, expected: Option<u64>) -> Result<bool, StoreError> {
+        let (c, id) = (c.clone(), id.to_owned());
+        self.write(move |conn, inner| {
+            if !Self::has_collection(inner, &c) {
+                return Ok(false);
+            }
+            let t = table(&c);
+            let has_text = Self::text_fields(inner, &c).is_some();
+            let tx = conn.transaction().map_err(write_error)?;
+            let row: Option<(i64, i64)> =
+                tx.query_row(&format!("SELECT rowid, version FROM {t} WHERE id = ?1"), [&id], |r| Ok((r.get(0)?, r.get(1)?))).optional().map_err(internal)?;
+            let Some((rowid, version)) = row else { return Ok(false) };
+            if let Some(expected) = expected {
+                if expected as i64 != version {
+                    return Err(StoreError::Conflict(format!("expected version {expected}, current is {version}")));
+                }
+            }
+            tx.execute(&format!("DELETE FROM {t} WHERE rowid = ?1"), [rowid]).map_err(write_error)?;
+            if has_text {
+                tx.execute(&format!("DELETE FROM {} WHERE rowid = ?1", fts_table(&c)), [rowid]).map_err(write_error)?;
+            }
+            tx.commit().map_err(write_error)?;
+            Ok(true)
+        })
+        .await
+    }
+
+    /// Creates an index unless it exists with the same definition.
+    pub async fn ensure_index(&self, c: &Collection, spec: IndexSpec) -> Result<(), StoreError> {
+        let key = (c.as_str().to_owned(), spec.name.clone());
+        if let Ok(schema) = self.inner.schema.read() {
+            match schema.indexes.get(&key) {
+                Some(existing) if *existing == spec => return Ok(()),
+                Some(_) => return Err(StoreError::Invalid(format!("index {} exists with another definition", spec.name))),
+                None => {}
+            }
+        }
+        let c = c.clone();
+        self.write(move |conn, inner| {
+            Self::create_collection(conn, inner, &c)?;
+            if spec.kind == IndexKind::Text && Self::text_fields(inner, &c).is_some() {
+                return Err(StoreError::Invalid(format!("collection {} already has a text index", c.as_str())));
+            }
+            let tx = conn.transaction().map_err(write_error)?;
+            match spec.kind {
+                IndexKind::Regular | IndexKind::Unique => {
+                    let unique = if spec.kind == IndexKind::Unique { "UNIQUE " } else { "" };
+                    tx.execute_batch(&format!(
+                        "CREATE {unique}INDEX IF NOT EXISTS {} ON {} ({});",
+                        index_name(&c, &spec.name),
+                        table(&c),
+                        order_sql(&spec.keys).replace("d.", "")
+                    ))
+                    .map_err(write_error)?;
+                }
+                IndexKind::Text => {
+                    let fts = fts_table(&c);
+                    tx.execute_batch(&format!("CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5(content, tokenize = 'unicode61 remove_diacritics 2');"))
+                        .map_err(internal)?;
+                    let fields: Vec<String> = spec.keys.iter().map(|k| k.field.as_str().to_owned()).collect();
+                    let docs: Vec<(i64, String)> = {
+                        let mut stmt = tx.prepare(&format!("SELECT rowid, body FROM {}", table(&c))).map_err(internal)?;
+                        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).map_err(internal)?;
+                        rows.collect::<Result<_, _>>().map_err(internal)?
+                    };
+                    for (rowid, body) in docs {
+                        let doc: Value = serde_json::from_str(&body).map_err(internal)?;
+                        tx.execute(&format!("INSERT OR REPLACE INTO {fts} (rowid, content) VALUES (?1, ?2)"), params![rowid, searchable(&doc, &fields)])
+                            .map_err(internal)?;
+                    }
+                }
+            }
+            tx.execute("INSERT OR REPLACE INTO _indexes (collection, name, spec) VALUES (?1, ?2, ?3)", params![c.as_str(), spec.name, encode_spec(&spec)])
+                .map_err(internal)?;
+            tx.commit().map_err(write_error)?;
+            let mut schema = inner.schema.write().map_err(|_| internal("schema lock poisoned"))?;
+            if spec.kind == IndexKind::Text {
+                schema.text_fields.insert(c.as_str().to_owned(), spec.keys.iter().map(|k| k.field.as_str().to_owned()).collect());
+            }
+            schema.indexes.insert((c.as_str().to_owned(), spec.name.clone()), spec);
+            Ok(())
+        })
+        .await
+    }
+}
+
+fn encode_spec(spec: &IndexSpec) -> String {
+    let kind = match spec.kind {
+        IndexKind::Regular => "regular",
+        IndexKind::Unique => "unique",
+        IndexKind::Text => "text",
+    };
+    let keys: Vec<Value> = spec.keys.iter().map(|k| json!({"field": k.field.as_str(), "descending": k.descending})).collect();
+    json!({"kind": kind, "keys": keys}).to_string()
+}
+
+fn decode_spec(name: &str, text: &str) -> Result<IndexSpec, StoreError> {
+    let value: Value = serde_json::from_str(text).map_err(internal)?;
+    let kind = match value["kind"].as_str() {
+        Some("unique") => IndexKind::Unique,
+        Some("text") => IndexKind::Text,
+        _ => IndexKind::Regular,
+    };
+    let keys = value["keys"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .map(|k| Ok(Key { field: super::FieldPath::parse(k["field"].as_str().unwrap_or(""))?, descending: k["descending"].as_bool().unwrap_or(false) }))
+        .collect::<Result<_, StoreError>>()?;
+    IndexSpec::parse(name, keys, kind)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::FieldPath;
+    use super::*;
+
+    fn key(field: &str, descending: bool) -> Key {
+        Key { field: FieldPath::parse(field).unwrap(), descending }
+    }
+
+    fn store() -> (tempfile::TempDir, SqliteStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).unwrap();
+        (dir, store)
+    }
+
+    fn doc(value: Value) -> Map<String, Value> {
+        value.as_object().unwrap().clone()
+    }
+
+    fn query(filter: Vec<Clause>, sort: Vec<Key>) -> Query {
+        Query { filter, text: None, sort, skip: 0, limit: 100 }
+    }
+
+    #[tokio::test]
+    async fn filters_sort_and_pages() {
+        let (_dir, store) = store();
+        let c = Collection::parse("items").unwrap();
+        for (name, price, stock) in [("a", 300, 0), ("b", 100, 5), ("c", 200, 2), ("d", 200, 9)] {
+            store.insert(&c, doc(json!({"name": name, "price": {"amount": price}, "stock": stock}))).await.unwrap();
+        }
+        let q = Query {
+            filter: vec![Clause::parse("price.amount", Op::Gte, "150").unwrap(), Clause::parse("stock", Op::Gt, "0").unwrap()],
+            text: None,
+            sort: vec![key("price.amount", false), key("stock", true)],
+            skip: 0,
+            limit: 1,
+        };
+        let (items, total) = store.find(&c, q).await.unwrap();
+        assert_eq!(total, 2);
+        assert_eq!(serde_json::from_str::<Value>(&items[0]).unwrap()["name"], "d");
+        let (items, _) = store.find(&c, query(vec![Clause::parse("name", Op::In, "[\"a\", \"b\"]").unwrap()], vec![key("name", true)])).await.unwrap();
+        let names: Vec<Value> = items.iter().map(|i| serde_json::from_str::<Value>(i).unwrap()["name"].clone()).collect();
+        assert_eq!(names, [json!("b"), json!("a")]);
+        let (_, total) = store.find(&c, query(vec![Clause::parse("missing", Op::Exists, "false").unwrap()], vec![])).await.unwrap();
+        assert_eq!(total, 4);
+    }
+
+    #[tokio::test]
+    async fn versions_guard_replace_and_delete() {
+        let (_dir, store) = store();
+        let c = Collection::parse("items").unwrap();
+        let stored: Value = serde_json::from_str(&store.insert(&c, doc(json!({"n": 1}))).await.unwrap()).unwrap();
+        let id = stored["_id"].as_str().unwrap();
+        assert_eq!(stored["_version"], 1);
+        let replaced: Value = serde_json::from_str(&store.replace(&c, id, 1, doc(json!({"n": 2}))).await.unwrap().unwrap()).unwrap();
+        assert_eq!(replaced["_version"], 2);
+        assert!(matches!(store.replace(&c, id, 1, doc(json!({"n": 3}))).await, Err(StoreError::Conflict(_))));
+        assert_eq!(store.replace(&c, "nope", 1, doc(json!({}))).await.unwrap(), None);
+        assert!(matches!(store.delete(&c, id, Some(1)).await, Err(StoreError::Conflict(_))));
+        assert!(store.delete(&c, id, Some(2)).await.unwrap());
+        assert!(!store.delete(&c, id, None).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn unique_indexes_name_themselves() {
+        let (_dir, store) = store();
+        let c = Collection::parse("cats").unwrap();
+        let spec = IndexSpec::parse("slug_unique", vec![key("slug", false)], IndexKind::Unique).unwrap();
+        store.ensure_index(&c, spec.clone()).await.unwrap();
+        store.ensure_index(&c, spec).await.unwrap();
+        store.insert(&c, doc(json!({"slug": "x"}))).await.unwrap();
+        assert_eq!(store.insert(&c, doc(json!({"slug": "x"}))).await, Err(StoreError::Duplicate("slug_unique".into())));
+        let other = IndexSpec::parse("slug_unique", vec![key("name", false)], IndexKind::Unique).unwrap();
+        assert!(matches!(store.ensure_index(&c, other).await, Err(StoreError::Invalid(_))));
+    }
+
+    #[tokio::test]
+    async fn text_search_is_bilingual_and_survives_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = Collection::parse("products").unwrap();
+        {
+            let store = SqliteStore::open(dir.path()).unwrap();
+            store.insert(&c, doc(json!({"name": {"en": "Arabic coffee", "ar": "قهوة عربية"}}))).await.unwrap();
+            let spec = IndexSpec::parse("search", vec![key("name.en", false), key("name.ar", false)], IndexKind::Text).unwrap();
+            store.ensure_index(&c, spec).await.unwrap();
+            store.insert(&c, doc(json!({"name": {"en": "Café crème", "ar": "قهوة بالحليب"}}))).await.unwrap();
+        }
+        let store = SqliteStore::open(dir.path()).unwrap();
+        let search = |text: &str| Query { filter: vec![], text: Some(text::words(text)), sort: vec![], skip: 0, limit: 10 };
+        assert_eq!(store.find(&c, search("قَهْوَة")).await.unwrap().1, 2);
+        assert_eq!(store.find(&c, search("عربيه")).await.unwrap().1, 1);
+        assert_eq!(store.find(&c, search("cafe")).await.unwrap().1, 1);
+        assert_eq!(store.find(&c, search("arab")).await.unwrap().1, 1);
+    }
+}

@@ -1,0 +1,106 @@
+//! Settings, read from the environment with documented defaults (see `.env.example`).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Everything the host can be configured with.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Where the public HTTP front listens (`SHOP_ADDR`, default `127.0.0.1:5000`).
+    pub addr: SocketAddr,
+    /// Where the operator endpoints listen (`SHOP_ADMIN_ADDR`, default `127.0.0.1:5001`;
+    /// `off` disables them). Keep it on loopback: it is not authenticated.
+    pub admin_addr: Option<SocketAddr>,
+    /// The manifest giving routes and components (`SHOP_MANIFEST`, default `./spin.toml`).
+    pub manifest: PathBuf,
+    /// Where `<component-id>.wasm` files are loaded from and watched (`SHOP_COMPONENTS_DIR`,
+    /// default `./dist/components`).
+    pub components_dir: PathBuf,
+    /// The embedded store's directory (`SHOP_DATA_DIR`, default `./data`).
+    pub data_dir: PathBuf,
+    /// Where blobs (uploads) are stored (`SHOP_UPLOADS_DIR`, default `<data dir>/uploads`).
+    pub uploads_dir: PathBuf,
+    /// Compiled components, so a restart does not recompile (`SHOP_CACHE_DIR`, default
+    /// `<data dir>/compiled`).
+    pub cache_dir: PathBuf,
+    /// Linear memory one component instance may use (`SHOP_MEMORY_LIMIT_MB`, default 64).
+    pub memory_limit_bytes: usize,
+    /// Time one request may run inside components (`SHOP_CPU_DEADLINE_MS`, default 5000).
+    pub cpu_deadline: Duration,
+    /// Component instances alive at once, across all requests (`SHOP_MAX_INSTANCES`, default 256).
+    pub max_instances: u32,
+    /// The largest request body accepted (`SHOP_MAX_BODY_BYTES`, default 16 MiB).
+    pub max_body_bytes: usize,
+    /// How often the components directory is checked for new builds (`SHOP_SWAP_POLL_MS`,
+    /// default 200; 0 disables the watcher).
+    pub swap_poll: Option<Duration>,
+}
+
+/// A setting that could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("{name} is {value:?}: {reason}")]
+pub struct SettingError {
+    name: &'static str,
+    value: String,
+    reason: String,
+}
+
+impl Settings {
+    /// Reads the settings from the process environment.
+    pub fn from_env() -> Result<Self, SettingError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the settings through `lookup` (the environment, or a map in tests).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingError> {
+        let get = |name: &'static str, default: &str| lookup(name).filter(|v| !v.is_empty()).unwrap_or_else(|| default.to_owned());
+        let parse = |name: &'static str, default: &str| -> Result<u64, SettingError> {
+            let value = get(name, default);
+            value.parse::<u64>().map_err(|e| SettingError { name, value, reason: e.to_string() })
+        };
+        let addr = |name: &'static str, default: &str| -> Result<SocketAddr, SettingError> {
+            let value = get(name, default);
+            value.parse().map_err(|e: std::net::AddrParseError| SettingError { name, value, reason: e.to_string() })
+        };
+        let data_dir = PathBuf::from(get("SHOP_DATA_DIR", "./data"));
+        let admin_addr = match get("SHOP_ADMIN_ADDR", "127.0.0.1:5001").as_str() {
+            "off" => None,
+            _ => Some(addr("SHOP_ADMIN_ADDR", "127.0.0.1:5001")?),
+        };
+        let poll_ms = parse("SHOP_SWAP_POLL_MS", "200")?;
+        Ok(Self {
+            addr: addr("SHOP_ADDR", "127.0.0.1:5000")?,
+            admin_addr,
+            manifest: PathBuf::from(get("SHOP_MANIFEST", "./spin.toml")),
+            components_dir: PathBuf::from(get("SHOP_COMPONENTS_DIR", "./dist/components")),
+            uploads_dir: lookup("SHOP_UPLOADS_DIR").filter(|v| !v.is_empty()).map(PathBuf::from).unwrap_or_else(|| data_dir.join("uploads")),
+            cache_dir: lookup("SHOP_CACHE_DIR").filter(|v| !v.is_empty()).map(PathBuf::from).unwrap_or_else(|| data_dir.join("compiled")),
+            data_dir,
+            memory_limit_bytes: (parse("SHOP_MEMORY_LIMIT_MB", "64")? as usize) << 20,
+            cpu_deadline: Duration::from_millis(parse("SHOP_CPU_DEADLINE_MS", "5000")?),
+            max_instances: parse("SHOP_MAX_INSTANCES", "256")? as u32,
+            max_body_bytes: parse("SHOP_MAX_BODY_BYTES", "16777216")? as usize,
+            swap_poll: (poll_ms > 0).then(|| Duration::from_millis(poll_ms)),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_apply_when_nothing_is_set() {
+        let settings = Settings::from_lookup(|_| None).unwrap();
+        assert_eq!(settings.addr.port(), 5000);
+        assert_eq!(settings.uploads_dir, PathBuf::from("./data/uploads"));
+        assert_eq!(settings.memory_limit_bytes, 64 << 20);
+    }
+
+    #[test]
+    fn a_bad_value_names_its_variable() {
+        let error = Settings::from_lookup(|name| (name == "SHOP_CPU_DEADLINE_MS").then(|| "soon".to_owned())).unwrap_err();
+        assert!(error.to_string().starts_with("SHOP_CPU_DEADLINE_MS is \"soon\""), "{error}");
+    }
+}

@@ -1,0 +1,117 @@
+//! The public HTTP front: health endpoints, and every other request routed by the manifest
+//! to the component that owns it.
+
+use crate::manifest::Manifest;
+use crate::problem::problem;
+use crate::runtime::Runtime;
+use crate::runtime::serve::{CallError, handle_http};
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use http::{HeaderValue, StatusCode, Uri, header};
+use http_body_util::Full;
+use serde_json::json;
+use std::sync::Arc;
+
+/// The response header naming the component version that answered (for operators and the
+/// hot-swap tests).
+pub const VERSION_HEADER: &str = "x-component-version";
+
+/// What every handler of the front shares.
+#[derive(Clone)]
+pub struct Front {
+    /// The component runtime.
+    pub runtime: Arc<Runtime>,
+    /// The routes.
+    pub manifest: Arc<Manifest>,
+}
+
+/// The public router.
+pub fn router(front: Front) -> Router {
+    Router::new().route("/healthz", get(healthz)).route("/readyz", get(readyz)).fallback(dispatch).with_state(front)
+}
+
+async fn healthz() -> Response {
+    axum::Json(json!({ "status": "live" })).into_response()
+}
+
+async fn readyz(State(front): State<Front>) -> Response {
+    let store = front.runtime.documents.backend();
+    match front.runtime.documents.ping().await {
+        Ok(()) => {
+            let components: Vec<_> = front.runtime.slots.values().map(|slot| json!({ "id": slot.id, "version": slot.current().version })).collect();
+            axum::Json(json!({ "status": "ready", "store": store, "components": components })).into_response()
+        }
+        Err(error) => problem(StatusCode::SERVICE_UNAVAILABLE, "not-ready", "Not ready", format!("The {store} store is unreachable: {error}")),
+    }
+}
+
+/// Routes a request to its component.
+async fn dispatch(State(front): State<Front>, request: Request) -> Response {
+    let path = request.uri().path().to_owned();
+    let Some(route) = front.manifest.route(&path) else {
+        return problem(StatusCode::NOT_FOUND, "not-found", "Not found", format!("Nothing is served at {path}."));
+    };
+    let Some(slot) = front.runtime.slots.get(&route.component).cloned() else {
+        return problem(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", "The route's component is not loaded.");
+    };
+    let limit = front.runtime.settings.max_body_bytes;
+    let (mut parts, body) = request.into_parts();
+    let declared = parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > limit as u64) {
+        return too_large(limit);
+    }
+    let bytes = match axum::body::to_bytes(body, limit).await {
+        Ok(bytes) => bytes,
+        Err(error) if std::error::Error::source(&error).is_some_and(|s| s.is::<http_body_util::LengthLimitError>()) => return too_large(limit),
+        Err(error) => return problem(StatusCode::BAD_REQUEST, "unreadable-body", "The request body could not be read", error.to_string()),
+    };
+    // wasi:http needs an absolute URI; the authority comes from Host.
+    let authority = parts.headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost").to_owned();
+    let path_and_query = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/").to_owned();
+    parts.uri = Uri::builder().scheme("http").authority(authority.as_str()).path_and_query(path_and_query.as_str()).build().unwrap_or_else(|_| {
+        Uri::builder().scheme("http").authority("localhost").path_and_query(path_and_query.as_str()).build().unwrap_or_default()
+    });
+    let request = hyper::Request::from_parts(parts, Full::new(bytes));
+    let loaded = slot.current();
+    let version = loaded.version.clone();
+    match handle_http(&front.runtime, slot.id.as_str().into(), loaded, request).await {
+        Ok(response) => {
+            let mut response = response.map(Body::new);
+            if let Ok(value) = HeaderValue::from_str(&format!("{}@{}", slot.id, &version[..12])) {
+                response.headers_mut().insert(VERSION_HEADER, value);
+            }
+            response
+        }
+        Err(error) => component_problem(&slot.id, &path, error),
+    }
+}
+
+fn too_large(limit: usize) -> Response {
+    problem(StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", "Request body too large", format!("The body may be at most {limit} bytes."))
+}
+
+fn component_problem(component: &str, path: &str, error: CallError) -> Response {
+    match error {
+        CallError::Deadline => {
+            tracing::warn!(component, path, "request interrupted at the CPU deadline");
+            problem(StatusCode::GATEWAY_TIMEOUT, "deadline-exceeded", "The request took too long", "It was stopped at its time limit. Try again later.")
+        }
+        CallError::Overloaded => {
+            tracing::warn!(component, path, "no instance slot free");
+            let mut response = problem(StatusCode::SERVICE_UNAVAILABLE, "overloaded", "Too busy", "Too many requests are in progress. Try again shortly.");
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            response
+        }
+        CallError::Failed(reason) => {
+            tracing::error!(component, path, reason, "component failed");
+            problem(StatusCode::INTERNAL_SERVER_ERROR, "component-failed", "Internal error", "The request failed on our side. It has been logged; try again later.")
+        }
+        CallError::Host(error) => {
+            tracing::error!(component, path, error = format!("{error:#}"), "host failed to run a component");
+            problem(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", "The request failed on our side. It has been logged; try again later.")
+        }
+    }
+}

@@ -1,0 +1,24 @@
+//! The shop's native host: the HTTP front (axum), the component runtime (wasmtime), the
+//! capability providers (documents, blobs, config) and hot swap.
+#![deny(missing_docs)]
+
+pub mod admin;
+pub mod capabilities;
+pub mod config;
+pub mod front;
+pub mod manifest;
+pub mod problem;
+pub mod runtime;
+pub mod startup;
+pub mod telemetry;
+pub mod watcher;
+
+/// Host-side bindings of `wit/platform.wit` (the imports the host provides).
+#[allow(missing_docs)]
+pub mod bindings {
+    wasmtime::component::bindgen!({
+        path: "../wit",
+        world: "host-provided",
+        imports: { default: async | trappable },
+    });
+}

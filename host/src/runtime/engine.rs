@@ -1,0 +1,104 @@
+//! The wasmtime engine and the on-disk cache of compiled components.
+
+use crate::config::Settings;
+use sha2::{Digest, Sha256};
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use wasmtime::component::Component;
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+
+/// How often the epoch advances: the granularity of the CPU deadline.
+pub const EPOCH_TICK: Duration = Duration::from_millis(10);
+
+/// Builds the engine: component model, async, epoch interruption, pooling allocator sized
+/// from the settings (each instance's memory capped at `memory_limit_bytes`).
+pub fn build(settings: &Settings) -> anyhow::Result<Engine> {
+    let mut pool = PoolingAllocationConfig::default();
+    let instances = settings.max_instances;
+    pool.total_component_instances(instances)
+        .total_core_instances(instances.saturating_mul(8))
+        .total_memories(instances.saturating_mul(2))
+        .total_tables(instances.saturating_mul(4))
+        .total_stacks(instances)
+        .max_core_instances_per_component(32)
+        .max_memories_per_component(4)
+        .max_tables_per_component(8)
+        .max_memory_size(settings.memory_limit_bytes);
+    let mut config = Config::new();
+    config
+        .wasm_component_model(true)
+        .epoch_interruption(true)
+        .parallel_compilation(true)
+        .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    Ok(Engine::new(&config)?)
+}
+
+/// Advances the engine's epoch every [`EPOCH_TICK`] until the engine is dropped.
+pub fn start_epoch_ticker(engine: &Engine) {
+    let weak = engine.weak();
+    std::thread::Builder::new()
+        .name("epoch-ticker".into())
+        .spawn(move || {
+            while let Some(engine) = weak.upgrade() {
+                engine.increment_epoch();
+                drop(engine);
+                std::thread::sleep(EPOCH_TICK);
+            }
+        })
+        .map(drop)
+        .unwrap_or_else(|e| tracing::error!(error = %e, "the epoch ticker could not start: CPU deadlines will not fire"));
+}
+
+/// Compiled components on disk, keyed by the component's hash and the engine's settings, so
+/// a restart (or swapping back to a known build) deserialises instead of compiling.
+pub struct CompileCache {
+    dir: PathBuf,
+    engine_key: String,
+}
+
+/// The hex SHA-256 of bytes: a component's version.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+impl CompileCache {
+    /// A cache under `dir` for components compiled by `engine`.
+    pub fn new(dir: &Path, engine: &Engine) -> Self {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        engine.precompile_compatibility_hash().hash(&mut hasher);
+        Self { dir: dir.to_owned(), engine_key: format!("{:016x}", hasher.finish()) }
+    }
+
+    /// The compiled component for these bytes (whose hash is `version`), from the cache or
+    /// freshly compiled (then stored). Runs on the blocking pool.
+    pub async fn component(&self, engine: &Engine, version: &str, wasm: Vec<u8>) -> anyhow::Result<(Component, bool)> {
+        let path = self.dir.join(format!("{version}-{}.cwasm", self.engine_key));
+        let dir = self.dir.clone();
+        let engine = engine.clone();
+        tokio::task::spawn_blocking(move || {
+            if path.exists() {
+                // SAFETY: the file was written by `Component::serialize` of an engine with the
+                // same compatibility hash, into the host's own cache directory.
+                match unsafe { Component::deserialize_file(&engine, &path) } {
+                    Ok(component) => return Ok((component, true)),
+                    Err(e) => tracing::warn!(path = %path.display(), error = %e, "ignoring an unusable cached component"),
+                }
+            }
+            let component = Component::new(&engine, &wasm).map_err(anyhow::Error::from)?;
+            if let Err(e) = store(&dir, &path, &component) {
+                tracing::warn!(path = %path.display(), error = %e, "could not cache a compiled component");
+            }
+            Ok((component, false))
+        })
+        .await?
+    }
+}
+
+fn store(dir: &Path, path: &Path, component: &Component) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let tmp = path.with_extension(format!("tmp-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::write(&tmp, component.serialize().map_err(anyhow::Error::from)?)?;
+    std::fs::rename(&tmp, path)?;
+    Ok(())
+}

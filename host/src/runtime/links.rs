@@ -1,0 +1,51 @@
+//! Cross-component calls: `catalog` imports `auth` and `media`; the host satisfies those
+//! imports by calling the exports of the `auth` and `media` components, each call in a
+//! fresh instance of the callee with its own limits.
+
+use super::serve::{CallError, new_store};
+use super::state::HostState;
+use crate::bindings::shop::platform::{auth, media};
+use wasmtime::component::{ComponentNamedList, Lift, Lower};
+
+impl HostState {
+    /// Calls the linked export of component `callee` with `params`.
+    async fn call_linked<P, R>(&mut self, callee: &str, params: P) -> Result<R, CallError>
+    where
+        P: ComponentNamedList + Lower + Send + Sync + 'static,
+        R: ComponentNamedList + Lift + Send + Sync + 'static,
+    {
+        let slot = self.runtime.slots.get(callee).cloned().ok_or_else(|| CallError::Host(anyhow::anyhow!("no {callee} component is loaded")))?;
+        let loaded = slot.current();
+        let export = loaded.linked_export.ok_or_else(|| CallError::Host(anyhow::anyhow!("{callee} exports nothing to call")))?;
+        let mut store = new_store(&self.runtime, slot.id.as_str().into());
+        let instance = loaded.pre.instantiate_async(&mut store).await.map_err(CallError::from_wasmtime)?;
+        let func = instance.get_typed_func::<P, R>(&mut store, export).map_err(|e| CallError::Host(e.into()))?;
+        func.call_async(&mut store, params).await.map_err(CallError::from_wasmtime)
+    }
+}
+
+impl auth::Host for HostState {
+    async fn verify_token(&mut self, token: String) -> wasmtime::Result<Result<auth::Principal, auth::AuthError>> {
+        match self.call_linked::<(String,), (Result<auth::Principal, auth::AuthError>,)>("auth", (token,)).await {
+            Ok((result,)) => Ok(result),
+            Err(error) => {
+                tracing::error!(caller = %self.component, error = %error, "auth.verify-token failed");
+                Ok(Err(auth::AuthError::Unavailable("token verification failed; try again".into())))
+            }
+        }
+    }
+}
+
+impl media::Host for HostState {
+    async fn process_image(&mut self, bytes: Vec<u8>, options: media::Options) -> wasmtime::Result<Result<media::Processed, media::MediaError>> {
+        match self.call_linked::<(Vec<u8>, media::Options), (Result<media::Processed, media::MediaError>,)>("media", (bytes, options)).await {
+            Ok((result,)) => Ok(result),
+            Err(CallError::Deadline) => Ok(Err(media::MediaError::TooLarge("the image took too long to process".into()))),
+            Err(CallError::Failed(reason)) => {
+                tracing::warn!(caller = %self.component, reason, "media.process-image trapped");
+                Ok(Err(media::MediaError::Corrupt("the image could not be processed".into())))
+            }
+            Err(error) => Err(wasmtime::Error::msg(error.to_string())),
+        }
+    }
+}

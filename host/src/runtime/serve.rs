@@ -1,0 +1,90 @@
+//! Running a component: a fresh store and instance per call, with the memory cap and the
+//! CPU deadline enforced.
+
+use super::slot::Loaded;
+use super::state::HostState;
+use super::Runtime;
+use bytes::Bytes;
+use http_body_util::Full;
+use std::sync::Arc;
+use std::time::Instant;
+use wasmtime::{Store, Trap, UpdateDeadline};
+use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
+use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
+
+
+/// Why a component call did not produce a response. The first three are the component's
+/// doing (or the load's), the last the host's.
+#[derive(Debug, thiserror::Error)]
+pub enum CallError {
+    /// The call ran past the CPU deadline and was interrupted.
+    #[error("the component ran past its deadline")]
+    Deadline,
+    /// All instance slots are in use.
+    #[error("too many requests are in progress")]
+    Overloaded,
+    /// The component trapped (a panic, a memory cap, …) or returned no response.
+    #[error("the component failed: {0}")]
+    Failed(String),
+    /// The host could not set the call up.
+    #[error("host error: {0:#}")]
+    Host(anyhow::Error),
+}
+
+impl CallError {
+    /// Classifies a wasmtime error.
+    pub fn from_wasmtime(error: wasmtime::Error) -> Self {
+        if matches!(error.downcast_ref::<Trap>(), Some(Trap::Interrupt)) {
+            Self::Deadline
+        } else if error.downcast_ref::<wasmtime::PoolConcurrencyLimitError>().is_some() {
+            Self::Overloaded
+        } else {
+            Self::Failed(format!("{error:#}"))
+        }
+    }
+}
+
+/// A store for one instance of `component`, with its limits and deadline armed.
+pub fn new_store(runtime: &Arc<Runtime>, component: Arc<str>) -> Store<HostState> {
+    let state = HostState::new(runtime.clone(), component);
+    let deadline = state.deadline;
+    let mut store = Store::new(&runtime.engine, state);
+    store.limiter(|state| &mut state.limits);
+    // Check the deadline at every epoch tick, yielding to the executor in between so a
+    // busy component never holds a worker thread for long.
+    store.set_epoch_deadline(1);
+    store.epoch_deadline_callback(move |_| {
+        if Instant::now() >= deadline { Ok(UpdateDeadline::Interrupt) } else { Ok(UpdateDeadline::Yield(1)) }
+    });
+    store
+}
+
+/// Serves one HTTP request with a fresh instance of `loaded`. The instance runs in its own
+/// task so the body can stream after the head is sent; the task owns `loaded`, which keeps
+/// that version alive until the request is done even if a swap happens meanwhile.
+pub async fn handle_http(
+    runtime: &Arc<Runtime>,
+    component: Arc<str>,
+    loaded: Arc<Loaded>,
+    request: hyper::Request<Full<Bytes>>,
+) -> Result<hyper::Response<HyperOutgoingBody>, CallError> {
+    let proxy = loaded.proxy.clone().ok_or_else(|| CallError::Host(anyhow::anyhow!("component {component} does not serve HTTP")))?;
+    let mut store = new_store(runtime, component);
+    let (sender, receiver) = tokio::sync::oneshot::channel();
+    let incoming = store.data_mut().http_view().new_incoming_request(Scheme::Http, request).map_err(|e| CallError::Host(e.into()))?;
+    let outparam = store.data_mut().http_view().new_response_outparam(sender).map_err(|e| CallError::Host(e.into()))?;
+    let task = tokio::spawn(async move {
+        let _keep_version = loaded;
+        let proxy = proxy.instantiate_async(&mut store).await?;
+        proxy.wasi_http_incoming_handler().call_handle(&mut store, incoming, outparam).await
+    });
+    match receiver.await {
+        Ok(Ok(response)) => Ok(response),
+        Ok(Err(code)) => Err(CallError::Failed(format!("the component answered with an error code: {code:?}"))),
+        Err(_) => match task.await {
+            Ok(Ok(())) => Err(CallError::Failed("the component returned without a response".into())),
+            Ok(Err(error)) => Err(CallError::from_wasmtime(error)),
+            Err(join) => Err(CallError::Host(anyhow::anyhow!("the component task failed: {join}"))),
+        },
+    }
+}

@@ -1,0 +1,209 @@
+//! The per-instance state of a store, and the host side of the capability imports.
+
+use super::Runtime;
+use crate::bindings::shop::platform::{blobs, config, documents};
+use crate::capabilities::blobs::BlobError;
+use crate::capabilities::documents::{self as docs, Clause, Collection, IndexSpec, Key, Query, StoreError};
+use std::sync::Arc;
+use std::time::Instant;
+use wasmtime::component::ResourceTable;
+use wasmtime::{StoreLimits, StoreLimitsBuilder};
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks};
+
+/// What a store holds for one component instance.
+pub struct HostState {
+    /// The component's manifest id.
+    pub component: Arc<str>,
+    /// Shared capability providers and the other components.
+    pub runtime: Arc<Runtime>,
+    /// When the call must be over.
+    pub deadline: Instant,
+    pub(crate) limits: StoreLimits,
+    wasi: WasiCtx,
+    http: WasiHttpCtx,
+    hooks: DenyOutbound,
+    table: ResourceTable,
+}
+
+impl HostState {
+    /// State for one instance of `component`: no preopens, no environment, no network;
+    /// stderr is kept so a guest's panic message reaches the host's log.
+    pub fn new(runtime: Arc<Runtime>, component: Arc<str>) -> Self {
+        let limits = StoreLimitsBuilder::new()
+            .memory_size(runtime.settings.memory_limit_bytes)
+            .trap_on_grow_failure(true)
+            .build();
+        let deadline = Instant::now() + runtime.settings.cpu_deadline;
+        let wasi = WasiCtx::builder().inherit_stderr().build();
+        Self { component, runtime, deadline, limits, wasi, http: WasiHttpCtx::new(), hooks: DenyOutbound, table: ResourceTable::new() }
+    }
+
+    /// The wasi:http view (for the linker).
+    pub fn http_view(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView { ctx: &mut self.http, table: &mut self.table, hooks: &mut self.hooks }
+    }
+}
+
+impl WasiView for HostState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}
+
+/// wasi:http hooks that refuse every outgoing request. (The outgoing handler is not even
+/// linked; this keeps the refusal if it ever is.)
+struct DenyOutbound;
+
+impl WasiHttpHooks for DenyOutbound {
+    fn send_request(
+        &mut self,
+        _request: http::Request<wasmtime_wasi_http::WasiBody>,
+        _options: Option<wasmtime_wasi_http::RequestOptions>,
+        _fut: Box<dyn Future<Output = Result<(), wasmtime_wasi_http::Error>> + Send>,
+    ) -> Box<
+        dyn Future<
+                Output = Result<
+                    (
+                        http::Response<wasmtime_wasi_http::WasiBody>,
+                        Box<dyn Future<Output = Result<(), wasmtime_wasi_http::Error>> + Send>,
+                    ),
+                    wasmtime_wasi_http::Error,
+                >,
+            > + Send,
+    > {
+        Box::new(async { Err(wasmtime_wasi_http::Error::HttpRequestDenied) })
+    }
+}
+
+fn to_wit(error: StoreError) -> documents::Error {
+    match error {
+        StoreError::Conflict(m) => documents::Error::Conflict(m),
+        StoreError::Duplicate(m) => documents::Error::Duplicate(m),
+        StoreError::Invalid(m) => documents::Error::Invalid(m),
+        StoreError::Unavailable(m) => documents::Error::Unavailable(m),
+        StoreError::Internal(m) => documents::Error::Internal(m),
+    }
+}
+
+/// Logs store failures a component cannot fix, and hands it the WIT error.
+fn report(component: &str, operation: &str, error: StoreError) -> documents::Error {
+    match &error {
+        StoreError::Internal(_) | StoreError::Unavailable(_) => {
+            tracing::error!(component, operation, error = %error, "document store failure")
+        }
+        StoreError::Invalid(_) => tracing::warn!(component, operation, error = %error, "invalid document store call"),
+        _ => {}
+    }
+    to_wit(error)
+}
+
+fn op(op: documents::Op) -> docs::Op {
+    use documents::Op as W;
+    match op {
+        W::Eq => docs::Op::Eq,
+        W::Ne => docs::Op::Ne,
+        W::Gt => docs::Op::Gt,
+        W::Gte => docs::Op::Gte,
+        W::Lt => docs::Op::Lt,
+        W::Lte => docs::Op::Lte,
+        W::InList => docs::Op::In,
+        W::Exists => docs::Op::Exists,
+    }
+}
+
+fn keys(keys: Vec<documents::Key>) -> Result<Vec<Key>, StoreError> {
+    keys.into_iter().map(|k| Ok(Key { field: docs::FieldPath::parse(&k.field)?, descending: k.descending })).collect()
+}
+
+fn query(q: documents::Query) -> Result<Query, StoreError> {
+    let filter = q.filter.into_iter().map(|c| Clause::parse(&c.field, op(c.op), &c.value)).collect::<Result<_, _>>()?;
+    Ok(Query { filter, text: q.text.map(|t| docs::text::words(&t)), sort: keys(q.sort)?, skip: q.skip, limit: q.limit })
+}
+
+impl documents::Host for HostState {
+    async fn get(&mut self, collection: String, id: String) -> wasmtime::Result<Result<Option<String>, documents::Error>> {
+        let result = async { self.runtime.documents.get(&Collection::parse(&collection)?, &id).await }.await;
+        Ok(result.map_err(|e| report(&self.component, "get", e)))
+    }
+
+    async fn find(&mut self, collection: String, q: documents::Query) -> wasmtime::Result<Result<documents::Page, documents::Error>> {
+        let result = async {
+            let c = Collection::parse(&collection)?;
+            let (items, total) = self.runtime.documents.find(&c, query(q)?).await?;
+            Ok(documents::Page { items, total })
+        }
+        .await;
+        Ok(result.map_err(|e| report(&self.component, "find", e)))
+    }
+
+    async fn insert(&mut self, collection: String, doc: String) -> wasmtime::Result<Result<String, documents::Error>> {
+        let result = async { self.runtime.documents.insert(&Collection::parse(&collection)?, docs::parse_document(&doc)?).await }.await;
+        Ok(result.map_err(|e| report(&self.component, "insert", e)))
+    }
+
+    async fn replace(
+        &mut self,
+        collection: String,
+        id: String,
+        expected_version: u64,
+        doc: String,
+    ) -> wasmtime::Result<Result<Option<String>, documents::Error>> {
+        let result = async {
+            let c = Collection::parse(&collection)?;
+            self.runtime.documents.replace(&c, &id, expected_version, docs::parse_document(&doc)?).await
+        }
+        .await;
+        Ok(result.map_err(|e| report(&self.component, "replace", e)))
+    }
+
+    async fn delete(&mut self, collection: String, id: String, expected_version: Option<u64>) -> wasmtime::Result<Result<bool, documents::Error>> {
+        let result = async { self.runtime.documents.delete(&Collection::parse(&collection)?, &id, expected_version).await }.await;
+        Ok(result.map_err(|e| report(&self.component, "delete", e)))
+    }
+
+    async fn ensure_index(&mut self, collection: String, spec: documents::IndexSpec) -> wasmtime::Result<Result<(), documents::Error>> {
+        let result = async {
+            let c = Collection::parse(&collection)?;
+            let kind = match spec.kind {
+                documents::IndexKind::Regular => docs::IndexKind::Regular,
+                documents::IndexKind::Unique => docs::IndexKind::Unique,
+                documents::IndexKind::Text => docs::IndexKind::Text,
+            };
+            let spec = IndexSpec::parse(&spec.name, keys(spec.keys)?, kind)?;
+            self.runtime.documents.ensure_index(&c, spec).await
+        }
+        .await;
+        Ok(result.map_err(|e| report(&self.component, "ensure-index", e)))
+    }
+}
+
+fn blob_error(component: &str, error: BlobError) -> blobs::Error {
+    match error {
+        BlobError::InvalidKey(key) => blobs::Error::InvalidKey(key),
+        BlobError::Io(e) => {
+            tracing::error!(component, error = %e, "blob storage failure");
+            blobs::Error::Io(e.to_string())
+        }
+    }
+}
+
+impl blobs::Host for HostState {
+    async fn put(&mut self, key: String, bytes: Vec<u8>) -> wasmtime::Result<Result<(), blobs::Error>> {
+        Ok(self.runtime.blobs.put(&key, bytes).await.map_err(|e| blob_error(&self.component, e)))
+    }
+
+    async fn get(&mut self, key: String) -> wasmtime::Result<Result<Option<Vec<u8>>, blobs::Error>> {
+        Ok(self.runtime.blobs.get(&key).await.map_err(|e| blob_error(&self.component, e)))
+    }
+
+    async fn delete(&mut self, key: String) -> wasmtime::Result<Result<bool, blobs::Error>> {
+        Ok(self.runtime.blobs.delete(&key).await.map_err(|e| blob_error(&self.component, e)))
+    }
+}
+
+impl config::Host for HostState {
+    async fn get(&mut self, key: String) -> wasmtime::Result<Option<String>> {
+        Ok(self.runtime.variables.get(&self.component, &key))
+    }
+}

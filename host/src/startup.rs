@@ -1,0 +1,109 @@
+//! Building and running the application: store, runtime, listeners, watcher.
+
+use crate::capabilities::blobs::FsBlobs;
+use crate::capabilities::config::Variables;
+use crate::capabilities::documents::DocumentStore;
+use crate::capabilities::documents::sqlite::SqliteStore;
+use crate::config::Settings;
+use crate::front::{self, Front};
+use crate::manifest::Manifest;
+use crate::runtime::Runtime;
+use crate::{admin, watcher};
+use anyhow::Context;
+use axum::serve::ListenerExt;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+/// A built application, listening but not yet serving.
+pub struct Application {
+    runtime: Arc<Runtime>,
+    manifest: Arc<Manifest>,
+    listener: TcpListener,
+    admin_listener: Option<TcpListener>,
+    addr: SocketAddr,
+    admin_addr: Option<SocketAddr>,
+}
+
+impl Application {
+    /// Opens the store, loads the components and binds the listeners.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let manifest = Manifest::load(&settings.manifest)?;
+        let documents = DocumentStore::Sqlite(
+            SqliteStore::open(&settings.data_dir).with_context(|| format!("opening the embedded store in {}", settings.data_dir.display()))?,
+        );
+        let blobs = FsBlobs::open(&settings.uploads_dir).with_context(|| format!("opening the uploads directory {}", settings.uploads_dir.display()))?;
+        let variables = Variables::resolve(&manifest, |name| std::env::var(name).ok());
+        let listener = TcpListener::bind(settings.addr).await.with_context(|| format!("listening on {} (SHOP_ADDR)", settings.addr))?;
+        let admin_listener = match settings.admin_addr {
+            Some(addr) => Some(TcpListener::bind(addr).await.with_context(|| format!("listening on {addr} (SHOP_ADMIN_ADDR)"))?),
+            None => None,
+        };
+        let runtime = Runtime::start(settings, &manifest, documents, blobs, variables).await?;
+        let addr = listener.local_addr()?;
+        let admin_addr = admin_listener.as_ref().map(TcpListener::local_addr).transpose()?;
+        Ok(Self { runtime, manifest: Arc::new(manifest), listener, admin_listener, addr, admin_addr })
+    }
+
+    /// The public address (useful with port 0).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The operator address, if enabled.
+    pub fn admin_addr(&self) -> Option<SocketAddr> {
+        self.admin_addr
+    }
+
+    /// Serves until `shutdown` completes, then finishes the requests in flight.
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let Self { runtime, manifest, listener, admin_listener, addr, admin_addr } = self;
+        tracing::info!(%addr, store = runtime.documents.backend(), components = runtime.slots.len(), "shop host listening");
+        if let Some(interval) = runtime.settings.swap_poll {
+            tokio::spawn(watcher::watch(runtime.clone(), interval));
+        }
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        if let (Some(admin), Some(admin_addr)) = (admin_listener, admin_addr) {
+            tracing::info!(%admin_addr, "operator endpoints listening");
+            let mut stop = stop_rx.clone();
+            let app = admin::router(runtime.clone());
+            tokio::spawn(async move {
+                let serve = axum::serve(admin, app).with_graceful_shutdown(async move {
+                    let _ = stop.wait_for(|stopped| *stopped).await;
+                });
+                if let Err(e) = serve.await {
+                    tracing::error!(error = %e, "operator listener failed");
+                }
+            });
+        }
+        let listener = listener.tap_io(|tcp| {
+            // Small responses otherwise wait for Nagle's algorithm.
+            let _ = tcp.set_nodelay(true);
+        });
+        let app = front::router(Front { runtime, manifest });
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                let _ = stop_tx.send(true);
+            })
+            .await?;
+        Ok(())
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! { () = ctrl_c => {}, () = terminate => {} }
+    tracing::info!("shutting down: finishing requests in flight");
+}
