@@ -1,0 +1,133 @@
+//! The project's own commands: `cargo xtask <command>`.
+//!
+//! - `build`: adds the rustup target, builds the components for `wasm32-wasip2` and the
+//!   host, and installs the components into `dist/components` (atomically, so a running
+//!   host swaps them in without ever reading half a file).
+//! - `run`: `build`, then starts the host on the embedded store.
+//! - `test`: `build` (plus test fixtures), then every test of both workspaces.
+//! - `components`: only the components (what a developer runs to hot-swap a change).
+
+use anyhow::{Context, Result, bail};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const WASM_TARGET: &str = "wasm32-wasip2";
+/// The components installed into `dist/components`.
+const COMPONENTS: [&str; 3] = ["auth", "catalog", "media"];
+/// Test-only components, installed into `dist/test-fixtures`.
+const FIXTURES: [&str; 1] = ["misbehave"];
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = project_root()?;
+    match args.first().map(String::as_str) {
+        Some("build") => build(&root, false),
+        Some("components") => build_components(&root, false),
+        Some("run") => {
+            build(&root, false)?;
+            run(&root)
+        }
+        Some("test") => {
+            build(&root, true)?;
+            test(&root)
+        }
+        _ => bail!("usage: cargo xtask <build | components | run | test>"),
+    }
+}
+
+fn project_root() -> Result<PathBuf> {
+    let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    Ok(manifest_dir.parent().context("xtask lives in the project root")?.to_owned())
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+fn run_checked(command: &mut Command) -> Result<()> {
+    let status = command.status().with_context(|| format!("running {command:?}"))?;
+    if !status.success() {
+        bail!("{command:?} failed with {status}");
+    }
+    Ok(())
+}
+
+/// Adds the WebAssembly target when rustup lacks it.
+fn ensure_wasm_target() -> Result<()> {
+    let installed = Command::new("rustup").args(["target", "list", "--installed"]).output();
+    match installed {
+        Ok(out) if String::from_utf8_lossy(&out.stdout).lines().any(|l| l.trim() == WASM_TARGET) => Ok(()),
+        Ok(_) => {
+            eprintln!("xtask: adding the rustup target {WASM_TARGET}");
+            run_checked(Command::new("rustup").args(["target", "add", WASM_TARGET]))
+        }
+        Err(_) => bail!("rustup is not on PATH: install Rust with rustup (https://rustup.rs), then run this again"),
+    }
+}
+
+/// Where cargo puts the components workspace's output.
+fn wasm_target_dir(root: &Path) -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => root.join("components").join("target"),
+    }
+}
+
+fn build_components(root: &Path, with_fixtures: bool) -> Result<()> {
+    ensure_wasm_target()?;
+    let mut command = cargo();
+    command.current_dir(root.join("components")).args(["build", "--release", "--target", WASM_TARGET]);
+    for name in COMPONENTS.iter().chain(if with_fixtures { FIXTURES.iter() } else { [].iter() }) {
+        command.args(["-p", name]);
+    }
+    run_checked(&mut command)?;
+    let out = wasm_target_dir(root).join(WASM_TARGET).join("release");
+    install(&out, &root.join("dist/components"), &COMPONENTS)?;
+    if with_fixtures {
+        install(&out, &root.join("dist/test-fixtures"), &FIXTURES)?;
+    }
+    Ok(())
+}
+
+/// Copies `<name>.wasm` files into `dest`, each through a temporary file and a rename, and
+/// only when the bytes changed (so an unchanged build does not trigger a swap).
+fn install(from: &Path, dest: &Path, names: &[&str]) -> Result<()> {
+    std::fs::create_dir_all(dest)?;
+    for name in names {
+        let source = from.join(format!("{name}.wasm"));
+        let bytes = std::fs::read(&source).with_context(|| format!("reading {}", source.display()))?;
+        let target = dest.join(format!("{name}.wasm"));
+        if std::fs::read(&target).ok().as_deref() == Some(bytes.as_slice()) {
+            continue;
+        }
+        let tmp = dest.join(format!(".{name}.wasm.tmp"));
+        std::fs::write(&tmp, &bytes)?;
+        std::fs::rename(&tmp, &target)?;
+        eprintln!("xtask: installed {} ({} KiB)", target.display(), bytes.len() / 1024);
+    }
+    Ok(())
+}
+
+fn build(root: &Path, with_fixtures: bool) -> Result<()> {
+    build_components(root, with_fixtures)?;
+    run_checked(cargo().current_dir(root).args(["build", "-p", "shop-host", "--release"]))
+}
+
+fn run(root: &Path) -> Result<()> {
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
+    let host = target.join("release/shop-host");
+    eprintln!("xtask: starting the shop on http://127.0.0.1:5000 (embedded store in ./data; Ctrl-C stops it)");
+    let mut command = Command::new(host);
+    command.current_dir(root);
+    if std::env::var_os("RUST_LOG").is_none() {
+        command.env("RUST_LOG", "info");
+    }
+    run_checked(&mut command)
+}
+
+fn test(root: &Path) -> Result<()> {
+    // The native workspace: unit tests and the host's integration tests (which start real
+    // hosts with the components built above).
+    run_checked(cargo().current_dir(root).args(["test", "--workspace", "--release"]))?;
+    Ok(())
+}
