@@ -51,10 +51,16 @@ pub fn new_store(runtime: &Arc<Runtime>, component: Arc<str>) -> Store<HostState
     let mut store = Store::new(&runtime.engine, state);
     store.limiter(|state| &mut state.limits);
     // Check the deadline at every epoch tick, yielding to the executor in between so a
-    // busy component never holds a worker thread for long.
+    // busy component never holds a worker thread for long. The yield goes through tokio's
+    // `yield_now`, which requeues the task behind the others (a plain self-wake may be run
+    // again at once by tokio's scheduler, starving every other request).
     store.set_epoch_deadline(1);
     store.epoch_deadline_callback(move |_| {
-        if Instant::now() >= deadline { Ok(UpdateDeadline::Interrupt) } else { Ok(UpdateDeadline::Yield(1)) }
+        if Instant::now() >= deadline {
+            Ok(UpdateDeadline::Interrupt)
+        } else {
+            Ok(UpdateDeadline::YieldCustom(1, Box::pin(tokio::task::yield_now())))
+        }
     });
     store
 }
