@@ -86,9 +86,13 @@ impl CompileCache {
                 }
             }
             let component = Component::new(&engine, &wasm).map_err(anyhow::Error::from)?;
-            if let Err(e) = store(&dir, &path, &component) {
-                tracing::warn!(path = %path.display(), error = %e, "could not cache a compiled component");
-            }
+            // Cache it off the swap's path: the new version need not wait for the disk.
+            let cached = component.clone();
+            tokio::task::spawn_blocking(move || {
+                if let Err(e) = store(&dir, &path, &cached) {
+                    tracing::warn!(path = %path.display(), error = %e, "could not cache a compiled component");
+                }
+            });
             Ok((component, false))
         })
         .await?
