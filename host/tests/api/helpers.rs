@@ -1,0 +1,221 @@
+//! `spawn_app()` and what tests share.
+
+use reqwest::{Client, Response};
+use serde_json::Value;
+use shop_host::config::Settings;
+use shop_host::startup::Application;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+use std::time::Duration;
+
+/// Routes added for the sandbox fixture (it gets the world that grants nothing).
+pub const FIXTURE_ROUTES: &str = r#"
+[[trigger.http]]
+route = "/fixture/..."
+component = "misbehave"
+
+[component.misbehave]
+source = "dist/test-fixtures/misbehave.wasm"
+"#;
+
+/// A running host and what a test needs to talk to it.
+pub struct TestApp {
+    /// The public address.
+    pub addr: SocketAddr,
+    /// The operator address.
+    pub admin_addr: SocketAddr,
+    /// A client for both.
+    pub client: Client,
+    /// The components directory the host watches (a copy, free to change).
+    pub components_dir: PathBuf,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// Options of a test host.
+#[derive(Clone)]
+pub struct Options {
+    /// Extra manifest text (routes, components).
+    pub extra_manifest: &'static str,
+    /// Settings overriding the defaults, by variable name.
+    pub env: Vec<(&'static str, String)>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self { extra_manifest: "", env: Vec::new() }
+    }
+}
+
+pub fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
+}
+
+/// A built component or fixture, read from `dist/`.
+pub fn built(kind: &str, name: &str) -> Vec<u8> {
+    let path = project_root().join("dist").join(kind).join(format!("{name}.wasm"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}; run `cargo xtask test`, which builds the components first", path.display()))
+}
+
+fn init_logs() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        if std::env::var_os("TEST_LOG").is_some() {
+            shop_host::telemetry::init();
+        }
+    });
+}
+
+/// Starts a host with the default options.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Options::default()).await
+}
+
+/// Starts a host in a fresh directory.
+pub async fn spawn_app_with(options: Options) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = spawn_in(dir.path(), &options).await;
+    app._dir = Some(dir);
+    app
+}
+
+/// Starts a host whose data lives in `root` (kept by the caller, for restarts).
+pub async fn spawn_in(root: &Path, options: &Options) -> TestApp {
+    init_logs();
+    let components_dir = root.join("components");
+    std::fs::create_dir_all(&components_dir).unwrap();
+    for name in ["auth", "catalog", "media"] {
+        let target = components_dir.join(format!("{name}.wasm"));
+        if !target.exists() {
+            std::fs::write(target, built("components", name)).unwrap();
+        }
+    }
+    let fixture = components_dir.join("misbehave.wasm");
+    if !fixture.exists() {
+        std::fs::write(fixture, built("test-fixtures", "misbehave")).unwrap();
+    }
+    let manifest = root.join("spin.toml");
+    let base = std::fs::read_to_string(project_root().join("spin.toml")).unwrap();
+    std::fs::write(&manifest, format!("{base}\n{}", options.extra_manifest)).unwrap();
+    let cache = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("compile-cache");
+    let mut vars: HashMap<&str, String> = HashMap::from([
+        ("SHOP_ADDR", "127.0.0.1:0".to_owned()),
+        ("SHOP_ADMIN_ADDR", "127.0.0.1:0".to_owned()),
+        ("SHOP_MANIFEST", manifest.display().to_string()),
+        ("SHOP_COMPONENTS_DIR", components_dir.display().to_string()),
+        ("SHOP_DATA_DIR", root.join("data").display().to_string()),
+        ("SHOP_CACHE_DIR", cache.display().to_string()),
+        ("SHOP_SWAP_POLL_MS", "50".to_owned()),
+    ]);
+    vars.extend(options.env.iter().cloned());
+    let settings = Settings::from_lookup(|name| vars.get(name).cloned()).unwrap();
+    let app = Application::build(settings).await.expect("the host starts");
+    let addr = app.addr();
+    let admin_addr = app.admin_addr().unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let task = tokio::spawn(app.run(async {
+        let _ = rx.await;
+    }));
+    TestApp {
+        addr,
+        admin_addr,
+        client: Client::builder().timeout(Duration::from_secs(30)).build().unwrap(),
+        components_dir,
+        shutdown: Some(tx),
+        task: Some(task),
+        _dir: None,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> Response {
+        self.client.post(self.url(path)).json(body).send().await.unwrap()
+    }
+
+    pub async fn post_raw(&self, path: &str, content_type: &str, body: impl Into<reqwest::Body>) -> Response {
+        self.client.post(self.url(path)).header("content-type", content_type).body(body).send().await.unwrap()
+    }
+
+    /// Creates a category, asserting success, and returns it.
+    pub async fn create_category(&self, en: &str, ar: &str, order: i64) -> Value {
+        let response = self.post_json("/api/categories", &serde_json::json!({"name": {"en": en, "ar": ar}, "sort_order": order})).await;
+        assert_eq!(response.status(), 201, "creating {en}");
+        response.json().await.unwrap()
+    }
+
+    /// The number of categories listed.
+    pub async fn category_count(&self) -> u64 {
+        let list: Value = self.get("/api/categories").await.json().await.unwrap();
+        list["total"].as_u64().unwrap()
+    }
+
+    /// Stops the host, letting requests in flight finish.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.unwrap().unwrap();
+        }
+    }
+}
+
+/// Asserts a problem answer: status, media type, and (when given) the field named.
+pub async fn assert_problem(response: Response, status: u16, field: Option<&str>) -> Value {
+    assert_eq!(response.status(), status);
+    assert_eq!(response.headers()["content-type"], "application/problem+json");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["status"], status);
+    if let Some(field) = field {
+        let fields: Vec<&str> = body["errors"].as_array().map(|e| e.iter().filter_map(|e| e["field"].as_str()).collect()).unwrap_or_default();
+        assert!(fields.contains(&field), "expected field {field} in {body}");
+    }
+    body
+}
+
+/// The catalog component with a custom section appended: the same code, a new file and
+/// version (custom sections carry no semantics). A per-run nonce keeps every variant out of
+/// the compile cache, so each swap really compiles.
+pub fn variant(component: &[u8], n: u32) -> Vec<u8> {
+    fn leb(mut value: usize, out: &mut Vec<u8>) {
+        loop {
+            let byte = (value & 0x7f) as u8;
+            value >>= 7;
+            if value == 0 {
+                out.push(byte);
+                return;
+            }
+            out.push(byte | 0x80);
+        }
+    }
+    let name = b"swap-test";
+    let nonce = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    let payload = [n.to_le_bytes().as_slice(), nonce.to_le_bytes().as_slice()].concat();
+    let mut content = Vec::new();
+    leb(name.len(), &mut content);
+    content.extend_from_slice(name);
+    content.extend_from_slice(&payload);
+    let mut out = component.to_vec();
+    out.push(0);
+    leb(content.len(), &mut out);
+    out.extend(content);
+    out
+}
+
+pub fn install(app: &TestApp, name: &str, bytes: &[u8]) {
+    let tmp = app.components_dir.join(format!(".{name}.tmp"));
+    std::fs::write(&tmp, bytes).unwrap();
+    std::fs::rename(tmp, app.components_dir.join(format!("{name}.wasm"))).unwrap();
+}
+

@@ -1,0 +1,25 @@
+//! The operator endpoints: versions loaded, and a swap on demand.
+
+use crate::helpers::{built, install, spawn_app, variant};
+use serde_json::Value;
+
+#[tokio::test]
+async fn the_operator_endpoint_reports_and_swaps() {
+    let app = spawn_app().await;
+    let admin = format!("http://{}", app.admin_addr);
+    let unchanged: Value = app.client.post(format!("{admin}/components/catalog/reload")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(unchanged["outcome"], "unchanged");
+    let bytes = variant(&built("components", "catalog"), 99);
+    // Write without the watcher noticing first is not guaranteed; either path must land
+    // on the new version, which the report then names.
+    install(&app, "catalog", &bytes);
+    let response = app.client.post(format!("{admin}/components/catalog/reload")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let status: Value = app.client.get(format!("{admin}/components")).send().await.unwrap().json().await.unwrap();
+    let catalog = status.as_array().unwrap().iter().find(|s| s["id"] == "catalog").unwrap().clone();
+    assert_eq!(catalog["version"], shop_host::runtime::engine::sha256_hex(&bytes));
+    assert_eq!(app.get("/api/categories").await.status(), 200);
+    let missing = app.client.post(format!("{admin}/components/nope/reload")).send().await.unwrap();
+    assert_eq!(missing.status(), 404);
+    app.stop().await;
+}

@@ -1,0 +1,63 @@
+//! The sandbox: a component that loops, traps or hogs memory gets a 5xx problem within its
+//! deadline while other requests keep being served and the host stays up.
+
+use crate::helpers::{FIXTURE_ROUTES, Options, assert_problem, spawn_app_with};
+use std::time::{Duration, Instant};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn misbehaving_components_fail_alone() {
+    let deadline = Duration::from_millis(1500);
+    let app = spawn_app_with(Options {
+        extra_manifest: FIXTURE_ROUTES,
+        env: vec![("SHOP_CPU_DEADLINE_MS", deadline.as_millis().to_string()), ("SHOP_MEMORY_LIMIT_MB", "32".into())],
+    })
+    .await;
+    app.create_category("Books", "كتب", 0).await;
+    assert_eq!(app.get("/fixture/ok").await.status(), 200);
+
+    // Two of each misbehaviour at once, with normal traffic beside them.
+    let mut bad = Vec::new();
+    for (path, status) in [("/fixture/loop", 504), ("/fixture/trap", 500), ("/fixture/hog", 500)] {
+        for _ in 0..2 {
+            let (client, url) = (app.client.clone(), app.url(path));
+            bad.push(tokio::spawn(async move {
+                let started = Instant::now();
+                let response = client.get(url).send().await.unwrap();
+                (path, status, started.elapsed(), response)
+            }));
+        }
+    }
+    let mut good = Vec::new();
+    for _ in 0..40 {
+        let (client, url) = (app.client.clone(), app.url("/api/categories"));
+        good.push(tokio::spawn(async move { client.get(url).send().await.unwrap().status() }));
+    }
+    for task in good {
+        assert_eq!(task.await.unwrap(), 200);
+    }
+    for task in bad {
+        let (path, status, elapsed, response) = task.await.unwrap();
+        assert_problem(response, status, None).await;
+        // Well inside the deadline plus scheduling slack; a runaway would take forever.
+        assert!(elapsed < deadline * 4, "{path} took {elapsed:?}");
+    }
+
+    // Still up and serving.
+    assert_eq!(app.get("/healthz").await.status(), 200);
+    assert_eq!(app.category_count().await, 1);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_component_cannot_import_what_its_world_does_not_grant() {
+    // The fixture slot grants nothing; the catalog imports documents.
+    let app = spawn_app_with(Options { extra_manifest: FIXTURE_ROUTES, ..Options::default() }).await;
+    let catalog = crate::helpers::built("components", "catalog");
+    let outcome = app.client.post(format!("http://{}/components/misbehave/reload", app.admin_addr));
+    std::fs::write(app.components_dir.join("misbehave.wasm.tmp"), &catalog).unwrap();
+    std::fs::rename(app.components_dir.join("misbehave.wasm.tmp"), app.components_dir.join("misbehave.wasm")).unwrap();
+    let body = assert_problem(outcome.send().await.unwrap(), 422, None).await;
+    assert!(body["detail"].as_str().unwrap().contains("http-service"), "{body}");
+    assert_eq!(app.get("/fixture/ok").await.status(), 200);
+    app.stop().await;
+}

@@ -1,0 +1,97 @@
+//! Hot swap under load: new versions replace the catalog while 64 clients keep calling it.
+//!
+//! Its own test binary, so the timing it checks (a new version serving within a second of
+//! its file appearing, compile included) is not disturbed by the other suites' load.
+
+#[path = "../api/helpers.rs"]
+#[allow(dead_code)]
+mod helpers;
+
+use helpers::{built, install, spawn_app, variant};
+use serde_json::Value;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+fn short(version: &str) -> String {
+    format!("catalog@{}", &version[..12])
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn swaps_under_load_lose_no_request() {
+    let app = Arc::new(spawn_app().await);
+    for i in 0..20 {
+        app.create_category(&format!("Category {i}"), &format!("فئة {i}"), i).await;
+    }
+    let catalog = built("components", "catalog");
+
+    // 64 clients, each in a loop, recording failures and the newest version seen.
+    let stop = Arc::new(AtomicBool::new(false));
+    let (ok, failed) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+    let seen = Arc::new(std::sync::Mutex::new(String::new()));
+    let mut clients = Vec::new();
+    for _ in 0..64 {
+        let (app, stop, ok, failed, seen) = (app.clone(), stop.clone(), ok.clone(), failed.clone(), seen.clone());
+        clients.push(tokio::spawn(async move {
+            while !stop.load(Ordering::Relaxed) {
+                match app.client.get(app.url("/api/categories")).send().await {
+                    Ok(response) if response.status() == 200 => {
+                        let version = response.headers()["x-component-version"].to_str().unwrap().to_owned();
+                        let body: Value = response.json().await.unwrap();
+                        if body["total"] == 20 {
+                            ok.fetch_add(1, Ordering::Relaxed);
+                            *seen.lock().unwrap() = version;
+                        } else {
+                            failed.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                    _ => {
+                        failed.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
+        }));
+    }
+
+    let mut worst = Duration::ZERO;
+    for n in 0..10 {
+        let bytes = variant(&catalog, n);
+        let expected = short(&shop_host::runtime::engine::sha256_hex(&bytes));
+        let swapped_at = Instant::now();
+        install(&app, "catalog", &bytes);
+        loop {
+            if *seen.lock().unwrap() == expected {
+                break;
+            }
+            assert!(swapped_at.elapsed() < Duration::from_secs(10), "version {n} never served");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        eprintln!("swap {n}: new version serving after {:?}", swapped_at.elapsed());
+        worst = worst.max(swapped_at.elapsed());
+    }
+    let last = seen.lock().unwrap().clone();
+
+    // A component of the wrong world is refused and the old one keeps serving.
+    install(&app, "catalog", &built("components", "media"));
+    let refused = Instant::now();
+    loop {
+        let status: Value = app.client.get(format!("http://{}/components", app.admin_addr)).send().await.unwrap().json().await.unwrap();
+        let catalog = status.as_array().unwrap().iter().find(|s| s["id"] == "catalog").unwrap().clone();
+        if let Some(error) = catalog["last_error"].as_str() {
+            assert!(error.contains("incoming-handler"), "{error}");
+            break;
+        }
+        assert!(refused.elapsed() < Duration::from_secs(10), "the wrong-world component was never examined");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    stop.store(true, Ordering::Relaxed);
+    for client in clients {
+        client.await.unwrap();
+    }
+    assert_eq!(*seen.lock().unwrap(), last, "the refused component must not serve");
+    assert_eq!(failed.load(Ordering::Relaxed), 0, "failed requests during swaps");
+    assert!(ok.load(Ordering::Relaxed) > 100);
+    assert!(worst < Duration::from_secs(1), "a new version took {worst:?} to serve");
+    eprintln!("hot swap: {} requests, 0 failed, slowest swap observed after {worst:?}", ok.load(Ordering::Relaxed));
+}
