@@ -125,7 +125,36 @@ fn run(root: &Path) -> Result<()> {
     run_checked(&mut command)
 }
 
+/// The cargo-deny release the dependency policy is checked with.
+const CARGO_DENY_VERSION: &str = "0.20.2";
+
+/// Installs a cargo tool at an exact version unless that version is on PATH already.
+fn ensure_tool(binary: &str, package: &str, version: &str) -> Result<()> {
+    let installed = Command::new(binary).arg("--version").output();
+    if let Ok(out) = installed {
+        if String::from_utf8_lossy(&out.stdout).contains(version) {
+            return Ok(());
+        }
+    }
+    eprintln!("xtask: installing {package} {version}");
+    run_checked(cargo().args(["install", package, "--version", version, "--locked"]))
+}
+
+/// Licences, bans and sources of both workspaces (advisories need a network we lack).
+fn check_dependencies(root: &Path) -> Result<()> {
+    ensure_tool("cargo-deny", "cargo-deny", CARGO_DENY_VERSION)?;
+    let config = root.join("deny.toml");
+    for dir in [root.to_owned(), root.join("components")] {
+        let mut command = cargo();
+        command.current_dir(&dir).arg("deny").arg("--log-level").arg("error").arg("--config").arg(&config);
+        command.args(["check", "licenses", "bans", "sources"]);
+        run_checked(&mut command)?;
+    }
+    Ok(())
+}
+
 fn test(root: &Path) -> Result<()> {
+    check_dependencies(root)?;
     // The native workspace: unit tests and the host's integration tests (which start real
     // hosts with the components built above).
     run_checked(cargo().current_dir(root).args(["test", "--workspace", "--release"]))?;
