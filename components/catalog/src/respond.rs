@@ -45,12 +45,15 @@ impl ApiResponse {
 
     /// The HTTP response.
     pub fn into_response(self) -> Response<Body> {
+        let length = self.body.len();
         let mut response = Response::new(Body::from(self.body));
         *response.status_mut() = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let headers = response.headers_mut();
         if !self.content_type.is_empty() {
             headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(self.content_type));
         }
+        // A known length lets the response go out unchunked.
+        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
         for (name, value) in self.headers {
             if let Ok(value) = HeaderValue::from_str(&value) {
                 headers.insert(name, value);
