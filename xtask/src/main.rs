@@ -1,8 +1,9 @@
 //! The project's own commands: `cargo xtask <command>`.
 //!
-//! - `build`: adds the rustup target, builds the components for `wasm32-wasip2` and the
-//!   host, and installs the components into `dist/components` (atomically, so a running
-//!   host swaps them in without ever reading half a file).
+//! - `build [--fixtures]`: adds the rustup target, builds the components for `wasm32-wasip2`
+//!   and the host, and installs the components into `dist/components` (atomically, so a
+//!   running host swaps them in without ever reading half a file); with `--fixtures`, the
+//!   test fixtures into `dist/test-fixtures` too.
 //! - `run`: `build`, then starts the host on the embedded store.
 //! - `test`: `build` (plus test fixtures), then every test of both workspaces.
 //! - `components`: only the components (what a developer runs to hot-swap a change).
@@ -15,13 +16,13 @@ const WASM_TARGET: &str = "wasm32-wasip2";
 /// The components installed into `dist/components`.
 const COMPONENTS: [&str; 3] = ["auth", "catalog", "media"];
 /// Test-only components, installed into `dist/test-fixtures`.
-const FIXTURES: [&str; 1] = ["misbehave"];
+const FIXTURES: [&str; 2] = ["misbehave", "link-probe"];
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let root = project_root()?;
     match args.first().map(String::as_str) {
-        Some("build") => build(&root, false),
+        Some("build") => build(&root, args.iter().any(|a| a == "--fixtures")),
         Some("components") => build_components(&root, false),
         Some("run") => {
             build(&root, false)?;
@@ -31,7 +32,7 @@ fn main() -> Result<()> {
             build(&root, true)?;
             test(&root)
         }
-        _ => bail!("usage: cargo xtask <build | components | run | test>"),
+        _ => bail!("usage: cargo xtask <build [--fixtures] | components | run | test>"),
     }
 }
 
@@ -94,7 +95,8 @@ fn build_components(root: &Path, with_fixtures: bool) -> Result<()> {
 fn install(from: &Path, dest: &Path, names: &[&str]) -> Result<()> {
     std::fs::create_dir_all(dest)?;
     for name in names {
-        let source = from.join(format!("{name}.wasm"));
+        // Cargo names a cdylib after its package with `-` turned into `_`.
+        let source = from.join(format!("{}.wasm", name.replace('-', "_")));
         let bytes = std::fs::read(&source).with_context(|| format!("reading {}", source.display()))?;
         let target = dest.join(format!("{name}.wasm"));
         if std::fs::read(&target).ok().as_deref() == Some(bytes.as_slice()) {

@@ -3,5 +3,6 @@
 
 mod categories;
 mod helpers;
+mod links;
 mod operator;
 mod sandbox;
