@@ -50,6 +50,11 @@ impl Application {
         self.addr
     }
 
+    /// The component runtime (benchmarks call components directly through it).
+    pub fn runtime(&self) -> std::sync::Arc<Runtime> {
+        self.runtime.clone()
+    }
+
     /// The operator address, if enabled.
     pub fn admin_addr(&self) -> Option<SocketAddr> {
         self.admin_addr

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Benchmarks of the foundation (see docs/benchmarks.md):
+#   1. GET /api/categories (20 categories) through host + catalog component, against nginx
+#      serving the same bytes as a static file, both with wrk -c64, in this one run;
+#   2. per-request instance overhead and cold start (cargo bench -p shop-host).
+# Needs wrk and nginx (installed from Debian when run as root).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need() {
+    command -v "$1" >/dev/null 2>&1 && return
+    if [ "$(id -u)" = 0 ]; then
+        apt-get update -qq && apt-get install -y -qq "$2" >/dev/null
+    else
+        echo "bench: $1 is missing; install the Debian package $2" >&2
+        exit 1
+    fi
+}
+need wrk wrk
+need nginx nginx
+need curl curl
+
+DURATION="${BENCH_DURATION:-10s}"
+CONNECTIONS="${BENCH_CONNECTIONS:-64}"
+HOST_PORT=5180
+NGINX_PORT=5181
+work=$(mktemp -d /tmp/shop-bench.XXXXXX)
+cleanup() {
+    [ -n "${host_pid:-}" ] && kill "$host_pid" 2>/dev/null || true
+    [ -f "$work/nginx.pid" ] && nginx -c "$work/nginx.conf" -s stop 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+cargo xtask build --fixtures >&2
+target="${CARGO_TARGET_DIR:-$PWD/target}"
+
+SHOP_ADDR=127.0.0.1:$HOST_PORT SHOP_ADMIN_ADDR=off SHOP_DATA_DIR="$work/data" RUST_LOG=warn \
+    "$target/release/shop-host" 2>"$work/host.log" &
+host_pid=$!
+for _ in $(seq 200); do curl -sf "localhost:$HOST_PORT/readyz" >/dev/null && break; sleep 0.05; done
+for i in $(seq 1 20); do
+    curl -sf -X POST "localhost:$HOST_PORT/api/categories" -H 'content-type: application/json' \
+        -d "{\"name\": {\"en\": \"Category $i\", \"ar\": \"الفئة $i\"}, \"sort_order\": $i}" >/dev/null
+done
+mkdir -p "$work/www/api"
+curl -sf "localhost:$HOST_PORT/api/categories" >"$work/www/api/categories"
+bytes=$(wc -c <"$work/www/api/categories")
+
+cat >"$work/nginx.conf" <<CONF
+worker_processes auto;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    sendfile on;
+    tcp_nodelay on;
+    keepalive_requests 100000;
+    client_body_temp_path $work/tmp; proxy_temp_path $work/tmp; fastcgi_temp_path $work/tmp;
+    uwsgi_temp_path $work/tmp; scgi_temp_path $work/tmp;
+    server {
+        listen 127.0.0.1:$NGINX_PORT;
+        root $work/www;
+        default_type application/json;
+    }
+}
+CONF
+mkdir -p "$work/tmp"
+nginx -c "$work/nginx.conf"
+curl -sf "localhost:$NGINX_PORT/api/categories" | cmp - "$work/www/api/categories"
+
+run_wrk() { wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "$1" 2>&1; }
+parse_rps() { awk '/Requests\/sec/ {print $2}'; }
+parse_p99() { awk '$1 == "99%" {print $2}'; }
+to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; printf "%.2f", v}'; }
+
+echo "== GET /api/categories (20 categories, $bytes bytes), wrk -t2 -c$CONNECTIONS -d$DURATION"
+host_out=$(run_wrk "http://127.0.0.1:$HOST_PORT/api/categories")
+nginx_out=$(run_wrk "http://127.0.0.1:$NGINX_PORT/api/categories")
+host_rps=$(echo "$host_out" | parse_rps); nginx_rps=$(echo "$nginx_out" | parse_rps)
+host_p99=$(echo "$host_out" | parse_p99 | to_ms); nginx_p99=$(echo "$nginx_out" | parse_p99 | to_ms)
+errors=$(echo "$host_out" | awk '/Non-2xx|Socket errors/')
+printf '%-44s %12s req/s   p99 %8s ms\n' "shop-host → catalog component → SQLite" "$host_rps" "$host_p99"
+printf '%-44s %12s req/s   p99 %8s ms\n' "nginx, same bytes as a static file" "$nginx_rps" "$nginx_p99"
+awk -v h="$host_rps" -v n="$nginx_rps" 'BEGIN { printf "host / nginx throughput ratio: %.2f\n", h / n }'
+[ -z "$errors" ] || echo "host errors: $errors"
+
+kill "$host_pid"; wait "$host_pid" 2>/dev/null || true; host_pid=
+cargo bench -p shop-host --bench host 2>/dev/null

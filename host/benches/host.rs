@@ -1,0 +1,177 @@
+//! Host benchmarks (`cargo bench -p shop-host`; `bench/run.sh` runs them with the rest).
+//!
+//! 1. Per-request overhead: a fresh instance + call of a trivial HTTP handler (the `ok`
+//!    route of the test fixture), against a native handler building the same response.
+//! 2. Cold start to the first 200 of `GET /api/categories`, with the compile cache warm and
+//!    cold, against starting a trivial process (`true`) as the floor of any start.
+//!
+//! Needs `cargo xtask build` (the release host and the components) and the test fixture
+//! (`cargo xtask test` builds it, or `cd components && cargo build --release --target
+//! wasm32-wasip2 -p misbehave`, then copy it to `dist/test-fixtures/`).
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use shop_host::config::Settings;
+use shop_host::runtime::serve::handle_http;
+use shop_host::startup::Application;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn report(name: &str, mut samples: Vec<Duration>) -> (Duration, Duration) {
+    samples.sort();
+    let (p50, p99) = (percentile(&samples, 0.50), percentile(&samples, 0.99));
+    println!("{name:<44} p50 {:>9.1} µs   p99 {:>9.1} µs   (n = {})", p50.as_secs_f64() * 1e6, p99.as_secs_f64() * 1e6, samples.len());
+    (p50, p99)
+}
+
+/// A scratch directory with the manifest (plus the fixture route) and the components.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("shop-bench-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("components")).unwrap();
+    for (kind, component) in [("components", "auth"), ("components", "catalog"), ("components", "media"), ("test-fixtures", "misbehave")] {
+        let from = root().join("dist").join(kind).join(format!("{component}.wasm"));
+        std::fs::copy(&from, dir.join("components").join(format!("{component}.wasm")))
+            .unwrap_or_else(|e| panic!("{}: {e} (build the components and the test fixture first)", from.display()));
+    }
+    let manifest = std::fs::read_to_string(root().join("spin.toml")).unwrap()
+        + "\n[[trigger.http]]\nroute = \"/fixture/...\"\ncomponent = \"misbehave\"\n[component.misbehave]\nsource = \"misbehave.wasm\"\n";
+    std::fs::write(dir.join("spin.toml"), manifest).unwrap();
+    dir
+}
+
+fn env_for(dir: &Path) -> HashMap<&'static str, String> {
+    HashMap::from([
+        ("SHOP_ADDR", "127.0.0.1:0".to_owned()),
+        ("SHOP_ADMIN_ADDR", "off".to_owned()),
+        ("SHOP_MANIFEST", dir.join("spin.toml").display().to_string()),
+        ("SHOP_COMPONENTS_DIR", dir.join("components").display().to_string()),
+        ("SHOP_DATA_DIR", dir.join("data").display().to_string()),
+        ("SHOP_SWAP_POLL_MS", "0".to_owned()),
+    ])
+}
+
+fn request() -> hyper::Request<Full<Bytes>> {
+    hyper::Request::builder().uri("http://localhost/fixture/ok").body(Full::new(Bytes::new())).unwrap()
+}
+
+/// The reference: what a native handler does for the same request (build the response,
+/// collect the body), with no sandbox.
+async fn native_handler(request: hyper::Request<Full<Bytes>>) -> hyper::Response<Full<Bytes>> {
+    let ok = request.uri().path() == "/fixture/ok";
+    hyper::Response::builder().status(if ok { 200 } else { 404 }).body(Full::new(Bytes::from_static(b"ok"))).unwrap()
+}
+
+async fn instantiate_overhead() {
+    const N: usize = 20_000;
+    let dir = scratch("overhead");
+    let vars = env_for(&dir);
+    let app = Application::build(Settings::from_lookup(|k| vars.get(k).cloned()).unwrap()).await.unwrap();
+    let runtime = app.runtime();
+    let slot = runtime.slots["misbehave"].clone();
+    let mut component = Vec::with_capacity(N);
+    let mut native = Vec::with_capacity(N);
+    // Warm up both paths, then interleave them so drift affects both alike.
+    for i in 0..N + 1000 {
+        let started = Instant::now();
+        let response = handle_http(&runtime, "misbehave".into(), slot.current(), request()).await.unwrap();
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        let elapsed = started.elapsed();
+        assert_eq!(&body[..], b"ok");
+        let started = Instant::now();
+        let response = native_handler(request()).await;
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        let native_elapsed = started.elapsed();
+        assert_eq!(&body[..], b"ok");
+        if i >= 1000 {
+            component.push(elapsed);
+            native.push(native_elapsed);
+        }
+    }
+    println!("\n== per-request overhead: fresh instance + call of a trivial wasi:http handler");
+    let (c50, c99) = report("component (instantiate + handle + body)", component);
+    let (n50, n99) = report("native handler (reference)", native);
+    println!("overhead of the sandbox: p50 {:.1} µs, p99 {:.1} µs", (c50 - n50).as_secs_f64() * 1e6, (c99.saturating_sub(n99)).as_secs_f64() * 1e6);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Starts the release binary and times it to the first 200 of `GET /api/categories`.
+fn time_to_first_200(dir: &Path, port: u16) -> Duration {
+    use std::io::{Read, Write};
+    let binary = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target")).join("release/shop-host");
+    let mut vars = env_for(dir);
+    vars.insert("SHOP_ADDR", format!("127.0.0.1:{port}"));
+    let started = Instant::now();
+    let mut child = std::process::Command::new(&binary)
+        .envs(vars)
+        .env("RUST_LOG", "warn")
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{}: {e} (run `cargo xtask build` first)", binary.display()));
+    let elapsed = loop {
+        if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            let _ = stream.write_all(b"GET /api/categories HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            let mut head = [0u8; 12];
+            if stream.read_exact(&mut head).is_ok() && &head[9..12] == b"200" {
+                break started.elapsed();
+            }
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "the host did not answer");
+        std::thread::sleep(Duration::from_micros(500));
+    };
+    child.kill().unwrap();
+    child.wait().unwrap();
+    elapsed
+}
+
+fn cold_start() {
+    const RUNS: usize = 7;
+    let dir = scratch("start");
+    let port = 5400 + (std::process::id() % 500) as u16;
+    let cache = dir.join("data/compiled");
+    let mut cold = Vec::new();
+    let mut warm = Vec::new();
+    let mut floor = Vec::new();
+    for _ in 0..RUNS {
+        let _ = std::fs::remove_dir_all(&cache);
+        cold.push(time_to_first_200(&dir, port));
+        // Let the background cache writes land before the warm run.
+        std::thread::sleep(Duration::from_millis(300));
+        warm.push(time_to_first_200(&dir, port));
+        let started = Instant::now();
+        std::process::Command::new("true").status().unwrap();
+        floor.push(started.elapsed());
+    }
+    println!("\n== cold start to the first 200 of GET /api/categories ({RUNS} runs each)");
+    let ms = |mut v: Vec<Duration>| {
+        v.sort();
+        (percentile(&v, 0.5).as_secs_f64() * 1e3, v[v.len() - 1].as_secs_f64() * 1e3)
+    };
+    let (c, cmax) = ms(cold);
+    let (w, wmax) = ms(warm);
+    let (f, _) = ms(floor);
+    println!("{:<44} median {c:>7.1} ms   max {cmax:>7.1} ms", "compile cache cold (compiles 3 components)");
+    println!("{:<44} median {w:>7.1} ms   max {wmax:>7.1} ms", "compile cache warm");
+    println!("{:<44} median {f:>7.1} ms", "spawning `true` (reference floor)");
+    println!("warm cache is {:.1}x faster than cold", c / w);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+fn main() {
+    // `cargo test --benches` runs this binary with `--bench`-less args: keep it to `cargo bench`.
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    runtime.block_on(instantiate_overhead());
+    cold_start();
+}
