@@ -25,6 +25,8 @@ CONNECTIONS="${BENCH_CONNECTIONS:-64}"
 HOST_PORT=5180
 NGINX_PORT=5181
 work=$(mktemp -d /tmp/shop-bench.XXXXXX)
+# nginx workers drop root: they must be able to read the files.
+chmod 755 "$work"
 cleanup() {
     [ -n "${host_pid:-}" ] && kill "$host_pid" 2>/dev/null || true
     [ -f "$work/nginx.pid" ] && nginx -c "$work/nginx.conf" -s stop 2>/dev/null || true
