@@ -97,9 +97,22 @@ async fn instantiate_overhead() {
             native.push(native_elapsed);
         }
     }
+    // Instantiation alone (fresh store + instance, dropped unused), to split the figure.
+    let mut instantiate_only = Vec::with_capacity(N);
+    let loaded = slot.current();
+    let proxy = loaded.proxy.clone().unwrap();
+    for _ in 0..N {
+        let started = Instant::now();
+        let mut store = shop_host::runtime::serve::new_store(&runtime, "misbehave".into());
+        let instance = proxy.instantiate_async(&mut store).await.unwrap();
+        drop(instance);
+        drop(store);
+        instantiate_only.push(started.elapsed());
+    }
     println!("\n== per-request overhead: fresh instance + call of a trivial wasi:http handler");
     let (c50, c99) = report("component (instantiate + handle + body)", component);
     let (n50, n99) = report("native handler (reference)", native);
+    report("  of which: new store + instantiate + drop", instantiate_only);
     println!("overhead of the sandbox: p50 {:.1} µs, p99 {:.1} µs", (c50 - n50).as_secs_f64() * 1e6, (c99.saturating_sub(n99)).as_secs_f64() * 1e6);
     let _ = std::fs::remove_dir_all(dir);
 }
