@@ -68,18 +68,19 @@ impl Application {
             tokio::spawn(watcher::watch(runtime.clone(), interval));
         }
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let mut admin_task = None;
         if let (Some(admin), Some(admin_addr)) = (admin_listener, admin_addr) {
             tracing::info!(%admin_addr, "operator endpoints listening");
             let mut stop = stop_rx.clone();
             let app = admin::router(runtime.clone());
-            tokio::spawn(async move {
+            admin_task = Some(tokio::spawn(async move {
                 let serve = axum::serve(admin, app).with_graceful_shutdown(async move {
                     let _ = stop.wait_for(|stopped| *stopped).await;
                 });
                 if let Err(e) = serve.await {
                     tracing::error!(error = %e, "operator listener failed");
                 }
-            });
+            }));
         }
         let listener = listener.tap_io(|tcp| {
             // Small responses otherwise wait for Nagle's algorithm.
@@ -92,6 +93,10 @@ impl Application {
                 let _ = stop_tx.send(true);
             })
             .await?;
+        // Both listeners are done with the runtime: the store (and its lock) goes with it.
+        if let Some(task) = admin_task {
+            let _ = task.await;
+        }
         Ok(())
     }
 }

@@ -28,6 +28,8 @@ pub struct SqliteStore {
 }
 
 struct Inner {
+    /// Held for the store's lifetime: an exclusive lock on `<data dir>/LOCK`.
+    _lock: std::fs::File,
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: Vec<Mutex<Connection>>,
@@ -187,6 +189,7 @@ impl SqliteStore {
     /// Opens (creating if needed) the store at `<data_dir>/shop.db`.
     pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
         std::fs::create_dir_all(data_dir).map_err(|e| StoreError::Unavailable(format!("{}: {e}", data_dir.display())))?;
+        let lock = lock_data_dir(data_dir)?;
         let path = data_dir.join("shop.db");
         let writer = open(&path, false)?;
         writer
@@ -217,7 +220,7 @@ impl SqliteStore {
         }
         let readers = (0..READERS).map(|_| open(&path, true).map(Mutex::new)).collect::<Result<_, _>>()?;
         Ok(Self {
-            inner: Arc::new(Inner { path, writer: Mutex::new(writer), readers, next_reader: AtomicUsize::new(0), schema: RwLock::new(schema) }),
+            inner: Arc::new(Inner { _lock: lock, path, writer: Mutex::new(writer), readers, next_reader: AtomicUsize::new(0), schema: RwLock::new(schema) }),
         })
     }
 
@@ -494,6 +497,38 @@ impl SqliteStore {
     }
 }
 
+/// Takes the data directory's lock, so two hosts never write one store. The lock file
+/// names the holder's process id, for the message the second one prints.
+fn lock_data_dir(data_dir: &Path) -> Result<std::fs::File, StoreError> {
+    use std::io::{Read, Seek, Write};
+    let path = data_dir.join("LOCK");
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(|e| StoreError::Unavailable(format!("{}: {e}", path.display())))?;
+    match file.try_lock() {
+        Ok(()) => {
+            let _ = file.set_len(0);
+            let _ = file.seek(std::io::SeekFrom::Start(0));
+            let _ = write!(file, "{}", std::process::id());
+            Ok(file)
+        }
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let mut holder = String::new();
+            let _ = file.read_to_string(&mut holder);
+            Err(StoreError::Unavailable(format!(
+                "the data directory {} is in use by another shop-host (process {}); stop it, or give this one its own SHOP_DATA_DIR",
+                data_dir.display(),
+                if holder.trim().is_empty() { "unknown" } else { holder.trim() }
+            )))
+        }
+        Err(std::fs::TryLockError::Error(e)) => Err(StoreError::Unavailable(format!("{}: {e}", path.display()))),
+    }
+}
+
 fn encode_spec(spec: &IndexSpec) -> String {
     let kind = match spec.kind {
         IndexKind::Regular => "regular",
@@ -542,6 +577,16 @@ mod tests {
 
     fn query(filter: Vec<Clause>, sort: Vec<Key>) -> Query {
         Query { filter, text: None, sort, skip: 0, limit: 100 }
+    }
+
+    #[test]
+    fn a_second_store_on_the_same_directory_is_refused() {
+        let (dir, first) = store();
+        let error = SqliteStore::open(dir.path()).err().unwrap();
+        assert!(error.to_string().contains("in use by another shop-host"), "{error}");
+        assert!(error.to_string().contains(&std::process::id().to_string()), "{error}");
+        drop(first);
+        assert!(SqliteStore::open(dir.path()).is_ok(), "the lock goes with the store");
     }
 
     #[tokio::test]
