@@ -35,6 +35,27 @@ pub struct Settings {
     /// How often the components directory is checked for new builds (`SHOP_SWAP_POLL_MS`,
     /// default 200; 0 disables the watcher).
     pub swap_poll: Option<Duration>,
+    /// When set, documents live in MongoDB instead of the embedded store (`MONGODB_URI`).
+    pub mongodb_uri: Option<Secret>,
+    /// The MongoDB database (`MONGODB_DB`; default: the URI's database, else `shop`).
+    pub mongodb_db: Option<String>,
+}
+
+/// A secret setting: usable, never printed (not even by `Debug`).
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The secret's value, for the one place that needs it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(…)")
+    }
 }
 
 /// A setting that could not be read.
@@ -82,6 +103,8 @@ impl Settings {
             max_instances: parse("SHOP_MAX_INSTANCES", "256")? as u32,
             max_body_bytes: parse("SHOP_MAX_BODY_BYTES", "16777216")? as usize,
             swap_poll: (poll_ms > 0).then(|| Duration::from_millis(poll_ms)),
+            mongodb_uri: lookup("MONGODB_URI").filter(|v| !v.is_empty()).map(Secret),
+            mongodb_db: lookup("MONGODB_DB").filter(|v| !v.is_empty()),
         })
     }
 }
@@ -96,6 +119,13 @@ mod tests {
         assert_eq!(settings.addr.port(), 5000);
         assert_eq!(settings.uploads_dir, PathBuf::from("./data/uploads"));
         assert_eq!(settings.memory_limit_bytes, 64 << 20);
+    }
+
+    #[test]
+    fn the_mongodb_uri_never_prints() {
+        let settings = Settings::from_lookup(|name| (name == "MONGODB_URI").then(|| "mongodb://user:hunter2@db".to_owned())).unwrap();
+        assert_eq!(settings.mongodb_uri.as_ref().unwrap().expose(), "mongodb://user:hunter2@db");
+        assert!(!format!("{settings:?}").contains("hunter2"));
     }
 
     #[test]

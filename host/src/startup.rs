@@ -3,6 +3,7 @@
 use crate::capabilities::blobs::FsBlobs;
 use crate::capabilities::config::Variables;
 use crate::capabilities::documents::DocumentStore;
+use crate::capabilities::documents::mongo::MongoStore;
 use crate::capabilities::documents::sqlite::SqliteStore;
 use crate::config::Settings;
 use crate::front::{self, Front};
@@ -29,9 +30,15 @@ impl Application {
     /// Opens the store, loads the components and binds the listeners.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let manifest = Manifest::load(&settings.manifest)?;
-        let documents = DocumentStore::Sqlite(
-            SqliteStore::open(&settings.data_dir).with_context(|| format!("opening the embedded store in {}", settings.data_dir.display()))?,
-        );
+        let documents = match &settings.mongodb_uri {
+            // Connects lazily: the host starts (not ready) while MongoDB is down.
+            Some(uri) => DocumentStore::Mongo(
+                MongoStore::connect(uri.expose(), settings.mongodb_db.as_deref()).await.context("configuring the MongoDB store (MONGODB_URI)")?,
+            ),
+            None => DocumentStore::Sqlite(
+                SqliteStore::open(&settings.data_dir).with_context(|| format!("opening the embedded store in {}", settings.data_dir.display()))?,
+            ),
+        };
         let blobs = FsBlobs::open(&settings.uploads_dir).with_context(|| format!("opening the uploads directory {}", settings.uploads_dir.display()))?;
         let variables = Variables::resolve(&manifest, |name| std::env::var(name).ok());
         let listener = TcpListener::bind(settings.addr).await.with_context(|| format!("listening on {} (SHOP_ADDR)", settings.addr))?;

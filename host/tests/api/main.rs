@@ -6,3 +6,4 @@ mod helpers;
 mod links;
 mod operator;
 mod sandbox;
+mod store_down;

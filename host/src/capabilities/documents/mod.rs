@@ -4,6 +4,9 @@
 //! names, field paths, JSON values) into checked types, so each backend receives only valid
 //! requests. `sqlite` is the embedded default.
 
+#[cfg(test)]
+mod conformance;
+pub mod mongo;
 pub mod sqlite;
 pub mod text;
 
@@ -217,6 +220,18 @@ pub fn check_id(id: &str) -> Result<(), StoreError> {
 pub enum DocumentStore {
     /// The embedded SQLite store.
     Sqlite(sqlite::SqliteStore),
+    /// MongoDB.
+    Mongo(mongo::MongoStore),
+}
+
+/// Calls the same method on whichever backend is configured.
+macro_rules! dispatch {
+    ($self:ident, $store:ident => $call:expr) => {
+        match $self {
+            Self::Sqlite($store) => $call,
+            Self::Mongo($store) => $call,
+        }
+    };
 }
 
 impl DocumentStore {
@@ -224,56 +239,43 @@ impl DocumentStore {
     pub fn backend(&self) -> &'static str {
         match self {
             Self::Sqlite(_) => "embedded",
+            Self::Mongo(_) => "mongodb",
         }
     }
 
     /// Whether the store answers now.
     pub async fn ping(&self) -> Result<(), StoreError> {
-        match self {
-            Self::Sqlite(s) => s.ping().await,
-        }
+        dispatch!(self, s => s.ping().await)
     }
 
     /// See `documents.get`.
     pub async fn get(&self, c: &Collection, id: &str) -> Result<Option<String>, StoreError> {
-        match self {
-            Self::Sqlite(s) => s.get(c, id).await,
-        }
+        dispatch!(self, s => s.get(c, id).await)
     }
 
     /// See `documents.find`; returns the documents' JSON and the total.
     pub async fn find(&self, c: &Collection, q: Query) -> Result<(Vec<String>, u64), StoreError> {
-        match self {
-            Self::Sqlite(s) => s.find(c, q).await,
-        }
+        dispatch!(self, s => s.find(c, q).await)
     }
 
     /// See `documents.insert`.
     pub async fn insert(&self, c: &Collection, doc: Map<String, Value>) -> Result<String, StoreError> {
-        match self {
-            Self::Sqlite(s) => s.insert(c, doc).await,
-        }
+        dispatch!(self, s => s.insert(c, doc).await)
     }
 
     /// See `documents.replace`.
     pub async fn replace(&self, c: &Collection, id: &str, expected: u64, doc: Map<String, Value>) -> Result<Option<String>, StoreError> {
-        match self {
-            Self::Sqlite(s) => s.replace(c, id, expected, doc).await,
-        }
+        dispatch!(self, s => s.replace(c, id, expected, doc).await)
     }
 
     /// See `documents.delete`.
     pub async fn delete(&self, c: &Collection, id: &str, expected: Option<u64>) -> Result<bool, StoreError> {
-        match self {
-            Self::Sqlite(s) => s.delete(c, id, expected).await,
-        }
+        dispatch!(self, s => s.delete(c, id, expected).await)
     }
 
     /// See `documents.ensure-index`.
     pub async fn ensure_index(&self, c: &Collection, spec: IndexSpec) -> Result<(), StoreError> {
-        match self {
-            Self::Sqlite(s) => s.ensure_index(c, spec).await,
-        }
+        dispatch!(self, s => s.ensure_index(c, spec).await)
     }
 }
 

@@ -1,0 +1,185 @@
+//! The conformance suite of the `documents` backends: every scenario runs against the
+//! embedded store, and against MongoDB whenever `MONGODB_URI` is set (then it really runs:
+//! a failure to connect fails the test, it is never skipped).
+
+use super::mongo::MongoStore;
+use super::sqlite::SqliteStore;
+use super::{Clause, Collection, DocumentStore, FieldPath, IndexKind, IndexSpec, Key, Op, Query, StoreError, text};
+use serde_json::{Map, Value, json};
+
+/// A fresh store of one backend, and what must live as long as it.
+struct Fixture {
+    store: DocumentStore,
+    _dir: Option<tempfile::TempDir>,
+}
+
+fn embedded() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    Fixture { store: DocumentStore::Sqlite(SqliteStore::open(dir.path()).unwrap()), _dir: Some(dir) }
+}
+
+/// A MongoDB store on a database of its own, when `MONGODB_URI` is set.
+async fn mongodb() -> Option<Fixture> {
+    let uri = std::env::var("MONGODB_URI").ok().filter(|u| !u.is_empty())?;
+    let database = format!("shop_conformance_{}", uuid::Uuid::now_v7().simple());
+    let store = MongoStore::connect(&uri, Some(&database)).await.expect("MONGODB_URI is set: the conformance suite must reach it");
+    store.ping().await.expect("MONGODB_URI is set: the conformance suite must reach it");
+    Some(Fixture { store: DocumentStore::Mongo(store), _dir: None })
+}
+
+fn key(field: &str, descending: bool) -> Key {
+    Key { field: FieldPath::parse(field).unwrap(), descending }
+}
+
+fn doc(value: Value) -> Map<String, Value> {
+    value.as_object().unwrap().clone()
+}
+
+fn query(filter: Vec<Clause>, sort: Vec<Key>) -> Query {
+    Query { filter, text: None, sort, skip: 0, limit: 100 }
+}
+
+fn search(words: &str) -> Query {
+    Query { filter: vec![], text: Some(text::words(words)), sort: vec![key("n", false)], skip: 0, limit: 100 }
+}
+
+fn field(items: &[String], name: &str) -> Vec<Value> {
+    items.iter().map(|i| serde_json::from_str::<Value>(i).unwrap()[name].clone()).collect()
+}
+
+async fn filters_sorts_and_pages(store: &DocumentStore) {
+    let c = Collection::parse("items").unwrap();
+    for (name, price, stock) in [("a", 300, 0), ("b", 100, 5), ("c", 200, 2), ("d", 200, 9)] {
+        store.insert(&c, doc(json!({"name": name, "price": {"amount": price}, "stock": stock, "tag": if stock > 0 { json!("in") } else { json!(null) }}))).await.unwrap();
+    }
+    store.insert(&c, doc(json!({"name": "e", "price": {"amount": "cheap"}, "stock": 1}))).await.unwrap();
+    let q = Query {
+        filter: vec![Clause::parse("price.amount", Op::Gte, "150").unwrap(), Clause::parse("stock", Op::Gt, "0").unwrap()],
+        text: None,
+        sort: vec![key("price.amount", false), key("stock", true)],
+        skip: 0,
+        limit: 1,
+    };
+    let (items, total) = store.find(&c, q.clone()).await.unwrap();
+    assert_eq!(total, 2, "ranges stay within numbers");
+    assert_eq!(field(&items, "name"), [json!("d")]);
+    let (items, _) = store.find(&c, Query { skip: 1, ..q }).await.unwrap();
+    assert_eq!(field(&items, "name"), [json!("c")]);
+    let (items, _) = store.find(&c, query(vec![Clause::parse("name", Op::In, "[\"a\", \"b\", \"zz\"]").unwrap()], vec![key("name", true)])).await.unwrap();
+    assert_eq!(field(&items, "name"), [json!("b"), json!("a")]);
+    let count = |filter: Vec<Clause>| async { store.find(&c, Query { limit: 0, ..query(filter, vec![]) }).await.unwrap().1 };
+    assert_eq!(count(vec![Clause::parse("missing", Op::Exists, "false").unwrap()]).await, 5);
+    assert_eq!(count(vec![Clause::parse("tag", Op::Exists, "true").unwrap()]).await, 4, "an explicit null exists");
+    assert_eq!(count(vec![Clause::parse("tag", Op::Eq, "null").unwrap()]).await, 2, "null matches null and missing");
+    assert_eq!(count(vec![Clause::parse("tag", Op::Ne, "\"in\"").unwrap()]).await, 2, "ne matches null and missing");
+    assert_eq!(count(vec![Clause::parse("price.amount", Op::Gt, "\"a\"").unwrap()]).await, 1, "string ranges stay within strings");
+    assert_eq!(count(vec![]).await, 5);
+    let ghost = Collection::parse("never_written").unwrap();
+    assert_eq!(store.find(&ghost, query(vec![], vec![])).await.unwrap(), (vec![], 0));
+    assert_eq!(store.get(&ghost, "x").await.unwrap(), None);
+}
+
+async fn booleans_are_not_numbers(store: &DocumentStore) {
+    let c = Collection::parse("flags").unwrap();
+    store.insert(&c, doc(json!({"n": 1, "on": true}))).await.unwrap();
+    store.insert(&c, doc(json!({"n": 2, "on": 1}))).await.unwrap();
+    store.insert(&c, doc(json!({"n": 3, "on": false}))).await.unwrap();
+    let (items, _) = store.find(&c, query(vec![Clause::parse("on", Op::Eq, "true").unwrap()], vec![key("n", false)])).await.unwrap();
+    assert_eq!(field(&items, "n"), [json!(1)]);
+    let (items, _) = store.find(&c, query(vec![Clause::parse("on", Op::Ne, "true").unwrap()], vec![key("n", false)])).await.unwrap();
+    assert_eq!(field(&items, "n"), [json!(2), json!(3)]);
+}
+
+async fn versions_guard_replace_and_delete(store: &DocumentStore) {
+    let c = Collection::parse("items").unwrap();
+    let stored: Value = serde_json::from_str(&store.insert(&c, doc(json!({"n": 1}))).await.unwrap()).unwrap();
+    let id = stored["_id"].as_str().unwrap();
+    assert_eq!(stored["_version"], 1);
+    let fetched: Value = serde_json::from_str(&store.get(&c, id).await.unwrap().unwrap()).unwrap();
+    assert_eq!(fetched, stored);
+    let replaced: Value = serde_json::from_str(&store.replace(&c, id, 1, doc(json!({"n": 2}))).await.unwrap().unwrap()).unwrap();
+    assert_eq!((replaced["_version"].as_u64(), replaced["n"].as_u64()), (Some(2), Some(2)));
+    assert!(matches!(store.replace(&c, id, 1, doc(json!({"n": 3}))).await, Err(StoreError::Conflict(_))));
+    assert_eq!(store.replace(&c, "nope", 1, doc(json!({}))).await.unwrap(), None);
+    assert!(matches!(store.delete(&c, id, Some(1)).await, Err(StoreError::Conflict(_))));
+    let unchanged: Value = serde_json::from_str(&store.get(&c, id).await.unwrap().unwrap()).unwrap();
+    assert_eq!(unchanged["n"], 2, "a refused write changes nothing");
+    assert!(store.delete(&c, id, Some(2)).await.unwrap());
+    assert!(!store.delete(&c, id, None).await.unwrap());
+    // A chosen id is kept, and is unique.
+    store.insert(&c, doc(json!({"_id": "chosen"}))).await.unwrap();
+    assert_eq!(store.insert(&c, doc(json!({"_id": "chosen"}))).await, Err(StoreError::Duplicate("_id".into())));
+    assert!(matches!(store.insert(&c, doc(json!({"_id": "bad id!"}))).await, Err(StoreError::Invalid(_))));
+}
+
+async fn unique_indexes_name_themselves(store: &DocumentStore) {
+    let c = Collection::parse("cats").unwrap();
+    let spec = IndexSpec::parse("slug_unique", vec![key("slug", false)], IndexKind::Unique).unwrap();
+    store.ensure_index(&c, spec.clone()).await.unwrap();
+    store.ensure_index(&c, spec).await.unwrap();
+    let first: Value = serde_json::from_str(&store.insert(&c, doc(json!({"slug": "x"}))).await.unwrap()).unwrap();
+    assert_eq!(store.insert(&c, doc(json!({"slug": "x"}))).await, Err(StoreError::Duplicate("slug_unique".into())));
+    let second: Value = serde_json::from_str(&store.insert(&c, doc(json!({"slug": "y"}))).await.unwrap()).unwrap();
+    let clash = store.replace(&c, second["_id"].as_str().unwrap(), 1, doc(json!({"slug": "x"}))).await;
+    assert_eq!(clash, Err(StoreError::Duplicate("slug_unique".into())));
+    assert_eq!(store.find(&c, query(vec![], vec![])).await.unwrap().1, 2);
+    let other = IndexSpec::parse("slug_unique", vec![key("name", false)], IndexKind::Unique).unwrap();
+    assert!(matches!(store.ensure_index(&c, other).await, Err(StoreError::Invalid(_))));
+    assert!(store.delete(&c, first["_id"].as_str().unwrap(), None).await.unwrap());
+    store.insert(&c, doc(json!({"slug": "x"}))).await.unwrap();
+}
+
+async fn text_search_is_bilingual(store: &DocumentStore) {
+    let c = Collection::parse("products").unwrap();
+    // Stored before the text index exists: the index must cover it.
+    store.insert(&c, doc(json!({"n": 1, "status": "published", "name": {"en": "Arabic coffee", "ar": "قهوة عربية أصيلة"}}))).await.unwrap();
+    let spec = IndexSpec::parse("search", vec![key("name.en", false), key("name.ar", false)], IndexKind::Text).unwrap();
+    store.ensure_index(&c, spec).await.unwrap();
+    store.insert(&c, doc(json!({"n": 2, "status": "draft", "name": {"en": "Café crème", "ar": "قهوة بالحليب"}}))).await.unwrap();
+    let third: Value =
+        serde_json::from_str(&store.insert(&c, doc(json!({"n": 3, "status": "published", "name": {"en": "Tea pot", "ar": "إبريق شاي"}}))).await.unwrap()).unwrap();
+    let hits = |q: Query| async { field(&store.find(&c, q).await.unwrap().0, "n") };
+    assert_eq!(hits(search("قَهْوَة")).await, [json!(1), json!(2)], "diacritics are ignored");
+    assert_eq!(hits(search("عربيه")).await, [json!(1)], "ta marbuta folds");
+    assert_eq!(hits(search("اصيله")).await, [json!(1)], "hamza alef folds");
+    assert_eq!(hits(search("ابريق")).await, [json!(3)]);
+    assert_eq!(hits(search("CAFE")).await, [json!(2)], "case and Latin accents fold");
+    assert_eq!(hits(search("arab")).await, [json!(1)], "the last word is a prefix");
+    assert_eq!(hits(search("ara coffee")).await, Vec::<Value>::new(), "other words are whole words");
+    assert_eq!(hits(search("coffee arab")).await, [json!(1)], "every word must match");
+    let published = Query { filter: vec![Clause::parse("status", Op::Eq, "\"published\"").unwrap()], ..search("قهوه") };
+    assert_eq!(hits(published).await, [json!(1)], "text and filters combine");
+    // Updates and deletes keep the index current; the search text never leaks out.
+    let id = third["_id"].as_str().unwrap();
+    let renamed = store.replace(&c, id, 1, doc(json!({"n": 3, "status": "published", "name": {"en": "Kettle", "ar": "غلاية"}}))).await.unwrap().unwrap();
+    assert!(!renamed.contains("_search"));
+    assert_eq!(hits(search("ابريق")).await, Vec::<Value>::new());
+    assert_eq!(hits(search("kettle")).await, [json!(3)]);
+    assert!(store.delete(&c, id, None).await.unwrap());
+    assert_eq!(hits(search("kettle")).await, Vec::<Value>::new());
+    for item in store.find(&c, query(vec![], vec![])).await.unwrap().0 {
+        assert!(!item.contains("_search"), "{item}");
+    }
+    let plain = Collection::parse("plain").unwrap();
+    store.insert(&plain, doc(json!({"n": 1}))).await.unwrap();
+    assert!(matches!(store.find(&plain, search("x")).await, Err(StoreError::Invalid(_))));
+}
+
+/// One test per scenario and backend.
+macro_rules! conformance {
+    ($($scenario:ident),* $(,)?) => {
+        mod embedded_store {
+            $(#[tokio::test] async fn $scenario() { super::$scenario(&super::embedded().store).await; })*
+        }
+        mod mongodb_store {
+            $(#[tokio::test] async fn $scenario() {
+                match super::mongodb().await {
+                    Some(fixture) => super::$scenario(&fixture.store).await,
+                    None => eprintln!("MONGODB_URI is not set: the MongoDB run of this scenario needs a server"),
+                }
+            })*
+        }
+    };
+}
+
+conformance!(filters_sorts_and_pages, booleans_are_not_numbers, versions_guard_replace_and_delete, unique_indexes_name_themselves, text_search_is_bilingual);

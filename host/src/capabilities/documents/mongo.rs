@@ -1,0 +1,485 @@
+//! The MongoDB backend of `documents`, through the official `mongodb` driver.
+//!
+//! Selected when `MONGODB_URI` is set. The same semantics as the embedded store (the
+//! conformance suite in `conformance.rs` runs against both):
+//!
+//! - documents keep `_id` (a string) and `_version`; replace and delete filter on both, so a
+//!   stale version changes nothing and becomes `conflict`;
+//! - indexes are MongoDB indexes named as declared; a duplicate-key error names its index;
+//! - text search: a collection with a text index stores the normalised text of its text
+//!   fields in a hidden `_search` field (never returned). Each query word must match a word
+//!   there, the last one as a prefix (anchored regexes: no stemming, no stop words, same as
+//!   the embedded store). This scans, like FTS without an index would, and needs no
+//!   server-side text configuration;
+//! - the client connects lazily: the host starts with MongoDB down, calls fail with
+//!   `unavailable` (HTTP 503) after the server-selection timeout, and work again when it is back.
+
+use super::text;
+use super::{Clause, Collection, IndexKind, IndexSpec, Key, MAX_LIMIT, Op, Query, StoreError};
+use mongodb::bson::{Bson, Document, doc};
+use mongodb::error::{Error as MongoError, ErrorKind, WriteFailure};
+use mongodb::options::{ClientOptions, IndexOptions};
+use mongodb::{Client, Database, IndexModel};
+use serde_json::{Map, Value, json};
+use std::collections::HashMap;
+use std::sync::RwLock;
+use std::time::Duration;
+
+/// The hidden field holding a document's normalised searchable text.
+const SEARCH_FIELD: &str = "_search";
+/// Where declared indexes are recorded (so text fields are known after a restart).
+const INDEXES_COLLECTION: &str = "_indexes";
+
+/// The MongoDB document store.
+pub struct MongoStore {
+    db: Database,
+    /// Declared indexes, by (collection, name).
+    indexes: RwLock<HashMap<(String, String), IndexSpec>>,
+    /// Each collection's text fields, once looked up (`None`: it has no text index).
+    text_fields: RwLock<HashMap<String, Option<Vec<String>>>>,
+}
+
+/// Maps a driver error to a store error: servers out of reach are `unavailable` (retry
+/// later), a duplicate key names its index.
+pub fn map_error(error: &MongoError) -> StoreError {
+    match error.kind.as_ref() {
+        ErrorKind::Write(WriteFailure::WriteError(e)) if e.code == 11000 => StoreError::Duplicate(duplicate_index_name(&e.message)),
+        ErrorKind::Command(e) if e.code == 11000 => StoreError::Duplicate(duplicate_index_name(&e.message)),
+        ErrorKind::ServerSelection { .. } | ErrorKind::Io(_) | ErrorKind::ConnectionPoolCleared { .. } | ErrorKind::Shutdown => {
+            StoreError::Unavailable(error.to_string())
+        }
+        _ => StoreError::Internal(error.to_string()),
+    }
+}
+
+/// The index named in `E11000 duplicate key error collection: db.c index: NAME dup key: …`;
+/// the `_id` index when none is named.
+pub fn duplicate_index_name(message: &str) -> String {
+    message
+        .split(" index: ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .map(|name| if name == "_id_" { "_id".to_owned() } else { name.to_owned() })
+        .unwrap_or_else(|| "_id".to_owned())
+}
+
+/// A JSON value as BSON (integers as Int64, other numbers as Double).
+pub fn to_bson(value: &Value) -> Bson {
+    match value {
+        Value::Null => Bson::Null,
+        Value::Bool(b) => Bson::Boolean(*b),
+        Value::Number(n) => n.as_i64().map(Bson::Int64).unwrap_or_else(|| Bson::Double(n.as_f64().unwrap_or(0.0))),
+        Value::String(s) => Bson::String(s.clone()),
+        Value::Array(items) => Bson::Array(items.iter().map(to_bson).collect()),
+        Value::Object(map) => Bson::Document(map.iter().map(|(k, v)| (k.clone(), to_bson(v))).collect()),
+    }
+}
+
+/// A BSON value as JSON (the store only ever writes the types `to_bson` produces).
+pub fn to_json(value: &Bson) -> Value {
+    match value {
+        Bson::Null | Bson::Undefined => Value::Null,
+        Bson::Boolean(b) => json!(b),
+        Bson::Int32(n) => json!(n),
+        Bson::Int64(n) => json!(n),
+        Bson::Double(n) => json!(n),
+        Bson::String(s) => json!(s),
+        Bson::Array(items) => Value::Array(items.iter().map(to_json).collect()),
+        Bson::Document(doc) => Value::Object(doc.iter().filter(|(k, _)| *k != SEARCH_FIELD).map(|(k, v)| (k.clone(), to_json(v))).collect()),
+        other => Value::String(other.to_string()),
+    }
+}
+
+/// The MongoDB filter of a query's clauses and search words.
+pub fn filter_document(filter: &[Clause], words: Option<&[String]>) -> Document {
+    let mut clauses: Vec<Document> = filter.iter().map(clause_document).collect();
+    if let Some(words) = words.filter(|w| !w.is_empty()) {
+        let last = words.len() - 1;
+        for (i, word) in words.iter().enumerate() {
+            // Words are letters and digits only (see `text::words`); escaping is belt and braces.
+            let escaped: String = word.chars().flat_map(|c| if c.is_alphanumeric() { vec![c] } else { vec!['\\', c] }).collect();
+            let pattern = if i == last { format!("(^| ){escaped}") } else { format!("(^| ){escaped}( |$)") };
+            clauses.push(doc! { SEARCH_FIELD: { "$regex": pattern } });
+        }
+    }
+    match clauses.len() {
+        0 => Document::new(),
+        1 => clauses.remove(0),
+        _ => doc! { "$and": clauses },
+    }
+}
+
+fn clause_document(clause: &Clause) -> Document {
+    let field = clause.field.as_str();
+    let value = to_bson(&clause.value);
+    let condition = match clause.op {
+        Op::Eq => return doc! { field: value },
+        Op::Ne => doc! { "$ne": value },
+        Op::Gt => doc! { "$gt": value },
+        Op::Gte => doc! { "$gte": value },
+        Op::Lt => doc! { "$lt": value },
+        Op::Lte => doc! { "$lte": value },
+        Op::In => doc! { "$in": value },
+        Op::Exists => doc! { "$exists": clause.value.as_bool().unwrap_or(true) },
+    };
+    doc! { field: condition }
+}
+
+/// The sort document: the keys, then `_id` for stable pages.
+pub fn sort_document(keys: &[Key]) -> Document {
+    let mut sort = Document::new();
+    for key in keys {
+        sort.insert(key.field.as_str(), if key.descending { -1 } else { 1 });
+    }
+    if !sort.contains_key("_id") {
+        sort.insert("_id", 1);
+    }
+    sort
+}
+
+/// The MongoDB index for a declaration (text indexes need none: see the module docs).
+pub fn index_model(spec: &IndexSpec) -> Option<IndexModel> {
+    if spec.kind == IndexKind::Text {
+        return None;
+    }
+    let mut keys = Document::new();
+    for key in &spec.keys {
+        keys.insert(key.field.as_str(), if key.descending { -1 } else { 1 });
+    }
+    let options = IndexOptions::builder().name(spec.name.clone()).unique(spec.kind == IndexKind::Unique).build();
+    Some(IndexModel::builder().keys(keys).options(options).build())
+}
+
+fn searchable(doc: &Map<String, Value>, fields: &[String]) -> String {
+    let root = Value::Object(doc.clone());
+    let mut out = String::new();
+    for field in fields {
+        if let Some(Value::String(s)) = field.split('.').try_fold(&root, |v, s| v.get(s)) {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(&text::words(s).join(" "));
+        }
+    }
+    out
+}
+
+fn spec_document(collection: &Collection, spec: &IndexSpec) -> Document {
+    let kind = match spec.kind {
+        IndexKind::Regular => "regular",
+        IndexKind::Unique => "unique",
+        IndexKind::Text => "text",
+    };
+    let keys: Vec<Document> = spec.keys.iter().map(|k| doc! { "field": k.field.as_str(), "descending": k.descending }).collect();
+    doc! { "_id": format!("{}/{}", collection.as_str(), spec.name), "collection": collection.as_str(), "name": &spec.name, "kind": kind, "keys": keys }
+}
+
+fn spec_from_document(doc: &Document) -> Option<IndexSpec> {
+    let kind = match doc.get_str("kind").ok()? {
+        "unique" => IndexKind::Unique,
+        "text" => IndexKind::Text,
+        _ => IndexKind::Regular,
+    };
+    let keys = doc
+        .get_array("keys")
+        .ok()?
+        .iter()
+        .filter_map(|k| {
+            let k = k.as_document()?;
+            Some(Key { field: super::FieldPath::parse(k.get_str("field").ok()?).ok()?, descending: k.get_bool("descending").unwrap_or(false) })
+        })
+        .collect();
+    IndexSpec::parse(doc.get_str("name").ok()?, keys, kind).ok()
+}
+
+impl MongoStore {
+    /// A store on the database of `uri` (or `database` when given). Does not connect yet.
+    pub async fn connect(uri: &str, database: Option<&str>) -> Result<Self, StoreError> {
+        let mut options = ClientOptions::parse(uri).await.map_err(|e| StoreError::Invalid(format!("MONGODB_URI: {e}")))?;
+        options.app_name = Some("shop-host".into());
+        // Fail fast while MongoDB is down (503 to the client) rather than hold requests for
+        // the driver's 30 s default; a timeout given in the URI wins.
+        options.server_selection_timeout.get_or_insert(Duration::from_secs(3));
+        options.connect_timeout.get_or_insert(Duration::from_secs(3));
+        let name = database.map(str::to_owned).or_else(|| options.default_database.clone()).unwrap_or_else(|| "shop".to_owned());
+        let client = Client::with_options(options).map_err(|e| map_error(&e))?;
+        Ok(Self { db: client.database(&name), indexes: RwLock::default(), text_fields: RwLock::default() })
+    }
+
+    /// The database name.
+    pub fn database(&self) -> &str {
+        self.db.name()
+    }
+
+    fn collection(&self, c: &Collection) -> mongodb::Collection<Document> {
+        self.db.collection(c.as_str())
+    }
+
+    /// Whether the server answers now.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.db.run_command(doc! { "ping": 1 }).await.map(drop).map_err(|e| map_error(&e))
+    }
+
+    /// The collection's text fields, from memory or from the recorded index declarations.
+    async fn text_fields(&self, c: &Collection) -> Result<Option<Vec<String>>, StoreError> {
+        if let Some(known) = self.text_fields.read().ok().and_then(|m| m.get(c.as_str()).cloned()) {
+            return Ok(known);
+        }
+        let recorded = self
+            .db
+            .collection::<Document>(INDEXES_COLLECTION)
+            .find_one(doc! { "collection": c.as_str(), "kind": "text" })
+            .await
+            .map_err(|e| map_error(&e))?;
+        let fields = recorded.as_ref().and_then(spec_from_document).map(|spec| spec.keys.iter().map(|k| k.field.as_str().to_owned()).collect());
+        if let Ok(mut map) = self.text_fields.write() {
+            map.insert(c.as_str().to_owned(), fields.clone());
+        }
+        Ok(fields)
+    }
+
+    /// Builds the stored form: the JSON fields, the store's own, and the search text.
+    async fn stored(&self, c: &Collection, mut doc: Map<String, Value>, id: &str, version: u64) -> Result<(Document, String), StoreError> {
+        doc.insert("_id".into(), json!(id));
+        doc.insert("_version".into(), json!(version));
+        let json = Value::Object(doc.clone()).to_string();
+        let mut bson: Document = doc.iter().map(|(k, v)| (k.clone(), to_bson(v))).collect();
+        if let Some(fields) = self.text_fields(c).await? {
+            bson.insert(SEARCH_FIELD, searchable(&doc, &fields));
+        }
+        Ok((bson, json))
+    }
+
+    /// The document with this id.
+    pub async fn get(&self, c: &Collection, id: &str) -> Result<Option<String>, StoreError> {
+        let found = self.collection(c).find_one(doc! { "_id": id }).await.map_err(|e| map_error(&e))?;
+        Ok(found.map(|d| to_json(&Bson::Document(d)).to_string()))
+    }
+
+    /// The documents matching a query, and their total.
+    pub async fn find(&self, c: &Collection, q: Query) -> Result<(Vec<String>, u64), StoreError> {
+        if q.text.as_ref().is_some_and(|w| !w.is_empty()) && self.text_fields(c).await?.is_none() {
+            return Err(StoreError::Invalid(format!("collection {} has no text index", c.as_str())));
+        }
+        let filter = filter_document(&q.filter, q.text.as_deref());
+        let collection = self.collection(c);
+        let total = collection.count_documents(filter.clone()).await.map_err(|e| map_error(&e))?;
+        let limit = q.limit.min(MAX_LIMIT);
+        if limit == 0 {
+            return Ok((Vec::new(), total));
+        }
+        let mut cursor = collection
+            .find(filter)
+            .sort(sort_document(&q.sort))
+            .skip(u64::from(q.skip))
+            .limit(i64::from(limit))
+            .projection(doc! { SEARCH_FIELD: 0 })
+            .await
+            .map_err(|e| map_error(&e))?;
+        let mut items = Vec::new();
+        while cursor.advance().await.map_err(|e| map_error(&e))? {
+            let doc = cursor.deserialize_current().map_err(|e| map_error(&e))?;
+            items.push(to_json(&Bson::Document(doc)).to_string());
+        }
+        Ok((items, total))
+    }
+
+    /// Stores a new document at version 1.
+    pub async fn insert(&self, c: &Collection, doc: Map<String, Value>) -> Result<String, StoreError> {
+        let id = match doc.get("_id") {
+            Some(Value::String(id)) => {
+                super::check_id(id)?;
+                id.clone()
+            }
+            Some(_) => return Err(StoreError::Invalid("_id must be a string".into())),
+            None => super::new_id(),
+        };
+        let (bson, json) = self.stored(c, doc, &id, 1).await?;
+        self.collection(c).insert_one(bson).await.map_err(|e| map_error(&e))?;
+        Ok(json)
+    }
+
+    /// Replaces a document at the expected version.
+    pub async fn replace(&self, c: &Collection, id: &str, expected: u64, doc: Map<String, Value>) -> Result<Option<String>, StoreError> {
+        let next = expected.checked_add(1).ok_or_else(|| StoreError::Invalid("version overflow".into()))?;
+        let (bson, json) = self.stored(c, doc, id, next).await?;
+        let collection = self.collection(c);
+        let result = collection
+            .replace_one(doc! { "_id": id, "_version": expected as i64 }, bson)
+            .await
+            .map_err(|e| map_error(&e))?;
+        if result.matched_count == 1 {
+            return Ok(Some(json));
+        }
+        match collection.find_one(doc! { "_id": id }).projection(doc! { "_version": 1 }).await.map_err(|e| map_error(&e))? {
+            None => Ok(None),
+            Some(current) => Err(StoreError::Conflict(format!(
+                "expected version {expected}, current is {}",
+                current.get("_version").map(|v| to_json(v).to_string()).unwrap_or_default()
+            ))),
+        }
+    }
+
+    /// Deletes a document (at a version, when given).
+    pub async fn delete(&self, c: &Collection, id: &str, expected: Option<u64>) -> Result<bool, StoreError> {
+        let collection = self.collection(c);
+        let mut filter = doc! { "_id": id };
+        if let Some(expected) = expected {
+            filter.insert("_version", expected as i64);
+        }
+        let result = collection.delete_one(filter).await.map_err(|e| map_error(&e))?;
+        if result.deleted_count == 1 {
+            return Ok(true);
+        }
+        if let Some(expected) = expected {
+            if let Some(current) = collection.find_one(doc! { "_id": id }).await.map_err(|e| map_error(&e))? {
+                return Err(StoreError::Conflict(format!(
+                    "expected version {expected}, current is {}",
+                    current.get("_version").map(|v| to_json(v).to_string()).unwrap_or_default()
+                )));
+            }
+        }
+        Ok(false)
+    }
+
+    /// Creates an index unless it exists with the same definition.
+    pub async fn ensure_index(&self, c: &Collection, spec: IndexSpec) -> Result<(), StoreError> {
+        let key = (c.as_str().to_owned(), spec.name.clone());
+        if let Some(existing) = self.indexes.read().ok().and_then(|m| m.get(&key).cloned()) {
+            return if existing == spec { Ok(()) } else { Err(StoreError::Invalid(format!("index {} exists with another definition", spec.name))) };
+        }
+        let registry = self.db.collection::<Document>(INDEXES_COLLECTION);
+        let id = format!("{}/{}", c.as_str(), spec.name);
+        if let Some(recorded) = registry.find_one(doc! { "_id": &id }).await.map_err(|e| map_error(&e))? {
+            if spec_from_document(&recorded).as_ref() != Some(&spec) {
+                return Err(StoreError::Invalid(format!("index {} exists with another definition", spec.name)));
+            }
+        } else {
+            if spec.kind == IndexKind::Text && self.text_fields(c).await?.is_some() {
+                return Err(StoreError::Invalid(format!("collection {} already has a text index", c.as_str())));
+            }
+            if let Some(model) = index_model(&spec) {
+                self.collection(c).create_index(model).await.map_err(|e| map_error(&e))?;
+            }
+            registry.insert_one(spec_document(c, &spec)).await.map_err(|e| map_error(&e))?;
+            if spec.kind == IndexKind::Text {
+                self.backfill_search(c, &spec).await?;
+            }
+        }
+        if let Ok(mut map) = self.indexes.write() {
+            map.insert(key, spec);
+        }
+        Ok(())
+    }
+
+    /// Fills `_search` on the documents stored before the text index was declared.
+    async fn backfill_search(&self, c: &Collection, spec: &IndexSpec) -> Result<(), StoreError> {
+        let fields: Vec<String> = spec.keys.iter().map(|k| k.field.as_str().to_owned()).collect();
+        if let Ok(mut map) = self.text_fields.write() {
+            map.insert(c.as_str().to_owned(), Some(fields.clone()));
+        }
+        let collection = self.collection(c);
+        let mut cursor = collection.find(doc! {}).await.map_err(|e| map_error(&e))?;
+        while cursor.advance().await.map_err(|e| map_error(&e))? {
+            let doc = cursor.deserialize_current().map_err(|e| map_error(&e))?;
+            let Value::Object(json) = to_json(&Bson::Document(doc.clone())) else { continue };
+            let Some(id) = doc.get("_id").cloned() else { continue };
+            collection
+                .update_one(doc! { "_id": id }, doc! { "$set": { SEARCH_FIELD: searchable(&json, &fields) } })
+                .await
+                .map_err(|e| map_error(&e))?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::FieldPath;
+    use super::*;
+
+    fn clause(field: &str, op: Op, value: &str) -> Clause {
+        Clause::parse(field, op, value).unwrap()
+    }
+
+    #[test]
+    fn filters_translate_to_mongodb_operators() {
+        let filter = filter_document(
+            &[
+                clause("status", Op::Eq, "\"published\""),
+                clause("price.amount", Op::Gte, "100"),
+                clause("price.amount", Op::Lt, "250.5"),
+                clause("category", Op::In, "[\"a\", \"b\"]"),
+                clause("deleted_at", Op::Exists, "false"),
+                clause("slug", Op::Ne, "null"),
+            ],
+            None,
+        );
+        let expected = doc! { "$and": [
+            { "status": "published" },
+            { "price.amount": { "$gte": 100_i64 } },
+            { "price.amount": { "$lt": 250.5 } },
+            { "category": { "$in": ["a", "b"] } },
+            { "deleted_at": { "$exists": false } },
+            { "slug": { "$ne": Bson::Null } },
+        ] };
+        assert_eq!(filter, expected);
+        assert_eq!(filter_document(&[clause("a", Op::Eq, "true")], None), doc! { "a": true });
+        assert_eq!(filter_document(&[], None), doc! {});
+    }
+
+    #[test]
+    fn search_words_become_anchored_regexes() {
+        let words = text::words("قَهْوَة عربيه");
+        let filter = filter_document(&[], Some(&words));
+        assert_eq!(filter, doc! { "$and": [
+            { "_search": { "$regex": "(^| )قهوه( |$)" } },
+            { "_search": { "$regex": "(^| )عربيه" } },
+        ] });
+    }
+
+    #[test]
+    fn sorts_end_with_the_id() {
+        let keys = [Key { field: FieldPath::parse("price.amount").unwrap(), descending: true }];
+        assert_eq!(sort_document(&keys), doc! { "price.amount": -1, "_id": 1 });
+    }
+
+    #[test]
+    fn index_specs_translate() {
+        let spec = IndexSpec::parse("slug_unique", vec![Key { field: FieldPath::parse("slug").unwrap(), descending: false }], IndexKind::Unique).unwrap();
+        let model = index_model(&spec).unwrap();
+        assert_eq!(model.keys, doc! { "slug": 1 });
+        let options = model.options.unwrap();
+        assert_eq!((options.name.as_deref(), options.unique), (Some("slug_unique"), Some(true)));
+        let text = IndexSpec::parse("search", spec.keys.clone(), IndexKind::Text).unwrap();
+        assert!(index_model(&text).is_none());
+        let recorded = spec_document(&Collection::parse("categories").unwrap(), &spec);
+        assert_eq!(spec_from_document(&recorded), Some(spec));
+    }
+
+    #[test]
+    fn duplicate_key_messages_name_the_index() {
+        let message = "E11000 duplicate key error collection: shop.categories index: slug_unique dup key: { slug: \"books\" }";
+        assert_eq!(duplicate_index_name(message), "slug_unique");
+        assert_eq!(duplicate_index_name("E11000 duplicate key error collection: shop.c index: _id_ dup key: { _id: \"x\" }"), "_id");
+    }
+
+    #[test]
+    fn json_round_trips_through_bson_without_the_search_field() {
+        let value = json!({"a": 1, "b": 2.5, "c": [true, null, "x"], "d": {"e": -7}});
+        assert_eq!(to_json(&to_bson(&value)), value);
+        let Bson::Document(mut doc) = to_bson(&value) else { unreachable!() };
+        doc.insert(SEARCH_FIELD, "hidden");
+        assert_eq!(to_json(&Bson::Document(doc)), value);
+    }
+
+    #[tokio::test]
+    async fn unreachable_servers_are_unavailable() {
+        // Nothing listens on port 1: the store is configured, and every call is `unavailable`.
+        let store = MongoStore::connect("mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=300", None).await.unwrap();
+        assert_eq!(store.database(), "shop");
+        assert!(matches!(store.ping().await, Err(StoreError::Unavailable(_))));
+        let c = Collection::parse("items").unwrap();
+        assert!(matches!(store.get(&c, "x").await, Err(StoreError::Unavailable(_))));
+    }
+}
