@@ -113,9 +113,18 @@ fn clause_sql(clause: &Clause, args: &mut Vec<SqlValue>) -> String {
             return if clause.op == Op::Eq { test } else { format!("NOT coalesce({test}, 0)") };
         }
     }
-    let guarded = |sql: String| match same_type(path, &clause.value) {
-        Some(test) => format!("({test} AND {sql})"),
-        None => sql,
+    // Ranges stay within the value's type. SQLite orders NULL < numbers < text < blobs, so
+    // "is a number" is `x < ''` and "is text" is `x >= ''`: plain comparisons on the indexed
+    // expression, which the index range absorbs (a `json_type` test would re-parse every
+    // candidate row's body: 14x slower on the products benchmark).
+    let guarded = |sql: String| match (&clause.value, path) {
+        (_, "_id" | "_version") => sql,
+        (Value::Number(_), _) => format!("({field} < '' AND {sql})"),
+        (Value::String(_), _) => format!("({field} >= '' AND {sql})"),
+        _ => match same_type(path, &clause.value) {
+            Some(test) => format!("({test} AND {sql})"),
+            None => sql,
+        },
     };
     let mut bind = |value: &Value| {
         args.push(sql_value(value));
