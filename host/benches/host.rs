@@ -179,6 +179,81 @@ fn cold_start() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// Query latency of `find` (filter + sort + limit 24) over 10,000 products, per backend,
+/// against the same query hand-written in SQL on the same SQLite file (the reference).
+async fn find_latency() {
+    use serde_json::json;
+    use shop_host::capabilities::documents::{
+        Clause, Collection, DocumentStore, FieldPath, IndexKind, IndexSpec, Key, Op, Query, mongo::MongoStore, sqlite::SqliteStore,
+    };
+    const PRODUCTS: usize = 10_000;
+    const QUERIES: usize = 2_000;
+    let dir = std::env::temp_dir().join(format!("shop-bench-find-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut backends = vec![("embedded (SQLite)", DocumentStore::Sqlite(SqliteStore::open(&dir).unwrap()))];
+    if let Ok(uri) = std::env::var("MONGODB_URI") {
+        let db = format!("shop_bench_{}", std::process::id());
+        backends.push(("MongoDB", DocumentStore::Mongo(MongoStore::connect(&uri, Some(&db)).await.unwrap())));
+    }
+    let key = |f: &str, d: bool| Key { field: FieldPath::parse(f).unwrap(), descending: d };
+    let c = Collection::parse("products").unwrap();
+    println!("\n== find: status + category + price range, sorted by price, limit 24, over {PRODUCTS} products ({QUERIES} queries)");
+    for (name, store) in &backends {
+        let spec = IndexSpec::parse("listing", vec![key("status", false), key("category", false), key("price.amount", false)], IndexKind::Regular).unwrap();
+        store.ensure_index(&c, spec).await.unwrap();
+        for i in 0..PRODUCTS {
+            let doc = json!({
+                "slug": format!("product-{i}"),
+                "name": {"en": format!("Product {i}"), "ar": format!("منتج {i}")},
+                "status": if i % 10 == 0 { "draft" } else { "published" },
+                "category": format!("category-{}", i % 8),
+                "price": {"amount": (i * 7919) % 50_000, "currency": "SAR"},
+                "stock": i % 13,
+            });
+            store.insert(&c, doc.as_object().unwrap().clone()).await.unwrap();
+        }
+        let mut samples = Vec::with_capacity(QUERIES);
+        for q in 0..QUERIES {
+            let query = Query {
+                filter: vec![
+                    Clause::parse("status", Op::Eq, "\"published\"").unwrap(),
+                    Clause::parse("category", Op::Eq, &format!("\"category-{}\"", q % 8)).unwrap(),
+                    Clause::parse("price.amount", Op::Gte, "1000").unwrap(),
+                    Clause::parse("price.amount", Op::Lte, "40000").unwrap(),
+                ],
+                text: None,
+                sort: vec![key("price.amount", false)],
+                skip: 0,
+                limit: 24,
+            };
+            let started = Instant::now();
+            let (items, total) = store.find(&c, query).await.unwrap();
+            samples.push(started.elapsed());
+            assert_eq!(items.len(), 24);
+            assert!(total > 24);
+        }
+        report(&format!("{name}: find (with total)"), samples);
+    }
+    // The reference: the same page and count as hand-written SQL, on the same file.
+    let conn = rusqlite::Connection::open(dir.join("shop.db")).unwrap();
+    let mut samples = Vec::with_capacity(QUERIES);
+    for q in 0..QUERIES {
+        let category = format!("category-{}", q % 8);
+        let started = Instant::now();
+        let filter = "json_extract(body, '$.status') = 'published' AND json_extract(body, '$.category') = ?1 \
+                      AND json_extract(body, '$.price.amount') >= 1000 AND json_extract(body, '$.price.amount') <= 40000";
+        let total: i64 = conn.prepare_cached(&format!("SELECT count(*) FROM c_products WHERE {filter}")).unwrap().query_row([&category], |r| r.get(0)).unwrap();
+        let mut stmt = conn.prepare_cached(&format!("SELECT body FROM c_products WHERE {filter} ORDER BY json_extract(body, '$.price.amount'), id LIMIT 24")).unwrap();
+        let items: Vec<String> = stmt.query_map([&category], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap();
+        samples.push(started.elapsed());
+        assert_eq!(items.len(), 24);
+        assert!(total > 24);
+    }
+    report("hand-written SQL on the same file (reference)", samples);
+    drop(backends);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 fn main() {
     // `cargo test --benches` runs this binary with `--bench`-less args: keep it to `cargo bench`.
     if !std::env::args().any(|a| a == "--bench") {
@@ -186,5 +261,6 @@ fn main() {
     }
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     runtime.block_on(instantiate_overhead());
+    runtime.block_on(find_latency());
     cold_start();
 }
