@@ -207,6 +207,18 @@ pub fn new_id() -> String {
     uuid::Uuid::now_v7().simple().to_string()
 }
 
+/// The id a new document is stored under: its own `_id` if it has a valid one, else a new one.
+pub fn document_id(doc: &Map<String, Value>) -> Result<String, StoreError> {
+    match doc.get("_id") {
+        Some(Value::String(id)) => {
+            check_id(id)?;
+            Ok(id.clone())
+        }
+        Some(_) => Err(StoreError::Invalid("_id must be a string".into())),
+        None => Ok(new_id()),
+    }
+}
+
 /// Checks a document id: 1 to 128 characters of `[A-Za-z0-9_-]`.
 pub fn check_id(id: &str) -> Result<(), StoreError> {
     if (1..=128).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {

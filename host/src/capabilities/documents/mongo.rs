@@ -286,14 +286,7 @@ impl MongoStore {
 
     /// Stores a new document at version 1.
     pub async fn insert(&self, c: &Collection, doc: Map<String, Value>) -> Result<String, StoreError> {
-        let id = match doc.get("_id") {
-            Some(Value::String(id)) => {
-                super::check_id(id)?;
-                id.clone()
-            }
-            Some(_) => return Err(StoreError::Invalid("_id must be a string".into())),
-            None => super::new_id(),
-        };
+        let id = super::document_id(&doc)?;
         let (bson, json) = self.stored(c, doc, &id, 1).await?;
         self.collection(c).insert_one(bson).await.map_err(|e| map_error(&e))?;
         Ok(json)

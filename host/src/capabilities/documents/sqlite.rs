@@ -373,14 +373,7 @@ impl SqliteStore {
 
     /// Stores a new document at version 1.
     pub async fn insert(&self, c: &Collection, mut doc: Map<String, Value>) -> Result<String, StoreError> {
-        let id = match doc.get("_id") {
-            Some(Value::String(id)) => {
-                super::check_id(id)?;
-                id.clone()
-            }
-            Some(_) => return Err(StoreError::Invalid("_id must be a string".into())),
-            None => super::new_id(),
-        };
+        let id = super::document_id(&doc)?;
         doc.insert("_id".into(), json!(id));
         doc.insert("_version".into(), json!(1));
         let body = Value::Object(doc);
