@@ -38,13 +38,16 @@ fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("shop-bench-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("components")).unwrap();
-    for (kind, component) in [("components", "auth"), ("components", "catalog"), ("components", "media"), ("test-fixtures", "misbehave")] {
+    for (kind, component) in
+        [("components", "auth"), ("components", "catalog"), ("components", "media"), ("test-fixtures", "misbehave"), ("test-fixtures", "raw-ok")]
+    {
         let from = root().join("dist").join(kind).join(format!("{component}.wasm"));
         std::fs::copy(&from, dir.join("components").join(format!("{component}.wasm")))
             .unwrap_or_else(|e| panic!("{}: {e} (build the components and the test fixture first)", from.display()));
     }
     let manifest = std::fs::read_to_string(root().join("spin.toml")).unwrap()
-        + "\n[[trigger.http]]\nroute = \"/fixture/...\"\ncomponent = \"misbehave\"\n[component.misbehave]\nsource = \"misbehave.wasm\"\n";
+        + "\n[[trigger.http]]\nroute = \"/fixture/...\"\ncomponent = \"misbehave\"\n[component.misbehave]\nsource = \"misbehave.wasm\"\n"
+        + "\n[[trigger.http]]\nroute = \"/raw/...\"\ncomponent = \"raw-ok\"\n[component.raw-ok]\nsource = \"raw-ok.wasm\"\n";
     std::fs::write(dir.join("spin.toml"), manifest).unwrap();
     dir
 }
@@ -109,10 +112,24 @@ async fn instantiate_overhead() {
         drop(store);
         instantiate_only.push(started.elapsed());
     }
+    // The same trivial handler without wstd (raw wit-bindgen), to see what wstd costs.
+    let raw_slot = runtime.slots["raw-ok"].clone();
+    let mut raw = Vec::with_capacity(N);
+    for i in 0..N + 1000 {
+        let started = Instant::now();
+        let response = handle_http(&runtime, "raw-ok".into(), raw_slot.current(), request()).await.unwrap();
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        let elapsed = started.elapsed();
+        assert_eq!(&body[..], b"ok");
+        if i >= 1000 {
+            raw.push(elapsed);
+        }
+    }
     println!("\n== per-request overhead: fresh instance + call of a trivial wasi:http handler");
     let (c50, c99) = report("component (instantiate + handle + body)", component);
     let (n50, n99) = report("native handler (reference)", native);
     report("  of which: new store + instantiate + drop", instantiate_only);
+    report("same handler on raw wit-bindgen (no wstd)", raw);
     println!("overhead of the sandbox: p50 {:.1} µs, p99 {:.1} µs", (c50 - n50).as_secs_f64() * 1e6, (c99.saturating_sub(n99)).as_secs_f64() * 1e6);
     let _ = std::fs::remove_dir_all(dir);
 }
@@ -261,6 +278,10 @@ fn main() {
     }
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     runtime.block_on(instantiate_overhead());
+    // The same on one thread: the difference is the cost of waking other threads (the
+    // guest's task, the response and body channels), which a loaded server amortises.
+    println!("\n(single-threaded runtime: no cross-thread wake-ups)");
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(instantiate_overhead());
     runtime.block_on(find_latency());
     cold_start();
 }

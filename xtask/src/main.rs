@@ -16,7 +16,7 @@ const WASM_TARGET: &str = "wasm32-wasip2";
 /// The components installed into `dist/components`.
 const COMPONENTS: [&str; 3] = ["auth", "catalog", "media"];
 /// Test-only components, installed into `dist/test-fixtures`.
-const FIXTURES: [&str; 2] = ["misbehave", "link-probe"];
+const FIXTURES: [&str; 3] = ["misbehave", "link-probe", "raw-ok"];
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
