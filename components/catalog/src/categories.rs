@@ -1,8 +1,8 @@
 //! `/api/categories`: the product categories, named in English and Arabic.
 
-use crate::respond::{self, ApiResponse};
-use crate::shop::platform::documents::{IndexKind, Op, Query};
-use crate::store::{self, Stored};
+use api_kit::{self as respond, ApiResponse};
+use api_kit::documents::{IndexKind, Op, Query};
+use api_kit::store::{self, Stored};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use shop_domain::{FieldErrors, LocalizedText, Problem, Slug, time};

@@ -4,16 +4,15 @@
 //! It reaches the store only through the host's `shop:platform/documents` import.
 
 mod categories;
-mod respond;
-mod store;
 
 wit_bindgen::generate!({
     path: "../../wit",
     world: "catalog-core",
+    with: { "shop:platform/documents@0.1.0": api_kit::documents },
     generate_all,
 });
 
-use respond::ApiResponse;
+use api_kit::ApiResponse;
 use shop_domain::Problem;
 use wstd::http::{Body, Error, Request, Response};
 

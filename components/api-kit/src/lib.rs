@@ -1,4 +1,17 @@
-//! Building answers and reading JSON bodies.
+//! What the shop's HTTP components share: building answers (JSON or problem+json, with a
+//! known length), reading JSON bodies strictly, and version ETags.
+
+pub mod store;
+
+wit_bindgen::generate!({
+    path: "../../wit",
+    world: "documents-client",
+    generate_all,
+});
+
+/// The `shop:platform/documents` bindings; components map their import onto these
+/// (`with: { "shop:platform/documents@0.1.0": api_kit::documents }`).
+pub use shop::platform::documents;
 
 use serde::Serialize;
 use serde_json::Value;

@@ -1,6 +1,7 @@
-//! The catalog's view of the `documents` capability: typed calls and error mapping.
+//! A typed view of the `documents` capability: stored documents split into id, version and
+//! body, and store failures mapped to the answers a client should get.
 
-use crate::shop::platform::documents::{self, Clause, Error as StoreError, IndexKind, IndexSpec, Key, Op, Query};
+use crate::documents::{self, Clause, Error as StoreError, IndexKind, IndexSpec, Key, Op, Query};
 use serde_json::{Map, Value};
 use shop_domain::Problem;
 
