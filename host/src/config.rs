@@ -39,6 +39,8 @@ pub struct Settings {
     pub mongodb_uri: Option<Secret>,
     /// The MongoDB database (`MONGODB_DB`; default: the URI's database, else `shop`).
     pub mongodb_db: Option<String>,
+    /// Application variables for components, from `SPIN_VARIABLE_<NAME>` (as under Spin).
+    pub spin_variables: std::collections::HashMap<String, Secret>,
 }
 
 /// A secret setting: usable, never printed (not even by `Debug`).
@@ -70,7 +72,17 @@ pub struct SettingError {
 impl Settings {
     /// Reads the settings from the process environment.
     pub fn from_env() -> Result<Self, SettingError> {
-        Self::from_lookup(|name| std::env::var(name).ok())
+        let mut settings = Self::from_lookup(|name| std::env::var(name).ok())?;
+        for (name, value) in std::env::vars().filter(|(name, _)| name.starts_with("SPIN_VARIABLE_")) {
+            settings.spin_variables.insert(name, Secret(value));
+        }
+        Ok(settings)
+    }
+
+    /// Sets an application variable (`name` as `SPIN_VARIABLE_<NAME>`), as the environment would.
+    pub fn with_variable(mut self, name: &str, value: &str) -> Self {
+        self.spin_variables.insert(name.to_owned(), Secret(value.to_owned()));
+        self
     }
 
     /// Reads the settings through `lookup` (the environment, or a map in tests).
@@ -105,6 +117,7 @@ impl Settings {
             swap_poll: (poll_ms > 0).then(|| Duration::from_millis(poll_ms)),
             mongodb_uri: lookup("MONGODB_URI").filter(|v| !v.is_empty()).map(Secret),
             mongodb_db: lookup("MONGODB_DB").filter(|v| !v.is_empty()),
+            spin_variables: std::collections::HashMap::new(),
         })
     }
 }

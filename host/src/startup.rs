@@ -40,7 +40,7 @@ impl Application {
             ),
         };
         let blobs = FsBlobs::open(&settings.uploads_dir).with_context(|| format!("opening the uploads directory {}", settings.uploads_dir.display()))?;
-        let variables = Variables::resolve(&manifest, |name| std::env::var(name).ok());
+        let variables = Variables::resolve(&manifest, |name| settings.spin_variables.get(name).map(|v| v.expose().to_owned()));
         let listener = TcpListener::bind(settings.addr).await.with_context(|| format!("listening on {} (SHOP_ADDR)", settings.addr))?;
         let admin_listener = match settings.admin_addr {
             Some(addr) => Some(TcpListener::bind(addr).await.with_context(|| format!("listening on {addr} (SHOP_ADMIN_ADDR)"))?),

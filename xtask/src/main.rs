@@ -121,6 +121,9 @@ fn run(root: &Path) -> Result<()> {
     eprintln!("xtask: starting the shop on http://127.0.0.1:5000 (embedded store in ./data; Ctrl-C stops it)");
     let mut command = Command::new(host);
     command.current_dir(root);
+    if std::env::var_os("SPIN_VARIABLE_JWT_SECRET").is_none() {
+        command.env("SPIN_VARIABLE_JWT_SECRET", local_jwt_secret(root)?);
+    }
     if std::env::var_os("RUST_LOG").is_none() {
         command.env("RUST_LOG", "info");
     }
@@ -153,6 +156,31 @@ fn check_dependencies(root: &Path) -> Result<()> {
         run_checked(&mut command)?;
     }
     Ok(())
+}
+
+/// The token-signing key of this checkout's local shop: made once from the system's random
+/// source and kept in `data/.jwt_secret` (never a shared default). Production sets
+/// `SPIN_VARIABLE_JWT_SECRET` instead.
+fn local_jwt_secret(root: &Path) -> Result<String> {
+    use std::io::Read;
+    let path = root.join("data/.jwt_secret");
+    if let Ok(secret) = std::fs::read_to_string(&path) {
+        if secret.trim().len() >= 32 {
+            return Ok(secret.trim().to_owned());
+        }
+    }
+    let mut bytes = [0u8; 32];
+    std::fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
+    let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    std::fs::create_dir_all(root.join("data"))?;
+    std::fs::write(&path, &secret)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    eprintln!("xtask: made a signing key for local sign-in in {}", path.display());
+    Ok(secret)
 }
 
 fn test(root: &Path) -> Result<()> {

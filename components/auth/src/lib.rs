@@ -1,35 +1,195 @@
-//! The auth service component: `/api/auth/*`, `/api/users/*` and `shop:platform/auth`.
+//! The auth service component: accounts, sign-in and tokens.
 //!
-//! Accounts, sign-in and tokens are the subject of their own issue; until it lands this
-//! component answers its routes with 501 and refuses every token, so nothing can be
-//! mistaken for a signed-in admin.
+//! Routes: `POST /api/auth/register`, `/login`, `/refresh`, `/logout`, `GET /api/auth/me`.
+//! Export: `shop:platform/auth.verify-token`, which other components call through the host.
+//! Passwords are argon2id; access tokens HS256 JWTs signed with the `jwt_secret` variable;
+//! refresh tokens opaque, stored hashed, rotated on use, their family revoked on reuse.
+
+mod accounts;
+mod tokens;
 
 wit_bindgen::generate!({
     path: "../../wit",
     world: "auth-core",
+    with: { "shop:platform/documents@0.1.0": api_kit::documents },
     generate_all,
 });
 
-use exports::shop::platform::auth::{AuthError, Guest, Principal};
-use shop_domain::{Problem, problem};
-use wstd::http::{Body, Error, Request, Response};
+use accounts::{USERS, UserView};
+use api_kit::documents::{IndexKind, Op};
+use api_kit::{ApiResponse, store};
+use exports::shop::platform::auth::{AuthError, Guest, Principal, Role};
+use http::header;
+use serde_json::{Map, Value, json};
+use shop_domain::{Problem, time};
+use wstd::http::{Body, Error, Method, Request, Response};
 
 struct Auth;
 
 impl Guest for Auth {
-    fn verify_token(_token: String) -> Result<Principal, AuthError> {
-        Err(AuthError::Invalid("sign-in is not available yet".to_owned()))
+    fn verify_token(token: String) -> Result<Principal, AuthError> {
+        let key = tokens::signing_key().map_err(|_| AuthError::Unavailable("sign-in is not configured".into()))?;
+        let claims = tokens::verify_access(&token, &key).map_err(|e| match e {
+            tokens::TokenError::Expired => AuthError::Expired,
+            tokens::TokenError::Invalid(reason) => AuthError::Invalid(reason),
+        })?;
+        // The user as stored now: a disabled or deleted user's tokens stop working at once,
+        // and a changed role applies at once.
+        let user = store::get(USERS, &claims.sub).map_err(|_| AuthError::Unavailable("the user store is unavailable".into()))?;
+        let Some(user) = user else { return Err(AuthError::Disabled) };
+        let view = UserView::of(&user.id, &user.body);
+        if view.disabled {
+            return Err(AuthError::Disabled);
+        }
+        let role = if view.role == "admin" { Role::Admin } else { Role::Customer };
+        Ok(Principal { user_id: view.id, email: view.email, role })
     }
 }
 
 export!(Auth);
 
 #[wstd::http_server]
-async fn main(_request: Request<Body>) -> Result<Response<Body>, Error> {
-    let problem = Problem::new(501, "not-implemented", "Not implemented")
-        .with_detail("Accounts and sign-in are not available in this version of the shop.");
-    let mut response = Response::new(Body::from(problem.to_json()));
-    *response.status_mut() = http::StatusCode::NOT_IMPLEMENTED;
-    response.headers_mut().insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static(problem::CONTENT_TYPE));
-    Ok(response)
+async fn main(request: Request<Body>) -> Result<Response<Body>, Error> {
+    Ok(route(request).await.unwrap_or_else(ApiResponse::problem).into_response())
+}
+
+async fn route(mut request: Request<Body>) -> Result<ApiResponse, Problem> {
+    let path = request.uri().path().trim_end_matches('/').to_owned();
+    let method = request.method().clone();
+    match (path.as_str(), method) {
+        ("/api/auth/register", Method::POST) => register(api_kit::read_json_object(&mut request).await?),
+        ("/api/auth/login", Method::POST) => login(api_kit::read_json_object(&mut request).await?),
+        ("/api/auth/refresh", Method::POST) => refresh(api_kit::read_json_object(&mut request).await?),
+        ("/api/auth/logout", Method::POST) => logout(api_kit::read_json_object(&mut request).await?),
+        ("/api/auth/me", Method::GET) => me(&request),
+        ("/api/auth/register" | "/api/auth/login" | "/api/auth/refresh" | "/api/auth/logout", _) => {
+            Ok(ApiResponse::problem(Problem::method_not_allowed("POST")).with_header(header::ALLOW, "POST"))
+        }
+        ("/api/auth/me", _) => Ok(ApiResponse::problem(Problem::method_not_allowed("GET")).with_header(header::ALLOW, "GET")),
+        _ => Err(Problem::not_found(format!("No auth route matches {path}."))),
+    }
+}
+
+fn ensure_indexes() -> Result<(), Problem> {
+    store::ensure_index(USERS, "email_unique", vec![store::key("email", false)], IndexKind::Unique)
+}
+
+fn register(body: Map<String, Value>) -> Result<ApiResponse, Problem> {
+    let (email, password) = accounts::credentials(body, true).map_err(Problem::validation)?;
+    ensure_indexes()?;
+    let now = time::now_rfc3339();
+    let mut doc = Map::new();
+    doc.insert("email".into(), json!(email.as_str()));
+    doc.insert("password_hash".into(), json!(tokens::hash_password(&password)?));
+    doc.insert("role".into(), json!("customer"));
+    doc.insert("disabled".into(), json!(false));
+    doc.insert("created_at".into(), json!(now));
+    doc.insert("updated_at".into(), json!(now));
+    match store::insert(USERS, &doc)? {
+        Ok(user) => Ok(ApiResponse::json(201, &UserView::of(&user.id, &user.body))),
+        Err(_) => Err(Problem::conflict("An account with this email already exists. Sign in instead.")
+            .with_field("email", "is already registered")),
+    }
+}
+
+fn invalid_credentials() -> Problem {
+    Problem::new(401, "invalid-credentials", "Sign-in failed").with_detail("The email or the password is not correct.")
+}
+
+/// The answer to a successful sign-in or refresh: a new access token and refresh token.
+fn session(user: &store::Stored, refresh_token: String, key: &[u8]) -> Result<ApiResponse, Problem> {
+    let view = UserView::of(&user.id, &user.body);
+    let access = tokens::issue_access(&view.id, &view.email, &view.role, key)?;
+    Ok(ApiResponse::json(
+        200,
+        &json!({
+            "access_token": access,
+            "token_type": "Bearer",
+            "expires_in": tokens::ACCESS_TTL_SECONDS,
+            "refresh_token": refresh_token,
+            "user": view,
+        }),
+    )
+    .with_header(header::CACHE_CONTROL, "no-store"))
+}
+
+fn login(body: Map<String, Value>) -> Result<ApiResponse, Problem> {
+    let key = tokens::signing_key()?;
+    let (email, password) = accounts::credentials(body, false).map_err(|errors| {
+        // A malformed email is a validation problem; it reveals nothing about accounts.
+        Problem::validation(errors)
+    })?;
+    let Some(user) = store::find_one(USERS, vec![store::clause("email", Op::Eq, json!(email.as_str()))])? else {
+        tokens::waste_password_check(&password);
+        return Err(invalid_credentials());
+    };
+    let hash = user.body.get("password_hash").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let (matches, rehash) = tokens::verify_password(&password, &hash);
+    if !matches {
+        return Err(invalid_credentials());
+    }
+    if user.body.get("disabled") == Some(&json!(true)) {
+        return Err(Problem::new(403, "account-disabled", "Account disabled").with_detail("This account has been disabled."));
+    }
+    if rehash {
+        let mut body = user.body.clone();
+        body.insert("password_hash".into(), json!(tokens::hash_password(&password)?));
+        // Best effort: a concurrent change keeps the old (still valid) hash until next time.
+        let _ = store::replace(USERS, &user.id, user.version, &body)?;
+    }
+    let refresh = tokens::new_refresh(&user.id, None)?;
+    session(&user, refresh, &key)
+}
+
+fn refresh_token_field(mut body: Map<String, Value>) -> Result<String, Problem> {
+    let token = match body.remove("refresh_token") {
+        Some(Value::String(token)) if !token.is_empty() && token.len() <= 128 => token,
+        _ => return Err(Problem::validation({
+            let mut errors = shop_domain::FieldErrors::new();
+            errors.push("refresh_token", "is required (the refresh_token from sign-in)");
+            errors
+        })),
+    };
+    if let Some(unknown) = body.keys().next() {
+        let mut errors = shop_domain::FieldErrors::new();
+        errors.push(unknown.clone(), "is not a field of this request");
+        return Err(Problem::validation(errors));
+    }
+    Ok(token)
+}
+
+fn refresh(body: Map<String, Value>) -> Result<ApiResponse, Problem> {
+    let key = tokens::signing_key()?;
+    let token = refresh_token_field(body)?;
+    let (user_id, next) = tokens::rotate(&token)?;
+    let user = store::get(USERS, &user_id)?.filter(|u| u.body.get("disabled") != Some(&json!(true)));
+    let Some(user) = user else {
+        tokens::revoke(&next)?;
+        return Err(Problem::new(401, "invalid-refresh-token", "Sign in again").with_detail("This account cannot sign in."));
+    };
+    session(&user, next, &key)
+}
+
+fn logout(body: Map<String, Value>) -> Result<ApiResponse, Problem> {
+    tokens::revoke(&refresh_token_field(body)?)?;
+    Ok(ApiResponse::no_content())
+}
+
+fn unauthorized(detail: &str) -> Problem {
+    Problem::new(401, "unauthorized", "Sign-in required").with_detail(detail)
+}
+
+fn me(request: &Request<Body>) -> Result<ApiResponse, Problem> {
+    let header = request.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let Some(token) = header.strip_prefix("Bearer ") else { return Err(unauthorized("Send an access token: Authorization: Bearer <token>.")) };
+    match Auth::verify_token(token.trim().to_owned()) {
+        Ok(principal) => {
+            let user = store::get(USERS, &principal.user_id)?.ok_or_else(|| unauthorized("This account no longer exists."))?;
+            Ok(ApiResponse::json(200, &UserView::of(&user.id, &user.body)).with_header(header::CACHE_CONTROL, "no-store"))
+        }
+        Err(AuthError::Expired) => Err(unauthorized("The access token has expired; refresh it.")),
+        Err(AuthError::Disabled) => Err(unauthorized("This account cannot sign in.")),
+        Err(AuthError::Unavailable(_)) => Err(Problem::unavailable("Sign-in is unavailable. Try again shortly.")),
+        Err(AuthError::Invalid(_)) => Err(unauthorized("The access token is not valid.")),
+    }
 }

@@ -20,6 +20,9 @@ component = "misbehave"
 source = "dist/test-fixtures/misbehave.wasm"
 "#;
 
+/// The signing key of test hosts (tests forge tokens with it, and with others).
+pub const TEST_JWT_SECRET: &str = "test-only-signing-key-0123456789abcdef";
+
 /// A running host and what a test needs to talk to it.
 pub struct TestApp {
     /// The public address.
@@ -111,7 +114,7 @@ pub async fn spawn_in(root: &Path, options: &Options) -> TestApp {
         ("SHOP_SWAP_POLL_MS", "50".to_owned()),
     ]);
     vars.extend(options.env.iter().cloned());
-    let settings = Settings::from_lookup(|name| vars.get(name).cloned()).unwrap();
+    let settings = Settings::from_lookup(|name| vars.get(name).cloned()).unwrap().with_variable("SPIN_VARIABLE_JWT_SECRET", TEST_JWT_SECRET);
     let app = Application::build(settings).await.expect("the host starts");
     let addr = app.addr();
     let admin_addr = app.admin_addr().unwrap();

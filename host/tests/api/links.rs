@@ -5,8 +5,8 @@ use crate::helpers::{Options, built, install, spawn_app_with};
 use serde_json::Value;
 
 const VARIABLES: &str = r#"
-[variables]
-secret = { default = "from-the-manifest-default" }
+[variables.secret]
+default = "from-the-manifest-default"
 
 [component.catalog.variables]
 greeting = "marhaba"
@@ -25,7 +25,7 @@ async fn catalog_imports_reach_the_auth_and_media_components() {
     assert_eq!(answer.headers()["x-component-version"], format!("catalog@{}", &expected[..12]));
     let body: Value = answer.json().await.unwrap();
     // These texts are produced inside the auth and media components.
-    assert_eq!(body["auth"], "invalid: sign-in is not available yet");
+    assert!(body["auth"].as_str().unwrap().starts_with("invalid: "), "{body}");
     assert_eq!(body["media"], "unsupported: image processing is not available in this version");
     assert_eq!(body["greeting"], "marhaba");
     assert_eq!(body["secret"], "from-the-manifest-default");

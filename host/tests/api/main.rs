@@ -1,6 +1,7 @@
 //! Integration tests: each starts the real host (on port 0, with a fresh data directory)
 //! in front of the real components built by `cargo xtask build`.
 
+mod auth;
 mod categories;
 mod helpers;
 mod links;
