@@ -39,6 +39,9 @@ pub struct Settings {
     pub mongodb_uri: Option<Secret>,
     /// The MongoDB database (`MONGODB_DB`; default: the URI's database, else `shop`).
     pub mongodb_db: Option<String>,
+    /// An admin account to make sure of at start (`SHOP_ADMIN_EMAIL`, with
+    /// `SHOP_ADMIN_PASSWORD`); never logged.
+    pub admin: Option<(String, Secret)>,
     /// Application variables for components, from `SPIN_VARIABLE_<NAME>` (as under Spin).
     pub spin_variables: std::collections::HashMap<String, Secret>,
 }
@@ -117,6 +120,17 @@ impl Settings {
             swap_poll: (poll_ms > 0).then(|| Duration::from_millis(poll_ms)),
             mongodb_uri: lookup("MONGODB_URI").filter(|v| !v.is_empty()).map(Secret),
             mongodb_db: lookup("MONGODB_DB").filter(|v| !v.is_empty()),
+            admin: match (lookup("SHOP_ADMIN_EMAIL").filter(|v| !v.is_empty()), lookup("SHOP_ADMIN_PASSWORD").filter(|v| !v.is_empty())) {
+                (Some(email), Some(password)) => Some((email, Secret(password))),
+                (None, None) => None,
+                _ => {
+                    return Err(SettingError {
+                        name: "SHOP_ADMIN_EMAIL",
+                        value: String::new(),
+                        reason: "SHOP_ADMIN_EMAIL and SHOP_ADMIN_PASSWORD go together: set both or neither".into(),
+                    });
+                }
+            },
             spin_variables: std::collections::HashMap::new(),
         })
     }

@@ -8,7 +8,7 @@ use crate::capabilities::documents::sqlite::SqliteStore;
 use crate::config::Settings;
 use crate::front::{self, Front};
 use crate::manifest::Manifest;
-use crate::runtime::Runtime;
+use crate::runtime::{Runtime, links};
 use crate::{admin, watcher};
 use anyhow::Context;
 use axum::serve::ListenerExt;
@@ -47,6 +47,13 @@ impl Application {
             None => None,
         };
         let runtime = Runtime::start(settings, &manifest, documents, blobs, variables).await?;
+        if let Some((email, password)) = runtime.settings.admin.clone() {
+            match links::create_admin(&runtime, &email, password.expose()).await {
+                Ok(Ok(_)) => tracing::info!(%email, "admin account ready (SHOP_ADMIN_EMAIL)"),
+                Ok(Err(reason)) => anyhow::bail!("the admin account from SHOP_ADMIN_EMAIL was refused: {reason}"),
+                Err(error) => anyhow::bail!("the admin account from SHOP_ADMIN_EMAIL could not be made: {error}"),
+            }
+        }
         let addr = listener.local_addr()?;
         let admin_addr = admin_listener.as_ref().map(TcpListener::local_addr).transpose()?;
         Ok(Self { runtime, manifest: Arc::new(manifest), listener, admin_listener, addr, admin_addr })

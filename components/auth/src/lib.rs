@@ -46,7 +46,42 @@ impl Guest for Auth {
     }
 }
 
+impl exports::shop::platform::operator::Guest for Auth {
+    fn create_admin(email: String, password: String) -> Result<String, String> {
+        let email = accounts::Email::parse(&email).map_err(|e| format!("email {e}"))?;
+        let password = accounts::NewPassword::parse(&password, Some(&email)).map_err(|e| format!("password {e}"))?;
+        ensure_indexes().map_err(|p| p.detail.unwrap_or(p.title))?;
+        let existing = store::find_one(USERS, vec![store::clause("email", Op::Eq, json!(email.as_str()))]).map_err(|p| p.detail.unwrap_or(p.title))?;
+        if let Some(user) = existing {
+            return if user.body.get("role") == Some(&json!("admin")) {
+                Ok(user.id)
+            } else {
+                Err(format!("{} is a customer account; it is never promoted. Choose another email for the admin.", email.as_str()))
+            };
+        }
+        let mut doc = new_user(&email, password.as_str(), "admin").map_err(|p| p.detail.unwrap_or(p.title))?;
+        doc.insert("created_by".into(), json!("operator"));
+        match store::insert(USERS, &doc).map_err(|p| p.detail.unwrap_or(p.title))? {
+            Ok(user) => Ok(user.id),
+            Err(_) => Err("an account with this email was created at the same moment; try again".into()),
+        }
+    }
+}
+
 export!(Auth);
+
+/// A user document with a fresh password hash.
+fn new_user(email: &accounts::Email, password: &str, role: &str) -> Result<Map<String, Value>, Problem> {
+    let now = time::now_rfc3339();
+    let mut doc = Map::new();
+    doc.insert("email".into(), json!(email.as_str()));
+    doc.insert("password_hash".into(), json!(tokens::hash_password(password)?));
+    doc.insert("role".into(), json!(role));
+    doc.insert("disabled".into(), json!(false));
+    doc.insert("created_at".into(), json!(now));
+    doc.insert("updated_at".into(), json!(now));
+    Ok(doc)
+}
 
 #[wstd::http_server]
 async fn main(request: Request<Body>) -> Result<Response<Body>, Error> {
@@ -77,14 +112,7 @@ fn ensure_indexes() -> Result<(), Problem> {
 fn register(body: Map<String, Value>) -> Result<ApiResponse, Problem> {
     let (email, password) = accounts::credentials(body, true).map_err(Problem::validation)?;
     ensure_indexes()?;
-    let now = time::now_rfc3339();
-    let mut doc = Map::new();
-    doc.insert("email".into(), json!(email.as_str()));
-    doc.insert("password_hash".into(), json!(tokens::hash_password(&password)?));
-    doc.insert("role".into(), json!("customer"));
-    doc.insert("disabled".into(), json!(false));
-    doc.insert("created_at".into(), json!(now));
-    doc.insert("updated_at".into(), json!(now));
+    let doc = new_user(&email, &password, "customer")?;
     match store::insert(USERS, &doc)? {
         Ok(user) => Ok(ApiResponse::json(201, &UserView::of(&user.id, &user.body))),
         Err(_) => Err(Problem::conflict("An account with this email already exists. Sign in instead.")

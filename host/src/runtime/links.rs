@@ -2,10 +2,48 @@
 //! imports by calling the exports of the `auth` and `media` components, each call in a
 //! fresh instance of the callee with its own limits.
 
+use super::Runtime;
 use super::serve::{CallError, new_store};
+use super::slot::export_index;
 use super::state::HostState;
+use std::sync::Arc;
 use crate::bindings::shop::platform::{auth, media};
 use wasmtime::component::{ComponentNamedList, Lift, Lower};
+
+/// Which export of the callee to call.
+enum Export<'a> {
+    /// The one other components call on every request (resolved when the version loaded).
+    Linked,
+    /// Another, looked up by name (for rare calls such as operator actions).
+    Named(&'a str, &'a str),
+}
+
+/// Calls an export of component `callee` in a fresh instance.
+async fn call_export<P, R>(runtime: &Arc<Runtime>, callee: &str, export: Export<'_>, params: P) -> Result<R, CallError>
+where
+    P: ComponentNamedList + Lower + Send + Sync + 'static,
+    R: ComponentNamedList + Lift + Send + Sync + 'static,
+{
+    let slot = runtime.slots.get(callee).cloned().ok_or_else(|| CallError::Host(anyhow::anyhow!("no {callee} component is loaded")))?;
+    let loaded = slot.current();
+    let index = match export {
+        Export::Linked => loaded.linked_export,
+        Export::Named(interface, function) => export_index(loaded.pre.component(), interface, function),
+    }
+    .ok_or_else(|| CallError::Host(anyhow::anyhow!("{callee} does not export the function called")))?;
+    let mut store = new_store(runtime, slot.id.as_str().into());
+    let instance = loaded.pre.instantiate_async(&mut store).await.map_err(CallError::from_wasmtime)?;
+    let func = instance.get_typed_func::<P, R>(&mut store, index).map_err(|e| CallError::Host(e.into()))?;
+    func.call_async(&mut store, params).await.map_err(CallError::from_wasmtime)
+}
+
+/// Creates (or confirms) an admin account through the auth component's `operator` export.
+/// The outer error is the call's; the inner one the component's refusal, in words.
+pub async fn create_admin(runtime: &Arc<Runtime>, email: &str, password: &str) -> Result<Result<String, String>, CallError> {
+    let params = (email.to_owned(), password.to_owned());
+    let (result,) = call_export::<_, (Result<String, String>,)>(runtime, "auth", Export::Named("shop:platform/operator@0.1.0", "create-admin"), params).await?;
+    Ok(result)
+}
 
 impl HostState {
     /// Calls the linked export of component `callee` with `params`.
@@ -14,13 +52,7 @@ impl HostState {
         P: ComponentNamedList + Lower + Send + Sync + 'static,
         R: ComponentNamedList + Lift + Send + Sync + 'static,
     {
-        let slot = self.runtime.slots.get(callee).cloned().ok_or_else(|| CallError::Host(anyhow::anyhow!("no {callee} component is loaded")))?;
-        let loaded = slot.current();
-        let export = loaded.linked_export.ok_or_else(|| CallError::Host(anyhow::anyhow!("{callee} exports nothing to call")))?;
-        let mut store = new_store(&self.runtime, slot.id.as_str().into());
-        let instance = loaded.pre.instantiate_async(&mut store).await.map_err(CallError::from_wasmtime)?;
-        let func = instance.get_typed_func::<P, R>(&mut store, export).map_err(|e| CallError::Host(e.into()))?;
-        func.call_async(&mut store, params).await.map_err(CallError::from_wasmtime)
+        call_export(&self.runtime, callee, Export::Linked, params).await
     }
 }
 

@@ -136,6 +136,12 @@ impl Slot {
     }
 }
 
+/// The index of `interface#function` among a component's exports.
+pub fn export_index(component: &wasmtime::component::Component, interface: &str, function: &str) -> Option<ComponentExportIndex> {
+    let instance = component.get_export_index(None, interface)?;
+    component.get_export_index(Some(&instance), function)
+}
+
 /// Loads a component file for a world.
 pub async fn load(runtime: &Runtime, world: World, path: &Path) -> anyhow::Result<Loaded> {
     let bytes = tokio::fs::read(path)
@@ -158,18 +164,10 @@ async fn prepare(runtime: &Runtime, world: World, bytes: Vec<u8>, version: Strin
     } else {
         None
     };
-    let linked_export = match world.linked_export() {
-        Some((interface, function)) => {
-            let instance = component
-                .get_export_index(None, interface)
-                .ok_or_else(|| anyhow!("the {} world must export {interface}", world.name()))?;
-            Some(
-                component
-                    .get_export_index(Some(&instance), function)
-                    .ok_or_else(|| anyhow!("the {} world must export {interface}#{function}", world.name()))?,
-            )
-        }
-        None => None,
-    };
+    let mut exports = Vec::new();
+    for (interface, function) in world.required_exports() {
+        exports.push(export_index(&component, interface, function).ok_or_else(|| anyhow!("the {} world must export {interface}#{function}", world.name()))?);
+    }
+    let linked_export = exports.first().copied();
     Ok(Loaded { version, pre, proxy, linked_export, loaded_at: SystemTime::now(), from_cache })
 }

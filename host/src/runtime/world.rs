@@ -50,12 +50,13 @@ impl World {
         !matches!(self, Self::MediaService)
     }
 
-    /// The export (interface, function) other components call, if any.
-    pub fn linked_export(self) -> Option<(&'static str, &'static str)> {
+    /// The functions (interface, function) the world must export besides the HTTP handler;
+    /// the first is the one other components call on every request.
+    pub fn required_exports(self) -> &'static [(&'static str, &'static str)] {
         match self {
-            Self::AuthService => Some(("shop:platform/auth@0.1.0", "verify-token")),
-            Self::MediaService => Some(("shop:platform/media@0.1.0", "process-image")),
-            _ => None,
+            Self::AuthService => &[("shop:platform/auth@0.1.0", "verify-token"), ("shop:platform/operator@0.1.0", "create-admin")],
+            Self::MediaService => &[("shop:platform/media@0.1.0", "process-image")],
+            _ => &[],
         }
     }
 
