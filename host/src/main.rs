@@ -4,6 +4,8 @@
 //! shop-host                    serve (configuration from the environment, see .env.example)
 //! shop-host status             list the components a running host serves, with versions
 //! shop-host reload <component> swap in the component's file now
+//! shop-host create-admin --email <email> --password-stdin
+//!                              make an admin account on a running host (password read from stdin)
 //! ```
 
 use anyhow::{Context, bail};
@@ -11,8 +13,25 @@ use shop_host::config::Settings;
 use shop_host::startup::{Application, shutdown_signal};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+/// Runs the command; a failure prints its cause chain (no backtrace) and exits with 1.
+fn main() -> std::process::ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> anyhow::Result<()> {
     shop_host::telemetry::init();
     let settings = Settings::from_env()?;
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -24,17 +43,26 @@ async fn main() -> anyhow::Result<()> {
             })?;
             app.run(shutdown_signal()).await
         }
-        ["status"] => admin_call(&settings, "GET", "/components").await,
-        ["reload", id] => admin_call(&settings, "POST", &format!("/components/{id}/reload")).await,
-        _ => bail!("usage: shop-host [serve | status | reload <component>]"),
+        ["status"] => admin_call(&settings, "GET", "/components", "").await,
+        ["reload", id] => admin_call(&settings, "POST", &format!("/components/{id}/reload"), "").await,
+        ["create-admin", "--email", email, "--password-stdin"] => {
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password).context("reading the password from stdin")?;
+            let body = serde_json::json!({ "email": email, "password": password.trim_end_matches(['\r', '\n']) });
+            admin_call(&settings, "POST", "/accounts/admins", &body.to_string()).await
+        }
+        _ => bail!("usage: shop-host [serve | status | reload <component> | create-admin --email <email> --password-stdin]"),
     }
 }
 
 /// Sends one request to the operator listener of a running host and prints the answer.
-async fn admin_call(settings: &Settings, method: &str, path: &str) -> anyhow::Result<()> {
+async fn admin_call(settings: &Settings, method: &str, path: &str, body: &str) -> anyhow::Result<()> {
     let addr = settings.admin_addr.context("SHOP_ADMIN_ADDR is off: no operator endpoint to call")?;
     let mut stream = tokio::net::TcpStream::connect(addr).await.with_context(|| format!("no host answers on {addr} (SHOP_ADMIN_ADDR)"))?;
-    let request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
     stream.write_all(request.as_bytes()).await?;
     let mut response = String::new();
     stream.read_to_string(&mut response).await?;
