@@ -117,9 +117,12 @@ fn ensure_indexes() -> Result<(), Problem> {
 pub async fn collection(mut request: Request<Body>) -> ApiResponse {
     let result = match *request.method() {
         Method::GET | Method::HEAD => list(),
-        Method::POST => match respond::read_json_object(&mut request).await {
-            Ok(body) => create(body),
+        Method::POST => match crate::access::require_admin(&request) {
             Err(problem) => Err(problem),
+            Ok(()) => match respond::read_json_object(&mut request).await {
+                Ok(body) => create(body),
+                Err(problem) => Err(problem),
+            },
         },
         _ => return ApiResponse::problem(Problem::method_not_allowed("GET, HEAD, POST")).with_header(header::ALLOW, "GET, HEAD, POST"),
     };
@@ -128,16 +131,20 @@ pub async fn collection(mut request: Request<Body>) -> ApiResponse {
 
 /// `/api/categories/{id-or-slug}`: GET reads, PUT replaces, DELETE removes.
 pub async fn item(mut request: Request<Body>, id: &str) -> ApiResponse {
-    let result = match *request.method() {
+    let method = request.method().clone();
+    let result = match method {
         Method::GET | Method::HEAD => read(id),
-        Method::PUT => {
-            let if_match = respond::if_match_version(&request);
-            match (if_match, respond::read_json_object(&mut request).await) {
-                (Ok(if_match), Ok(body)) => update(id, if_match, body),
-                (Err(problem), _) | (_, Err(problem)) => Err(problem),
+        Method::PUT | Method::DELETE => match crate::access::require_admin(&request) {
+            Err(problem) => Err(problem),
+            Ok(()) if method == Method::PUT => {
+                let if_match = respond::if_match_version(&request);
+                match (if_match, respond::read_json_object(&mut request).await) {
+                    (Ok(if_match), Ok(body)) => update(id, if_match, body),
+                    (Err(problem), _) | (_, Err(problem)) => Err(problem),
+                }
             }
-        }
-        Method::DELETE => respond::if_match_version(&request).and_then(|version| remove(id, version)),
+            Ok(()) => respond::if_match_version(&request).and_then(|version| remove(id, version)),
+        },
         _ => {
             return ApiResponse::problem(Problem::method_not_allowed("GET, HEAD, PUT, DELETE"))
                 .with_header(header::ALLOW, "GET, HEAD, PUT, DELETE");

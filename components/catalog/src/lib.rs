@@ -3,6 +3,7 @@
 //! It exports `wasi:http/incoming-handler` (through `wstd`) and owns `/api/categories*`.
 //! It reaches the store only through the host's `shop:platform/documents` import.
 
+mod access;
 mod categories;
 
 wit_bindgen::generate!({

@@ -2,7 +2,6 @@
 
 use crate::helpers::{TEST_JWT_SECRET, TestApp, assert_problem, spawn_app};
 use base64::Engine as _;
-use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 
 const PASSWORD: &str = "correct horse battery";
@@ -11,18 +10,8 @@ fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// A JWT with any header and claims, HMAC-SHA256-signed with `key` (or unsigned).
 fn forge(header: Value, claims: Value, key: Option<&[u8]>) -> String {
-    let unsigned = format!("{}.{}", b64(header.to_string().as_bytes()), b64(claims.to_string().as_bytes()));
-    let signature = match key {
-        Some(key) => {
-            let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key).unwrap();
-            mac.update(unsigned.as_bytes());
-            b64(&mac.finalize().into_bytes())
-        }
-        None => String::new(),
-    };
-    format!("{unsigned}.{signature}")
+    crate::helpers::forge(&header, &claims, key)
 }
 
 fn now() -> u64 {

@@ -28,21 +28,21 @@ async fn categories_round_trip() {
 
     // Replace with If-Match; a second replace with the same (now stale) version conflicts.
     let update = json!({"name": {"en": "Garden", "ar": "الحديقة"}, "slug": "garden"});
-    let response = app.client.put(app.url(&format!("/api/categories/{id}"))).header("if-match", "\"1\"").json(&update).send().await.unwrap();
+    let response = app.client.put(app.url(&format!("/api/categories/{id}"))).bearer_auth(&app.admin_token).header("if-match", "\"1\"").json(&update).send().await.unwrap();
     assert_eq!(response.status(), 200);
     let updated: Value = response.json().await.unwrap();
     assert_eq!((updated["version"].as_u64(), updated["slug"].as_str(), updated["sort_order"].as_i64()), (Some(2), Some("garden"), Some(2)));
-    let stale = app.client.put(app.url(&format!("/api/categories/{id}"))).header("if-match", "\"1\"").json(&update).send().await.unwrap();
+    let stale = app.client.put(app.url(&format!("/api/categories/{id}"))).bearer_auth(&app.admin_token).header("if-match", "\"1\"").json(&update).send().await.unwrap();
     assert_problem(stale, 409, None).await;
     // A version in the body works as well as If-Match.
     let with_field = json!({"name": {"en": "Garden", "ar": "الحديقة"}, "version": 2, "sort_order": 5});
-    let response = app.client.put(app.url("/api/categories/garden")).json(&with_field).send().await.unwrap();
+    let response = app.client.put(app.url("/api/categories/garden")).bearer_auth(&app.admin_token).json(&with_field).send().await.unwrap();
     assert_eq!(response.status(), 200);
 
     // Delete with a stale version conflicts; without one it goes.
-    let stale = app.client.delete(app.url(&format!("/api/categories/{id}"))).header("if-match", "\"1\"").send().await.unwrap();
+    let stale = app.client.delete(app.url(&format!("/api/categories/{id}"))).bearer_auth(&app.admin_token).header("if-match", "\"1\"").send().await.unwrap();
     assert_problem(stale, 409, None).await;
-    assert_eq!(app.client.delete(app.url(&format!("/api/categories/{id}"))).send().await.unwrap().status(), 204);
+    assert_eq!(app.client.delete(app.url(&format!("/api/categories/{id}"))).bearer_auth(&app.admin_token).send().await.unwrap().status(), 204);
     assert_problem(app.get(&format!("/api/categories/{id}")).await, 404, None).await;
     assert_eq!(app.category_count().await, 1);
     app.stop().await;
@@ -68,17 +68,17 @@ async fn bad_bodies_get_precise_problems_and_change_nothing() {
         ("body too large", "application/json", format!("{{\"name\": {{\"en\": \"{}\"}}}}", "x".repeat(70_000)), 413, None),
     ];
     for (case, content_type, body, status, field) in cases {
-        let response = app.post_raw("/api/categories", content_type, body).await;
+        let response = app.admin_post_raw("/api/categories", content_type, body).await;
         assert_eq!(response.status(), status, "{case}");
         assert_problem(response, status, field).await;
     }
     // A duplicate slug is a conflict that names the field.
-    let duplicate = app.post_json("/api/categories", &json!({"name": {"en": "Books", "ar": "كتب"}})).await;
+    let duplicate = app.admin_post_json("/api/categories", &json!({"name": {"en": "Books", "ar": "كتب"}})).await;
     assert_problem(duplicate, 409, Some("slug")).await;
     // An update that does not say which version it replaces is refused.
-    let blind = app.client.put(app.url("/api/categories/books")).json(&json!({"name": {"en": "B", "ar": "ب"}})).send().await.unwrap();
+    let blind = app.client.put(app.url("/api/categories/books")).bearer_auth(&app.admin_token).json(&json!({"name": {"en": "B", "ar": "ب"}})).send().await.unwrap();
     assert_problem(blind, 428, None).await;
-    let bad_etag = app.client.put(app.url("/api/categories/books")).header("if-match", "soon").json(&json!({"name": {"en": "B", "ar": "ب"}})).send().await.unwrap();
+    let bad_etag = app.client.put(app.url("/api/categories/books")).bearer_auth(&app.admin_token).header("if-match", "soon").json(&json!({"name": {"en": "B", "ar": "ب"}})).send().await.unwrap();
     assert_problem(bad_etag, 400, Some("If-Match")).await;
     // Unknown methods and routes.
     let patch = app.client.patch(app.url("/api/categories")).send().await.unwrap();
@@ -97,7 +97,7 @@ async fn bad_bodies_get_precise_problems_and_change_nothing() {
 #[tokio::test]
 async fn the_host_limits_body_size_before_any_component_runs() {
     let app = spawn_app_with_small_body_limit().await;
-    let response = app.post_raw("/api/categories", "application/json", vec![b' '; 2048]).await;
+    let response = app.admin_post_raw("/api/categories", "application/json", vec![b' '; 2048]).await;
     assert_problem(response, 413, None).await;
     app.stop().await;
 }
@@ -117,7 +117,7 @@ async fn data_survives_a_restart() {
     let read: Value = app.get(&format!("/api/categories/{}", created["id"].as_str().unwrap())).await.json().await.unwrap();
     assert_eq!(read, created);
     // Indexes survive too: the slug is still unique.
-    let duplicate = app.post_json("/api/categories", &json!({"name": {"en": "Toys", "ar": "ألعاب"}})).await;
+    let duplicate = app.admin_post_json("/api/categories", &json!({"name": {"en": "Toys", "ar": "ألعاب"}})).await;
     assert_problem(duplicate, 409, Some("slug")).await;
     app.stop().await;
 }

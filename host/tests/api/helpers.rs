@@ -31,12 +31,19 @@ pub struct TestApp {
     pub admin_addr: SocketAddr,
     /// A client for both.
     pub client: Client,
+    /// An access token of the admin (empty when started without one).
+    pub admin_token: String,
     /// The components directory the host watches (a copy, free to change).
     pub components_dir: PathBuf,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     _dir: Option<tempfile::TempDir>,
 }
+
+/// The admin every test host is started with (`SHOP_ADMIN_EMAIL` / `SHOP_ADMIN_PASSWORD`).
+pub const ADMIN_EMAIL: &str = "admin@example.com";
+/// Its password.
+pub const ADMIN_PASSWORD: &str = "a long admin passphrase";
 
 /// Options of a test host.
 #[derive(Clone)]
@@ -45,11 +52,13 @@ pub struct Options {
     pub extra_manifest: &'static str,
     /// Settings overriding the defaults, by variable name.
     pub env: Vec<(&'static str, String)>,
+    /// Whether to make the admin account and sign it in (needs a reachable store).
+    pub admin: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Self { extra_manifest: "", env: Vec::new() }
+        Self { extra_manifest: "", env: Vec::new(), admin: true }
     }
 }
 
@@ -113,6 +122,10 @@ pub async fn spawn_in(root: &Path, options: &Options) -> TestApp {
         ("SHOP_CACHE_DIR", cache.display().to_string()),
         ("SHOP_SWAP_POLL_MS", "50".to_owned()),
     ]);
+    if options.admin {
+        vars.insert("SHOP_ADMIN_EMAIL", ADMIN_EMAIL.to_owned());
+        vars.insert("SHOP_ADMIN_PASSWORD", ADMIN_PASSWORD.to_owned());
+    }
     vars.extend(options.env.iter().cloned());
     let settings = Settings::from_lookup(|name| vars.get(name).cloned()).unwrap().with_variable("SPIN_VARIABLE_JWT_SECRET", TEST_JWT_SECRET);
     let app = Application::build(settings).await.expect("the host starts");
@@ -122,15 +135,12 @@ pub async fn spawn_in(root: &Path, options: &Options) -> TestApp {
     let task = tokio::spawn(app.run(async {
         let _ = rx.await;
     }));
-    TestApp {
-        addr,
-        admin_addr,
-        client: Client::builder().timeout(Duration::from_secs(30)).build().unwrap(),
-        components_dir,
-        shutdown: Some(tx),
-        task: Some(task),
-        _dir: None,
+    let client = Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
+    let mut app = TestApp { addr, admin_addr, client, admin_token: String::new(), components_dir, shutdown: Some(tx), task: Some(task), _dir: None };
+    if options.admin {
+        app.admin_token = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
     }
+    app
 }
 
 impl TestApp {
@@ -150,9 +160,32 @@ impl TestApp {
         self.client.post(self.url(path)).header("content-type", content_type).body(body).send().await.unwrap()
     }
 
+    /// A request as the admin.
+    pub fn as_admin(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.client.request(method, self.url(path)).bearer_auth(&self.admin_token)
+    }
+
+    /// Posts a raw body as the admin.
+    pub async fn admin_post_raw(&self, path: &str, content_type: &str, body: impl Into<reqwest::Body>) -> Response {
+        self.as_admin(reqwest::Method::POST, path).header("content-type", content_type).body(body).send().await.unwrap()
+    }
+
+    /// Posts JSON as the admin.
+    pub async fn admin_post_json(&self, path: &str, body: &Value) -> Response {
+        self.as_admin(reqwest::Method::POST, path).json(body).send().await.unwrap()
+    }
+
+    /// Signs in and returns the access token.
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let response = self.post_json("/api/auth/login", &serde_json::json!({"email": email, "password": password})).await;
+        assert_eq!(response.status(), 200, "signing in {email}");
+        let session: Value = response.json().await.unwrap();
+        session["access_token"].as_str().unwrap().to_owned()
+    }
+
     /// Creates a category, asserting success, and returns it.
     pub async fn create_category(&self, en: &str, ar: &str, order: i64) -> Value {
-        let response = self.post_json("/api/categories", &serde_json::json!({"name": {"en": en, "ar": ar}, "sort_order": order})).await;
+        let response = self.admin_post_json("/api/categories", &serde_json::json!({"name": {"en": en, "ar": ar}, "sort_order": order})).await;
         assert_eq!(response.status(), 201, "creating {en}");
         response.json().await.unwrap()
     }
@@ -222,3 +255,25 @@ pub fn install(app: &TestApp, name: &str, bytes: &[u8]) {
     std::fs::rename(tmp, app.components_dir.join(format!("{name}.wasm"))).unwrap();
 }
 
+/// A JWT with any header and claims, HMAC-SHA256-signed with `key` (or unsigned).
+pub fn forge(header: &Value, claims: &Value, key: Option<&[u8]>) -> String {
+    use base64::Engine as _;
+    use hmac::Mac as _;
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let unsigned = format!("{}.{}", b64(header.to_string().as_bytes()), b64(claims.to_string().as_bytes()));
+    let signature = match key {
+        Some(key) => {
+            let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key).unwrap();
+            mac.update(unsigned.as_bytes());
+            b64(&mac.finalize().into_bytes())
+        }
+        None => String::new(),
+    };
+    format!("{unsigned}.{signature}")
+}
+
+/// Claims as the auth component issues them, expiring at `exp`.
+pub fn claims(user_id: &Value, role: &str, exp: u64) -> Value {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    serde_json::json!({"sub": user_id, "email": "someone@example.com", "role": role, "iss": "shop", "aud": "shop", "iat": now, "exp": exp})
+}

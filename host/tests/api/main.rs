@@ -2,6 +2,7 @@
 //! in front of the real components built by `cargo xtask build`.
 
 mod auth;
+mod authorization;
 mod categories;
 mod helpers;
 mod links;

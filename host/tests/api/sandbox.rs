@@ -10,6 +10,7 @@ async fn misbehaving_components_fail_alone() {
     let app = spawn_app_with(Options {
         extra_manifest: FIXTURE_ROUTES,
         env: vec![("SHOP_CPU_DEADLINE_MS", deadline.as_millis().to_string()), ("SHOP_MEMORY_LIMIT_MB", "32".into())],
+        ..Options::default()
     })
     .await;
     app.create_category("Books", "كتب", 0).await;

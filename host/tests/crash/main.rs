@@ -40,11 +40,28 @@ fn start_host(dir: &Path, port: u16) -> Child {
         .env("SHOP_COMPONENTS_DIR", dir.join("components"))
         .env("SHOP_DATA_DIR", dir.join("data"))
         .env("SHOP_SWAP_POLL_MS", "0")
+        .env("SHOP_ADMIN_EMAIL", "admin@example.com")
+        .env("SHOP_ADMIN_PASSWORD", "a long admin passphrase")
+        .env("SPIN_VARIABLE_JWT_SECRET", "crash-test-signing-key-0123456789abcdef")
         .env("RUST_LOG", "error")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .expect("the host binary starts")
+}
+
+/// Signs the admin in on a running host and returns the access token.
+async fn admin_token(client: &reqwest::Client, port: u16) -> String {
+    let session: Value = client
+        .post(format!("http://127.0.0.1:{port}/api/auth/login"))
+        .json(&json!({"email": "admin@example.com", "password": "a long admin passphrase"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    session["access_token"].as_str().expect("the admin signs in").to_owned()
 }
 
 async fn wait_ready(client: &reqwest::Client, port: u16) {
@@ -88,6 +105,7 @@ async fn acknowledged_writes_survive_sigkill() {
         let mut host = start_host(dir.path(), port);
         wait_ready(&client, port).await;
         let base = format!("http://127.0.0.1:{port}");
+        let token = admin_token(&client, port).await;
 
         // Everything acknowledged before is here, with its name and at least its version.
         let known = acknowledged.lock().unwrap().clone();
@@ -110,13 +128,14 @@ async fn acknowledged_writes_survive_sigkill() {
         let mut writers = Vec::new();
         for w in 0..WRITERS {
             sequence += 1_000_000;
-            let (client, base, acknowledged) = (client.clone(), base.clone(), acknowledged.clone());
+            let (client, base, acknowledged, token) = (client.clone(), base.clone(), acknowledged.clone(), token.clone());
             let start = sequence;
             writers.push(tokio::spawn(async move {
                 for n in start.. {
                     let name = format!("Item {n}");
                     let created = client
                         .post(format!("{base}/api/categories"))
+                        .bearer_auth(&token)
                         .json(&json!({"name": {"en": name, "ar": format!("عنصر {n}")}, "sort_order": w}))
                         .send()
                         .await;
@@ -130,6 +149,7 @@ async fn acknowledged_writes_survive_sigkill() {
                     // Rename it: the acknowledged version becomes 2.
                     let renamed = client
                         .put(format!("{base}/api/categories/{id}"))
+                        .bearer_auth(&token)
                         .header("if-match", "\"1\"")
                         .json(&json!({"name": {"en": format!("{name} renamed"), "ar": "معدل"}}))
                         .send()

@@ -1,0 +1,64 @@
+//! The authorization matrix of the catalog's write routes: who gets what.
+
+use crate::helpers::{TEST_JWT_SECRET, assert_problem, claims, forge, spawn_app};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn catalog_writes_need_an_admin() {
+    let app = spawn_app().await;
+    let category = app.create_category("Books", "كتب", 0).await;
+    let id = category["id"].as_str().unwrap().to_owned();
+    let customer: Value = app.post_json("/api/auth/register", &json!({"email": "layla@example.com", "password": "correct horse battery"})).await.json().await.unwrap();
+    let customer_token = app.login("layla@example.com", "correct horse battery").await;
+
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let hs256 = json!({"alg": "HS256", "typ": "JWT"});
+    let key = TEST_JWT_SECRET.as_bytes();
+    let admin_id = {
+        let me: Value = app.as_admin(Method::GET, "/api/auth/me").send().await.unwrap().json().await.unwrap();
+        me["id"].clone()
+    };
+    let mut tampered: Vec<String> = customer_token.split('.').map(str::to_owned).collect();
+    tampered[1] = forge(&hs256, &claims(&customer["id"], "admin", now + 600), None).split('.').nth(1).unwrap().to_owned();
+    let identities: Vec<(&str, Option<String>, u16)> = vec![
+        ("anonymous", None, 401),
+        ("customer", Some(customer_token.clone()), 403),
+        ("expired admin token", Some(forge(&hs256, &claims(&admin_id, "admin", now - 5), Some(key))), 401),
+        ("tampered token (customer claiming admin)", Some(tampered.join(".")), 401),
+        ("alg none admin token", Some(forge(&json!({"alg": "none"}), &claims(&admin_id, "admin", now + 600), None)), 401),
+        ("token of a user who does not exist", Some(forge(&hs256, &claims(&json!("ghost"), "admin", now + 600), Some(key))), 401),
+        ("admin", Some(app.admin_token.clone()), 0),
+    ];
+    let body = json!({"name": {"en": "Toys", "ar": "ألعاب"}});
+    for (who, token, expected) in identities {
+        // Each route once per identity; the admin's writes must succeed (2xx).
+        let routes: Vec<(Method, String, Option<Value>, Option<&str>)> = vec![
+            (Method::POST, "/api/categories".into(), Some(body.clone()), None),
+            (Method::PUT, format!("/api/categories/{id}"), Some(json!({"name": {"en": "Books", "ar": "كتب"}})), None),
+            (Method::DELETE, format!("/api/categories/{id}"), None, None),
+        ];
+        for (method, path, payload, _) in routes {
+            let current: Value = app.get(&format!("/api/categories/{id}")).await.json().await.unwrap();
+            let mut request = app.client.request(method.clone(), app.url(&path)).header("if-match", format!("\"{}\"", current["version"]));
+            if let Some(token) = &token {
+                request = request.bearer_auth(token);
+            }
+            if let Some(payload) = &payload {
+                request = request.json(payload);
+            }
+            let response = request.send().await.unwrap();
+            if expected == 0 {
+                assert!(response.status().is_success(), "{who} {method} {path}: {}", response.status());
+            } else {
+                assert_eq!(response.status(), expected, "{who} {method} {path}");
+                assert_problem(response, expected, None).await;
+            }
+        }
+    }
+    // Only the admin's writes landed: Toys was created, Books replaced then deleted.
+    let list: Value = app.get("/api/categories").await.json().await.unwrap();
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["items"][0]["slug"], "toys");
+    app.stop().await;
+}
