@@ -74,6 +74,26 @@ async fn native_handler(request: hyper::Request<Full<Bytes>>) -> hyper::Response
     hyper::Response::builder().status(if ok { 200 } else { 404 }).body(Full::new(Bytes::from_static(b"ok"))).unwrap()
 }
 
+/// One request to component `id`'s `/fixture/ok`-style handler, body included; checks the answer.
+async fn time_component_call(runtime: &std::sync::Arc<shop_host::runtime::Runtime>, id: &str) -> Duration {
+    let slot = runtime.slots[id].clone();
+    let started = Instant::now();
+    let response = handle_http(runtime, id.into(), slot.current(), request()).await.unwrap();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    let elapsed = started.elapsed();
+    assert_eq!(&body[..], b"ok");
+    elapsed
+}
+
+/// The same through the native reference handler.
+async fn time_native_call() -> Duration {
+    let started = Instant::now();
+    let body = native_handler(request()).await.into_body().collect().await.unwrap().to_bytes();
+    let elapsed = started.elapsed();
+    assert_eq!(&body[..], b"ok");
+    elapsed
+}
+
 async fn instantiate_overhead() {
     const N: usize = 20_000;
     let dir = scratch("overhead");
@@ -85,16 +105,8 @@ async fn instantiate_overhead() {
     let mut native = Vec::with_capacity(N);
     // Warm up both paths, then interleave them so drift affects both alike.
     for i in 0..N + 1000 {
-        let started = Instant::now();
-        let response = handle_http(&runtime, "misbehave".into(), slot.current(), request()).await.unwrap();
-        let body = response.into_body().collect().await.unwrap().to_bytes();
-        let elapsed = started.elapsed();
-        assert_eq!(&body[..], b"ok");
-        let started = Instant::now();
-        let response = native_handler(request()).await;
-        let body = response.into_body().collect().await.unwrap().to_bytes();
-        let native_elapsed = started.elapsed();
-        assert_eq!(&body[..], b"ok");
+        let elapsed = time_component_call(&runtime, "misbehave").await;
+        let native_elapsed = time_native_call().await;
         if i >= 1000 {
             component.push(elapsed);
             native.push(native_elapsed);
@@ -113,14 +125,9 @@ async fn instantiate_overhead() {
         instantiate_only.push(started.elapsed());
     }
     // The same trivial handler without wstd (raw wit-bindgen), to see what wstd costs.
-    let raw_slot = runtime.slots["raw-ok"].clone();
     let mut raw = Vec::with_capacity(N);
     for i in 0..N + 1000 {
-        let started = Instant::now();
-        let response = handle_http(&runtime, "raw-ok".into(), raw_slot.current(), request()).await.unwrap();
-        let body = response.into_body().collect().await.unwrap().to_bytes();
-        let elapsed = started.elapsed();
-        assert_eq!(&body[..], b"ok");
+        let elapsed = time_component_call(&runtime, "raw-ok").await;
         if i >= 1000 {
             raw.push(elapsed);
         }
