@@ -188,5 +188,8 @@ fn test(root: &Path) -> Result<()> {
     // The native workspace: unit tests and the host's integration tests (which start real
     // hosts with the components built above).
     run_checked(cargo().current_dir(root).args(["test", "--workspace", "--release"]))?;
+    // The components' own unit tests run natively (`--lib`: the cdylib itself only links
+    // for WebAssembly).
+    run_checked(cargo().current_dir(root.join("components")).args(["test", "--workspace", "--lib"]))?;
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! Accounts: emails and passwords that parse, users as stored and as shown.
 
+use api_kit::store::Stored;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use shop_domain::FieldErrors;
@@ -118,13 +119,20 @@ pub struct UserView {
     pub disabled: bool,
     /// When the account was created.
     pub created_at: Value,
+    /// When the account was last changed.
+    pub updated_at: Value,
+    /// The stored version (for `If-Match`).
+    pub version: u64,
 }
 
 impl UserView {
     /// The view of a stored user.
-    pub fn of(id: &str, body: &Map<String, Value>) -> Self {
+    pub fn of(user: &Stored) -> Self {
+        let body = &user.body;
         Self {
-            id: id.to_owned(),
+            id: user.id.clone(),
+            version: user.version,
+            updated_at: body.get("updated_at").cloned().unwrap_or(Value::Null),
             email: body.get("email").and_then(Value::as_str).unwrap_or_default().to_owned(),
             role: body.get("role").and_then(Value::as_str).unwrap_or("customer").to_owned(),
             disabled: body.get("disabled").and_then(Value::as_bool).unwrap_or(false),
@@ -148,8 +156,8 @@ mod tests {
     #[test]
     fn password_rules_are_explained() {
         let email = Email::parse("layla@example.com").unwrap();
-        assert!(NewPassword::parse("short", Some(&email)).unwrap_err().contains("at least 10"));
-        assert!(NewPassword::parse("Layla@Example.com", Some(&email)).unwrap_err().contains("email"));
+        assert!(NewPassword::parse("short", Some(&email)).err().unwrap().contains("at least 10"));
+        assert!(NewPassword::parse("Layla@Example.com", Some(&email)).err().unwrap().contains("email"));
         assert!(NewPassword::parse("correct horse battery", Some(&email)).is_ok());
         // Characters, not bytes: ten Arabic letters are enough.
         assert!(NewPassword::parse("كلمةسرطويل", Some(&email)).is_ok());
