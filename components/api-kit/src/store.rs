@@ -93,7 +93,19 @@ pub fn insert(collection: &str, body: &Map<String, Value>) -> Result<Result<Stor
     }
 }
 
-/// Replaces a document at a version; `Ok(Ok(None))` when it does not exist.
+/// Reports whether a store error is a stale version.
+pub fn is_conflict(error: &StoreError) -> bool {
+    matches!(error, StoreError::Conflict(_))
+}
+
+/// Maps a store error a caller did not handle to the answer a client should get.
+pub fn to_problem(error: StoreError) -> Problem {
+    problem(error)
+}
+
+/// Replaces a document at a version; `Ok(Ok(None))` when it does not exist. A stale version
+/// or a duplicate key comes back as the raw store error, for callers that retry or name the
+/// field.
 pub fn replace(
     collection: &str,
     id: &str,
@@ -103,7 +115,7 @@ pub fn replace(
     match documents::replace(collection, id, version, &Value::Object(body.clone()).to_string()) {
         Ok(Some(json)) => Stored::parse(&json).map(|s| Ok(Some(s))),
         Ok(None) => Ok(Ok(None)),
-        Err(error @ StoreError::Duplicate(_)) => Ok(Err(error)),
+        Err(error @ (StoreError::Duplicate(_) | StoreError::Conflict(_))) => Ok(Err(error)),
         Err(error) => Err(problem(error)),
     }
 }

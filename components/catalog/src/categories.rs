@@ -226,7 +226,7 @@ fn create(body: Map<String, Value>) -> Result<ApiResponse, Problem> {
                 .with_header(header::ETAG, etag))
         }
         Err(error) if store::duplicate_index(&error).is_some() => Err(duplicate_slug(&slug)),
-        Err(_) => Err(Problem::internal()),
+        Err(error) => Err(store::to_problem(error)),
     }
 }
 
@@ -255,7 +255,7 @@ fn update(id: &str, if_match: Option<u64>, body: Map<String, Value>) -> Result<A
         }
         Ok(None) => Err(Problem::not_found(format!("There is no category {id}."))),
         Err(error) if store::duplicate_index(&error).is_some() => Err(duplicate_slug(&slug)),
-        Err(_) => Err(Problem::internal()),
+        Err(error) => Err(store::to_problem(error)),
     }
 }
 

@@ -55,6 +55,29 @@ impl Problem {
         problem
     }
 
+    /// 400: some query parameters are invalid (each is listed in `errors`).
+    pub fn bad_query(errors: FieldErrors) -> Self {
+        let mut problem = Self::new(400, "bad-query", "Some query parameters are invalid")
+            .with_detail("Correct the parameters listed in `errors` and send the request again.");
+        problem.errors = errors.into_vec();
+        problem
+    }
+
+    /// 429: too many attempts; retry after the given number of seconds.
+    pub fn too_many_requests(detail: impl Into<String>) -> Self {
+        Self::new(429, "too-many-requests", "Too many attempts").with_detail(detail)
+    }
+
+    /// 403: signed in, but this account may not do this.
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::new(403, "forbidden", "Forbidden").with_detail(detail)
+    }
+
+    /// 401: a valid access token is needed.
+    pub fn unauthorized(detail: impl Into<String>) -> Self {
+        Self::new(401, "unauthorized", "Sign-in required").with_detail(detail)
+    }
+
     /// 404: nothing at this address.
     pub fn not_found(detail: impl Into<String>) -> Self {
         Self::new(404, "not-found", "Not found").with_detail(detail)
