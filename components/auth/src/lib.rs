@@ -1,12 +1,15 @@
 //! The auth service component: accounts, sign-in and tokens.
 //!
-//! Routes: `POST /api/auth/register`, `/login`, `/refresh`, `/logout`, `GET /api/auth/me`.
+//! Routes: `POST /api/auth/register`, `/login`, `/refresh`, `/logout`, `GET /api/auth/me`;
+//! for admins, `GET /api/users`, `GET|PATCH /api/users/{id}` (see [`users`]).
 //! Export: `shop:platform/auth.verify-token`, which other components call through the host.
 //! Passwords are argon2id; access tokens HS256 JWTs signed with the `jwt_secret` variable;
 //! refresh tokens opaque, stored hashed, rotated on use, their family revoked on reuse.
 
 mod accounts;
+mod throttle;
 mod tokens;
+mod users;
 
 wit_bindgen::generate!({
     path: "../../wit",
@@ -37,7 +40,7 @@ impl Guest for Auth {
         // and a changed role applies at once.
         let user = store::get(USERS, &claims.sub).map_err(|_| AuthError::Unavailable("the user store is unavailable".into()))?;
         let Some(user) = user else { return Err(AuthError::Disabled) };
-        let view = UserView::of(&user.id, &user.body);
+        let view = UserView::of(&user);
         if view.disabled {
             return Err(AuthError::Disabled);
         }
@@ -88,21 +91,81 @@ async fn main(request: Request<Body>) -> Result<Response<Body>, Error> {
     Ok(route(request).await.unwrap_or_else(ApiResponse::problem).into_response())
 }
 
+/// The header carrying the client's address: set by the host (and by Spin), never by the
+/// client (the host replaces any value a client sends).
+const CLIENT_ADDR: &str = "spin-client-addr";
+
 async fn route(mut request: Request<Body>) -> Result<ApiResponse, Problem> {
     let path = request.uri().path().trim_end_matches('/').to_owned();
     let method = request.method().clone();
+    if let Some(rest) = path.strip_prefix("/api/users") {
+        return users_route(request, &path, rest, method).await;
+    }
     match (path.as_str(), method) {
         ("/api/auth/register", Method::POST) => register(api_kit::read_json_object(&mut request).await?),
-        ("/api/auth/login", Method::POST) => login(api_kit::read_json_object(&mut request).await?),
+        ("/api/auth/login", Method::POST) => {
+            let client = request.headers().get(CLIENT_ADDR).and_then(|v| v.to_str().ok()).map(str::to_owned);
+            login(api_kit::read_json_object(&mut request).await?, client.as_deref())
+        }
         ("/api/auth/refresh", Method::POST) => refresh(api_kit::read_json_object(&mut request).await?),
         ("/api/auth/logout", Method::POST) => logout(api_kit::read_json_object(&mut request).await?),
         ("/api/auth/me", Method::GET) => me(&request),
-        ("/api/auth/register" | "/api/auth/login" | "/api/auth/refresh" | "/api/auth/logout", _) => {
-            Ok(ApiResponse::problem(Problem::method_not_allowed("POST")).with_header(header::ALLOW, "POST"))
-        }
-        ("/api/auth/me", _) => Ok(ApiResponse::problem(Problem::method_not_allowed("GET")).with_header(header::ALLOW, "GET")),
+        ("/api/auth/register" | "/api/auth/login" | "/api/auth/refresh" | "/api/auth/logout", _) => Ok(method_not_allowed("POST")),
+        ("/api/auth/me", _) => Ok(method_not_allowed("GET")),
         _ => Err(Problem::not_found(format!("No auth route matches {path}."))),
     }
+}
+
+fn method_not_allowed(allowed: &'static str) -> ApiResponse {
+    ApiResponse::problem(Problem::method_not_allowed(allowed)).with_header(header::ALLOW, allowed)
+}
+
+async fn users_route(mut request: Request<Body>, path: &str, rest: &str, method: Method) -> Result<ApiResponse, Problem> {
+    let id = match rest {
+        "" => None,
+        rest => match rest.strip_prefix('/').filter(|id| !id.is_empty() && !id.contains('/')) {
+            Some(id) => Some(id.to_owned()),
+            None => return Err(Problem::not_found(format!("No users route matches {path}."))),
+        },
+    };
+    // Wrong methods are told apart before sign-in is checked: they are wrong for everyone.
+    match (&id, &method) {
+        (None, &Method::GET) | (Some(_), &Method::GET | &Method::PATCH) => {}
+        (None, _) => return Ok(method_not_allowed("GET")),
+        (Some(_), _) => return Ok(method_not_allowed("GET, PATCH")),
+    }
+    let actor = require_admin(&request)?;
+    match (id, method) {
+        (None, _) => users::list(path, request.uri().query()),
+        (Some(id), Method::GET) => users::get(&id),
+        (Some(id), _) => {
+            let if_match = api_kit::if_match_version(&request)?;
+            let body = api_kit::read_json_object(&mut request).await?;
+            users::update(&actor, &id, if_match, body)
+        }
+    }
+}
+
+/// The signed-in user behind the request's bearer token, or the answer refusing it.
+fn principal(request: &Request<Body>) -> Result<Principal, Problem> {
+    let header = request.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let Some(token) = header.strip_prefix("Bearer ").map(str::trim).filter(|t| !t.is_empty()) else {
+        return Err(Problem::unauthorized("Send an access token: Authorization: Bearer <token>."));
+    };
+    Auth::verify_token(token.to_owned()).map_err(|error| match error {
+        AuthError::Expired => Problem::unauthorized("The access token has expired; refresh it."),
+        AuthError::Disabled => Problem::unauthorized("This account cannot sign in."),
+        AuthError::Unavailable(_) => Problem::unavailable("Sign-in is unavailable. Try again shortly."),
+        AuthError::Invalid(_) => Problem::unauthorized("The access token is not valid."),
+    })
+}
+
+fn require_admin(request: &Request<Body>) -> Result<Principal, Problem> {
+    let principal = principal(request)?;
+    if principal.role != Role::Admin {
+        return Err(Problem::forbidden("Only admins may manage users."));
+    }
+    Ok(principal)
 }
 
 fn ensure_indexes() -> Result<(), Problem> {
@@ -114,7 +177,7 @@ fn register(body: Map<String, Value>) -> Result<ApiResponse, Problem> {
     ensure_indexes()?;
     let doc = new_user(&email, &password, "customer")?;
     match store::insert(USERS, &doc)? {
-        Ok(user) => Ok(ApiResponse::json(201, &UserView::of(&user.id, &user.body))),
+        Ok(user) => Ok(ApiResponse::json(201, &UserView::of(&user))),
         Err(_) => Err(Problem::conflict("An account with this email already exists. Sign in instead.")
             .with_field("email", "is already registered")),
     }
@@ -126,7 +189,7 @@ fn invalid_credentials() -> Problem {
 
 /// The answer to a successful sign-in or refresh: a new access token and refresh token.
 fn session(user: &store::Stored, refresh_token: String, key: &[u8]) -> Result<ApiResponse, Problem> {
-    let view = UserView::of(&user.id, &user.body);
+    let view = UserView::of(&user);
     let access = tokens::issue_access(&view.id, &view.email, &view.role, key)?;
     Ok(ApiResponse::json(
         200,
@@ -141,12 +204,16 @@ fn session(user: &store::Stored, refresh_token: String, key: &[u8]) -> Result<Ap
     .with_header(header::CACHE_CONTROL, "no-store"))
 }
 
-fn login(body: Map<String, Value>) -> Result<ApiResponse, Problem> {
+fn login(body: Map<String, Value>, client: Option<&str>) -> Result<ApiResponse, Problem> {
     let key = tokens::signing_key()?;
-    let (email, password) = accounts::credentials(body, false).map_err(|errors| {
-        // A malformed email is a validation problem; it reveals nothing about accounts.
-        Problem::validation(errors)
-    })?;
+    // A malformed email is a validation problem; it reveals nothing about accounts.
+    let (email, password) = accounts::credentials(body, false).map_err(Problem::validation)?;
+    let attempt = match throttle::begin(email.as_str(), client)? {
+        Ok(attempt) => attempt,
+        Err(retry_after) => {
+            return Ok(ApiResponse::problem(throttle::throttled(retry_after)).with_header(header::RETRY_AFTER, retry_after.to_string()));
+        }
+    };
     let Some(user) = store::find_one(USERS, vec![store::clause("email", Op::Eq, json!(email.as_str()))])? else {
         tokens::waste_password_check(&password);
         return Err(invalid_credentials());
@@ -159,6 +226,7 @@ fn login(body: Map<String, Value>) -> Result<ApiResponse, Problem> {
     if user.body.get("disabled") == Some(&json!(true)) {
         return Err(Problem::new(403, "account-disabled", "Account disabled").with_detail("This account has been disabled."));
     }
+    throttle::succeeded(attempt)?;
     if rehash {
         let mut body = user.body.clone();
         body.insert("password_hash".into(), json!(tokens::hash_password(&password)?));
@@ -203,21 +271,8 @@ fn logout(body: Map<String, Value>) -> Result<ApiResponse, Problem> {
     Ok(ApiResponse::no_content())
 }
 
-fn unauthorized(detail: &str) -> Problem {
-    Problem::new(401, "unauthorized", "Sign-in required").with_detail(detail)
-}
-
 fn me(request: &Request<Body>) -> Result<ApiResponse, Problem> {
-    let header = request.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let Some(token) = header.strip_prefix("Bearer ") else { return Err(unauthorized("Send an access token: Authorization: Bearer <token>.")) };
-    match Auth::verify_token(token.trim().to_owned()) {
-        Ok(principal) => {
-            let user = store::get(USERS, &principal.user_id)?.ok_or_else(|| unauthorized("This account no longer exists."))?;
-            Ok(ApiResponse::json(200, &UserView::of(&user.id, &user.body)).with_header(header::CACHE_CONTROL, "no-store"))
-        }
-        Err(AuthError::Expired) => Err(unauthorized("The access token has expired; refresh it.")),
-        Err(AuthError::Disabled) => Err(unauthorized("This account cannot sign in.")),
-        Err(AuthError::Unavailable(_)) => Err(Problem::unavailable("Sign-in is unavailable. Try again shortly.")),
-        Err(AuthError::Invalid(_)) => Err(unauthorized("The access token is not valid.")),
-    }
+    let principal = principal(request)?;
+    let user = store::get(USERS, &principal.user_id)?.ok_or_else(|| Problem::unauthorized("This account no longer exists."))?;
+    Ok(ApiResponse::json(200, &UserView::of(&user)).with_header(header::CACHE_CONTROL, "no-store"))
 }

@@ -128,7 +128,8 @@ fn token_hash(token: &str) -> String {
 }
 
 fn ensure_indexes() -> Result<(), Problem> {
-    store::ensure_index(REFRESH, "family", vec![store::key("family", false)], IndexKind::Regular)
+    store::ensure_index(REFRESH, "family", vec![store::key("family", false)], IndexKind::Regular)?;
+    store::ensure_index(REFRESH, "user", vec![store::key("user_id", false)], IndexKind::Regular)
 }
 
 /// Creates a refresh token for a user in a family (a new family at sign-in); only its hash
@@ -157,16 +158,27 @@ fn refused() -> Problem {
     Problem::new(401, "invalid-refresh-token", "Sign in again").with_detail("This refresh token is not valid any more.")
 }
 
-/// Revokes every token of a family (reuse detected, or sign-out).
-fn revoke_family(family: &str) -> Result<(), Problem> {
+/// Revokes every token matching `field == value` that is not revoked yet.
+fn revoke_where(field: &str, value: &str) -> Result<(), Problem> {
     loop {
-        let filter = vec![store::clause("family", Op::Eq, json!(family)), store::clause("revoked", Op::Eq, json!(false))];
+        let filter = vec![store::clause(field, Op::Eq, json!(value)), store::clause("revoked", Op::Eq, json!(false))];
         let Some(token) = store::find_one(REFRESH, filter)? else { return Ok(()) };
         let mut body = token.body.clone();
         body.insert("revoked".into(), json!(true));
-        // A concurrent change to the same token is retried by the loop.
+        // A concurrent change to the same token (a stale version) is retried by the loop.
         let _ = store::replace(REFRESH, &token.id, token.version, &body)?;
     }
+}
+
+/// Revokes every token of a family (reuse detected, or sign-out).
+fn revoke_family(family: &str) -> Result<(), Problem> {
+    revoke_where("family", family)
+}
+
+/// Revokes every refresh token of a user (the account was disabled).
+pub fn revoke_user(user_id: &str) -> Result<(), Problem> {
+    ensure_indexes()?;
+    revoke_where("user_id", user_id)
 }
 
 fn lookup(token: &str) -> Result<Stored, Problem> {

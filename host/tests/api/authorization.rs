@@ -1,11 +1,11 @@
-//! The authorization matrix of the catalog's write routes: who gets what.
+//! The authorization matrix of the catalog's write routes and the admin routes: who gets what.
 
 use crate::helpers::{TEST_JWT_SECRET, assert_problem, claims, forge, spawn_app};
 use reqwest::Method;
 use serde_json::{Value, json};
 
 #[tokio::test]
-async fn catalog_writes_need_an_admin() {
+async fn catalog_writes_and_admin_routes_need_an_admin() {
     let app = spawn_app().await;
     let category = app.create_category("Books", "كتب", 0).await;
     let id = category["id"].as_str().unwrap().to_owned();
@@ -19,6 +19,16 @@ async fn catalog_writes_need_an_admin() {
         let me: Value = app.as_admin(Method::GET, "/api/auth/me").send().await.unwrap().json().await.unwrap();
         me["id"].clone()
     };
+    let customer_id = customer["id"].as_str().unwrap().to_owned();
+    // An admin whose account is then disabled: their unexpired token must stop working.
+    let omar: Value = app.post_json("/api/auth/register", &json!({"email": "omar@example.com", "password": "correct horse battery"})).await.json().await.unwrap();
+    let omar_path = format!("/api/users/{}", omar["id"].as_str().unwrap());
+    let promoted = app.as_admin(Method::PATCH, &omar_path).json(&json!({"role": "admin"})).send().await.unwrap();
+    assert_eq!(promoted.status(), 200);
+    let disabled_admin_token = app.login("omar@example.com", "correct horse battery").await;
+    assert_eq!(app.client.get(app.url("/api/users")).bearer_auth(&disabled_admin_token).send().await.unwrap().status(), 200);
+    let disabled = app.as_admin(Method::PATCH, &omar_path).json(&json!({"disabled": true})).send().await.unwrap();
+    assert_eq!(disabled.status(), 200);
     let mut tampered: Vec<String> = customer_token.split('.').map(str::to_owned).collect();
     tampered[1] = forge(&hs256, &claims(&customer["id"], "admin", now + 600), None).split('.').nth(1).unwrap().to_owned();
     let identities: Vec<(&str, Option<String>, u16)> = vec![
@@ -27,6 +37,7 @@ async fn catalog_writes_need_an_admin() {
         ("expired admin token", Some(forge(&hs256, &claims(&admin_id, "admin", now - 5), Some(key))), 401),
         ("tampered token (customer claiming admin)", Some(tampered.join(".")), 401),
         ("alg none admin token", Some(forge(&json!({"alg": "none"}), &claims(&admin_id, "admin", now + 600), None)), 401),
+        ("disabled admin", Some(disabled_admin_token.clone()), 401),
         ("token of a user who does not exist", Some(forge(&hs256, &claims(&json!("ghost"), "admin", now + 600), Some(key))), 401),
         ("admin", Some(app.admin_token.clone()), 0),
     ];
@@ -37,10 +48,17 @@ async fn catalog_writes_need_an_admin() {
             (Method::POST, "/api/categories".into(), Some(body.clone()), None),
             (Method::PUT, format!("/api/categories/{id}"), Some(json!({"name": {"en": "Books", "ar": "كتب"}})), None),
             (Method::DELETE, format!("/api/categories/{id}"), None, None),
+            (Method::GET, "/api/users".into(), None, None),
+            (Method::GET, "/api/users?role=customer&page=1".into(), None, None),
+            (Method::GET, format!("/api/users/{customer_id}"), None, None),
+            (Method::PATCH, format!("/api/users/{customer_id}"), Some(json!({"role": "customer"})), None),
         ];
         for (method, path, payload, _) in routes {
-            let current: Value = app.get(&format!("/api/categories/{id}")).await.json().await.unwrap();
-            let mut request = app.client.request(method.clone(), app.url(&path)).header("if-match", format!("\"{}\"", current["version"]));
+            let mut request = app.client.request(method.clone(), app.url(&path));
+            if path.starts_with("/api/categories/") {
+                let current: Value = app.get(&format!("/api/categories/{id}")).await.json().await.unwrap();
+                request = request.header("if-match", format!("\"{}\"", current["version"]));
+            }
             if let Some(token) = &token {
                 request = request.bearer_auth(token);
             }
@@ -56,7 +74,10 @@ async fn catalog_writes_need_an_admin() {
             }
         }
     }
-    // Only the admin's writes landed: Toys was created, Books replaced then deleted.
+    // Only the admin's writes landed: Toys was created, Books replaced then deleted; the
+    // customer is still a customer.
+    let user: Value = app.as_admin(Method::GET, &format!("/api/users/{customer_id}")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(user["role"], "customer");
     let list: Value = app.get("/api/categories").await.json().await.unwrap();
     assert_eq!(list["total"], 1);
     assert_eq!(list["items"][0]["slug"], "toys");
