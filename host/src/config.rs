@@ -44,6 +44,47 @@ pub struct Settings {
     pub admin: Option<(String, Secret)>,
     /// Application variables for components, from `SPIN_VARIABLE_<NAME>` (as under Spin).
     pub spin_variables: std::collections::HashMap<String, Secret>,
+    /// Browser origins that may call the API cross-origin, with credentials (`ALLOWED_ORIGINS`,
+    /// comma-separated, e.g. `https://shop.example,http://localhost:4000`; default none: only
+    /// same-origin pages may).
+    pub allowed_origins: Vec<String>,
+    /// Proxies whose `X-Forwarded-For` names the client (`SHOP_TRUSTED_PROXIES`, comma-separated
+    /// addresses or CIDR ranges such as `127.0.0.1,172.16.0.0/12`; default none: the client is
+    /// the peer of the connection).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+/// Normalises an origin (`scheme://host[:port]`, http or https, nothing after it).
+fn parse_origin(raw: &str) -> Result<String, String> {
+    let trimmed = raw.trim().trim_end_matches('/');
+    if trimmed == "*" {
+        return Err("`*` cannot be used with credentials: list each origin".into());
+    }
+    let uri: http::Uri = trimmed.parse().map_err(|e: http::uri::InvalidUri| format!("{trimmed:?} is not an origin: {e}"))?;
+    let scheme = uri.scheme_str().unwrap_or("").to_ascii_lowercase();
+    match (scheme.as_str(), uri.authority(), uri.path_and_query().map(|p| p.as_str())) {
+        ("http" | "https", Some(authority), None | Some("/")) if !authority.as_str().contains('@') => {
+            Ok(format!("{scheme}://{}", authority.as_str().to_ascii_lowercase()))
+        }
+        _ => Err(format!("{trimmed:?} is not an origin such as https://shop.example (scheme, host and port only)")),
+    }
+}
+
+/// Parses a proxy address or range.
+fn parse_proxy(raw: &str) -> Result<ipnet::IpNet, String> {
+    let raw = raw.trim();
+    raw.parse::<ipnet::IpNet>()
+        .or_else(|_| raw.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("{raw:?} is not an IP address or CIDR range"))
+}
+
+fn list<T>(name: &'static str, value: Option<String>, parse: impl Fn(&str) -> Result<T, String>) -> Result<Vec<T>, SettingError> {
+    let value = value.unwrap_or_default();
+    value
+        .split(',')
+        .filter(|item| !item.trim().is_empty())
+        .map(|item| parse(item).map_err(|reason| SettingError { name, value: value.clone(), reason }))
+        .collect()
 }
 
 /// A secret setting: usable, never printed (not even by `Debug`).
@@ -132,6 +173,8 @@ impl Settings {
                 }
             },
             spin_variables: std::collections::HashMap::new(),
+            allowed_origins: list("ALLOWED_ORIGINS", lookup("ALLOWED_ORIGINS"), parse_origin)?,
+            trusted_proxies: list("SHOP_TRUSTED_PROXIES", lookup("SHOP_TRUSTED_PROXIES"), parse_proxy)?,
         })
     }
 }
@@ -153,6 +196,23 @@ mod tests {
         let settings = Settings::from_lookup(|name| (name == "MONGODB_URI").then(|| "mongodb://user:hunter2@db".to_owned())).unwrap();
         assert_eq!(settings.mongodb_uri.as_ref().unwrap().expose(), "mongodb://user:hunter2@db");
         assert!(!format!("{settings:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn origins_and_proxies_parse_strictly() {
+        let settings = Settings::from_lookup(|name| match name {
+            "ALLOWED_ORIGINS" => Some(" https://Shop.Example/ , http://localhost:4000".to_owned()),
+            "SHOP_TRUSTED_PROXIES" => Some("127.0.0.1, 172.16.0.0/12".to_owned()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(settings.allowed_origins, ["https://shop.example", "http://localhost:4000"]);
+        assert_eq!(settings.trusted_proxies.len(), 2);
+        for bad in ["*", "shop.example", "https://shop.example/path", "ftp://shop.example"] {
+            let error = Settings::from_lookup(|name| (name == "ALLOWED_ORIGINS").then(|| bad.to_owned())).unwrap_err();
+            assert!(error.to_string().starts_with("ALLOWED_ORIGINS"), "{bad}: {error}");
+        }
+        assert!(Settings::from_lookup(|name| (name == "SHOP_TRUSTED_PROXIES").then(|| "nginx".to_owned())).is_err());
     }
 
     #[test]

@@ -1,19 +1,23 @@
 //! The public HTTP front: health endpoints, and every other request routed by the manifest
 //! to the component that owns it.
 
+use crate::client_addr;
 use crate::manifest::Manifest;
 use crate::problem::problem;
 use crate::runtime::Runtime;
 use crate::runtime::serve::{CallError, handle_http};
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use http::{HeaderValue, StatusCode, Uri, header};
+use http::{HeaderName, HeaderValue, Method, StatusCode, Uri, header};
 use http_body_util::Full;
 use serde_json::json;
+use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 
 /// The response header naming the component version that answered (for operators and the
 /// hot-swap tests).
@@ -30,7 +34,48 @@ pub struct Front {
 
 /// The public router.
 pub fn router(front: Front) -> Router {
-    Router::new().route("/healthz", get(healthz)).route("/readyz", get(readyz)).fallback(dispatch).with_state(front)
+    let cors = cors(&front.runtime.settings.allowed_origins);
+    let router = Router::new().route("/healthz", get(healthz)).route("/readyz", get(readyz)).fallback(dispatch).with_state(front);
+    match cors {
+        Some(cors) => router.layer(cors).layer(axum::middleware::map_response(only_for_allowed_origins)),
+        None => router,
+    }
+}
+
+/// `CorsLayer` grants credentials (and lists methods) on every answer; an origin it did not
+/// allow gets none of that, so nothing about the policy leaks to it.
+async fn only_for_allowed_origins(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    if !headers.contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN) {
+        for name in [
+            header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            header::ACCESS_CONTROL_MAX_AGE,
+        ] {
+            headers.remove(name);
+        }
+    }
+    response
+}
+
+/// Cross-origin access for the listed origins only, with credentials; preflights are
+/// answered here, before any component runs. No list, no CORS headers at all.
+fn cors(origins: &[String]) -> Option<CorsLayer> {
+    let origins: Vec<HeaderValue> = origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
+    if origins.is_empty() {
+        return None;
+    }
+    Some(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(origins))
+            .allow_credentials(true)
+            .allow_methods([Method::GET, Method::HEAD, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
+            .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::IF_MATCH, header::IF_NONE_MATCH, header::ACCEPT_LANGUAGE])
+            .expose_headers([header::ETAG, header::LOCATION, header::RETRY_AFTER, HeaderName::from_static(VERSION_HEADER)])
+            .max_age(Duration::from_secs(600)),
+    )
 }
 
 async fn healthz() -> Response {
@@ -59,6 +104,14 @@ async fn dispatch(State(front): State<Front>, request: Request) -> Response {
     };
     let limit = front.runtime.settings.max_body_bytes;
     let (mut parts, body) = request.into_parts();
+    // The client address components see is ours to say, never the client's.
+    parts.headers.remove(client_addr::HEADER);
+    if let Some(ConnectInfo(peer)) = parts.extensions.get::<ConnectInfo<SocketAddr>>() {
+        let client = client_addr::resolve(*peer, &parts.headers, &front.runtime.settings.trusted_proxies);
+        if let Ok(value) = HeaderValue::from_str(&client) {
+            parts.headers.insert(client_addr::HEADER, value);
+        }
+    }
     let declared = parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|len| len > limit as u64) {
         return too_large(limit);

@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod capabilities;
+pub mod client_addr;
 pub mod config;
 pub mod front;
 pub mod manifest;

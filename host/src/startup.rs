@@ -100,7 +100,7 @@ impl Application {
             // Small responses otherwise wait for Nagle's algorithm.
             let _ = tcp.set_nodelay(true);
         });
-        let app = front::router(Front { runtime, manifest });
+        let app = front::router(Front { runtime, manifest }).into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(listener, app)
             .with_graceful_shutdown(async move {
                 shutdown.await;

@@ -4,8 +4,11 @@
 mod auth;
 mod authorization;
 mod categories;
+mod cors;
 mod helpers;
 mod links;
 mod operator;
 mod sandbox;
 mod store_down;
+mod throttling;
+mod users;

@@ -1,0 +1,119 @@
+//! Login throttling: per account and per client address, without revealing which emails exist.
+
+use crate::helpers::{Options, TestApp, assert_problem, spawn_app, spawn_app_with};
+use reqwest::{Client, Response};
+use serde_json::{Value, json};
+use std::net::IpAddr;
+
+const PASSWORD: &str = "correct horse battery";
+
+/// A client whose connections come from another loopback address (Linux routes all of 127/8).
+fn client_from(ip: &str) -> Client {
+    Client::builder().local_address(ip.parse::<IpAddr>().unwrap()).build().unwrap()
+}
+
+async fn login_from(app: &TestApp, client: &Client, email: &str, password: &str) -> Response {
+    client.post(app.url("/api/auth/login")).json(&json!({"email": email, "password": password})).send().await.unwrap()
+}
+
+async fn login(app: &TestApp, email: &str, password: &str) -> Response {
+    login_from(app, &app.client, email, password).await
+}
+
+/// Asserts a 429 with a sensible `Retry-After` and returns its body text.
+async fn assert_throttled(response: Response) -> String {
+    assert_eq!(response.status(), 429);
+    let retry_after: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=15 * 60).contains(&retry_after), "Retry-After {retry_after}");
+    assert_eq!(response.headers()["content-type"], "application/problem+json");
+    response.text().await.unwrap()
+}
+
+#[tokio::test]
+async fn five_failures_lock_an_account_whether_or_not_it_exists() {
+    let app = spawn_app().await;
+    app.post_json("/api/auth/register", &json!({"email": "layla@example.com", "password": PASSWORD})).await;
+    for email in ["layla@example.com", "nobody@example.com"] {
+        for attempt in 1..=5 {
+            let response = login(&app, email, "not the password").await;
+            assert_eq!(response.status(), 401, "{email} attempt {attempt}");
+        }
+    }
+    // The sixth attempt is refused even with the right password, and an unknown email gets
+    // the very same answer.
+    let known = assert_throttled(login(&app, "Layla@Example.com", PASSWORD).await).await;
+    let unknown = assert_throttled(login(&app, "nobody@example.com", PASSWORD).await).await;
+    assert_eq!(known, unknown);
+    // Other accounts are not affected.
+    app.login(crate::helpers::ADMIN_EMAIL, crate::helpers::ADMIN_PASSWORD).await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_successful_sign_in_forgives_earlier_failures() {
+    let app = spawn_app().await;
+    app.post_json("/api/auth/register", &json!({"email": "layla@example.com", "password": PASSWORD})).await;
+    for round in 0..2 {
+        for _ in 0..4 {
+            assert_eq!(login(&app, "layla@example.com", "not the password").await.status(), 401, "round {round}");
+        }
+        assert_eq!(login(&app, "layla@example.com", PASSWORD).await.status(), 200, "round {round}");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn twenty_failures_lock_a_client_address_and_spoofed_headers_do_not_help() {
+    let app = spawn_app().await;
+    let here = client_from("127.0.0.3");
+    for n in 0..20 {
+        let response = login_from(&app, &here, &format!("guess{n}@example.com"), "not the password").await;
+        assert_eq!(response.status(), 401, "attempt {n}");
+    }
+    assert_throttled(login_from(&app, &here, "fresh@example.com", "not the password").await).await;
+    // Claiming another address does not work: the peer is not a trusted proxy.
+    let spoofed = here
+        .post(app.url("/api/auth/login"))
+        .header("x-forwarded-for", "198.51.100.1")
+        .header("spin-client-addr", "198.51.100.1:1234")
+        .json(&json!({"email": "fresh@example.com", "password": "not the password"}))
+        .send()
+        .await
+        .unwrap();
+    assert_throttled(spoofed).await;
+    // Another address is not locked.
+    let elsewhere = client_from("127.0.0.4");
+    assert_eq!(login_from(&app, &elsewhere, "fresh@example.com", "not the password").await.status(), 401);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_forwarded_address_is_counted() {
+    let options = Options { env: vec![("SHOP_TRUSTED_PROXIES", "127.0.0.0/8".into())], ..Options::default() };
+    let app = spawn_app_with(options).await;
+    let via_proxy = |client_ip: &'static str, n: u32| {
+        app.client
+            .post(app.url("/api/auth/login"))
+            .header("x-forwarded-for", client_ip)
+            .json(&json!({"email": format!("guess{n}@example.com"), "password": "not the password"}))
+            .send()
+    };
+    for n in 0..20 {
+        assert_eq!(via_proxy("198.51.100.1", n).await.unwrap().status(), 401);
+    }
+    assert_throttled(via_proxy("198.51.100.1", 99).await.unwrap()).await;
+    assert_eq!(via_proxy("198.51.100.2", 99).await.unwrap().status(), 401);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn malformed_sign_ins_are_refused_before_counting() {
+    let app = spawn_app().await;
+    for _ in 0..8 {
+        let response = app.post_json("/api/auth/login", &json!({"email": "layla", "password": "x"})).await;
+        assert_problem(response, 422, Some("email")).await;
+    }
+    let body: Value = login(&app, "layla@example.com", "not the password").await.json().await.unwrap();
+    assert_eq!(body["status"], 401);
+    app.stop().await;
+}
