@@ -216,11 +216,13 @@ fn login(body: Map<String, Value>, client: Option<&str>) -> Result<ApiResponse, 
     };
     let Some(user) = store::find_one(USERS, vec![store::clause("email", Op::Eq, json!(email.as_str()))])? else {
         tokens::waste_password_check(&password);
+        throttle::failed(attempt)?;
         return Err(invalid_credentials());
     };
     let hash = user.body.get("password_hash").and_then(Value::as_str).unwrap_or_default().to_owned();
     let (matches, rehash) = tokens::verify_password(&password, &hash);
     if !matches {
+        throttle::failed(attempt)?;
         return Err(invalid_credentials());
     }
     if user.body.get("disabled") == Some(&json!(true)) {

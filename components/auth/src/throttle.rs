@@ -1,10 +1,13 @@
 //! Login throttling: at most 5 failed sign-ins per account and 20 per client address in a
 //! sliding 15-minute window.
 //!
-//! Each attempt is recorded *before* the password is checked (with an optimistic write), so
-//! parallel guesses cannot slip past the limit; a successful sign-in takes its record back and
-//! clears the account's failures. Keys are hashed: the store never holds an email or an
-//! address in clear here, and an unknown email is throttled exactly like a known one.
+//! An account's attempt is recorded *before* its password is checked (an optimistic write),
+//! so parallel guesses at one account cannot slip past its limit; a successful sign-in clears
+//! the account's record. An address is checked before and charged only after a failure, so
+//! many people behind one address signing in at once are not refused for being in flight
+//! together (parallel guesses from one address can overshoot its limit by their number, at
+//! most once). Keys are hashed: the store never holds an email or an address in clear here,
+//! and an unknown email is throttled exactly like a known one.
 
 use api_kit::store;
 use serde_json::{Map, Value, json};
@@ -21,9 +24,10 @@ const ATTEMPTS: &str = "login_attempts";
 /// Optimistic writes retried this often before giving up with 503.
 const RETRIES: usize = 16;
 
-/// A recorded attempt: the throttle keys it counts against and its timestamp.
+/// An attempt under way: the keys it counts against and its timestamp.
 pub struct Attempt {
-    keys: Vec<String>,
+    account: String,
+    address: Option<String>,
     stamp_ms: u64,
 }
 
@@ -54,18 +58,27 @@ fn stamps(body: &Map<String, Value>, since_ms: u64) -> Vec<u64> {
     body.get("stamps").and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_u64).filter(|s| *s > since_ms).collect()).unwrap_or_default()
 }
 
-/// Records a stamp under `key` unless `limit` stamps are already in the window; then
-/// `Err(seconds)` says when the oldest leaves it.
-fn reserve(key: &str, limit: usize, stamp_ms: u64) -> Result<Result<(), u64>, Problem> {
+/// When `key` may be tried again, in seconds, if `limit` stamps are in the window.
+fn wait_for(body: Option<&Map<String, Value>>, limit: usize, now_ms: u64) -> Option<u64> {
+    let mut recent = body.map(|b| stamps(b, now_ms.saturating_sub(WINDOW_SECONDS * 1000))).unwrap_or_default();
+    if recent.len() < limit {
+        return None;
+    }
+    recent.sort_unstable();
+    let frees_at = recent[recent.len() - limit] + WINDOW_SECONDS * 1000;
+    Some(frees_at.saturating_sub(now_ms).div_ceil(1000).max(1))
+}
+
+/// Records a stamp under `key`; with a `limit`, only when fewer than `limit` stamps are in
+/// the window (else `Err(seconds)` says when the oldest leaves it).
+fn record(key: &str, limit: Option<usize>, stamp_ms: u64) -> Result<Result<(), u64>, Problem> {
     let since = stamp_ms.saturating_sub(WINDOW_SECONDS * 1000);
     for _ in 0..RETRIES {
         let current = store::get(ATTEMPTS, key)?;
-        let mut recent = current.as_ref().map(|c| stamps(&c.body, since)).unwrap_or_default();
-        if recent.len() >= limit {
-            recent.sort_unstable();
-            let frees_at = recent[recent.len() - limit] + WINDOW_SECONDS * 1000;
-            return Ok(Err(frees_at.saturating_sub(stamp_ms).div_ceil(1000).max(1)));
+        if let Some(wait) = limit.and_then(|limit| wait_for(current.as_ref().map(|c| &c.body), limit, stamp_ms)) {
+            return Ok(Err(wait));
         }
+        let mut recent = current.as_ref().map(|c| stamps(&c.body, since)).unwrap_or_default();
         recent.push(stamp_ms);
         let mut body = Map::new();
         body.insert("stamps".into(), json!(recent));
@@ -83,22 +96,15 @@ fn reserve(key: &str, limit: usize, stamp_ms: u64) -> Result<Result<(), u64>, Pr
     Err(Problem::unavailable("Too many sign-ins at once. Try again shortly."))
 }
 
-/// Removes stamps under `key`: the one given, or all of them.
-fn release(key: &str, stamp_ms: Option<u64>) -> Result<(), Problem> {
+/// Forgets every stamp under `key`.
+fn clear(key: &str) -> Result<(), Problem> {
     for _ in 0..RETRIES {
         let Some(current) = store::get(ATTEMPTS, key)? else { return Ok(()) };
-        let mut recent = stamps(&current.body, 0);
-        match stamp_ms {
-            Some(stamp) => match recent.iter().position(|s| *s == stamp) {
-                Some(at) => {
-                    recent.remove(at);
-                }
-                None => return Ok(()),
-            },
-            None => recent.clear(),
+        if stamps(&current.body, 0).is_empty() {
+            return Ok(());
         }
         let mut body = Map::new();
-        body.insert("stamps".into(), json!(recent));
+        body.insert("stamps".into(), json!([]));
         if matches!(store::replace(ATTEMPTS, key, current.version, &body)?, Ok(Some(_))) {
             return Ok(());
         }
@@ -111,37 +117,35 @@ pub fn throttled(retry_after: u64) -> Problem {
     Problem::too_many_requests(format!("Too many failed sign-ins. Try again in {} minutes.", retry_after.div_ceil(60)))
 }
 
-/// Records an attempt for an account (normalised email) and, when known, a client address.
+/// Starts an attempt for an account (normalised email) from a client address (when known).
 /// `Ok(Err(seconds))` when either has used up its failures: refuse with 429.
 pub fn begin(email: &str, client: Option<&str>) -> Result<Result<Attempt, u64>, Problem> {
     let stamp_ms = now_ms();
-    let account = key("acct", email);
-    if let Err(wait) = reserve(&account, ACCOUNT_LIMIT, stamp_ms)? {
-        return Ok(Err(wait));
-    }
-    let mut keys = vec![account];
-    if let Some(ip) = client.map(client_ip).filter(|ip| !ip.is_empty()) {
-        let address = key("addr", ip);
-        if let Err(wait) = reserve(&address, ADDRESS_LIMIT, stamp_ms)? {
-            release(&keys[0], Some(stamp_ms))?;
+    let address = client.map(client_ip).filter(|ip| !ip.is_empty()).map(|ip| key("addr", ip));
+    if let Some(address) = &address {
+        let current = store::get(ATTEMPTS, address)?;
+        if let Some(wait) = wait_for(current.as_ref().map(|c| &c.body), ADDRESS_LIMIT, stamp_ms) {
             return Ok(Err(wait));
         }
-        keys.push(address);
     }
-    Ok(Ok(Attempt { keys, stamp_ms }))
+    let account = key("acct", email);
+    if let Err(wait) = record(&account, Some(ACCOUNT_LIMIT), stamp_ms)? {
+        return Ok(Err(wait));
+    }
+    Ok(Ok(Attempt { account, address, stamp_ms }))
 }
 
-/// A successful sign-in: the account's failures are forgiven, and this attempt no longer
-/// counts against the address.
+/// A failed sign-in: it now counts against the address too (the account counted it already).
+pub fn failed(attempt: Attempt) -> Result<(), Problem> {
+    match &attempt.address {
+        Some(address) => record(address, None, attempt.stamp_ms).map(|_| ()),
+        None => Ok(()),
+    }
+}
+
+/// A successful sign-in: the account's failures are forgiven.
 pub fn succeeded(attempt: Attempt) -> Result<(), Problem> {
-    let mut keys = attempt.keys.into_iter();
-    if let Some(account) = keys.next() {
-        release(&account, None)?;
-    }
-    for other in keys {
-        release(&other, Some(attempt.stamp_ms))?;
-    }
-    Ok(())
+    clear(&attempt.account)
 }
 
 #[cfg(test)]
@@ -162,6 +166,17 @@ mod tests {
         assert!(k.starts_with("acct_") && !k.contains("layla"));
         assert_eq!(k.len(), 5 + 40);
         assert_ne!(k, key("acct", "layla@example.org"));
+    }
+
+    #[test]
+    fn the_wait_is_until_enough_stamps_leave_the_window() {
+        let window = WINDOW_SECONDS * 1000;
+        let body = json!({"stamps": [1_000, 2_000, 3_000]}).as_object().unwrap().clone();
+        assert_eq!(wait_for(Some(&body), 4, 5_000), None);
+        // Two allowed: the second-newest (2 000) must leave, at 2 000 + window.
+        assert_eq!(wait_for(Some(&body), 2, 5_000), Some((2_000 + window - 5_000) / 1000));
+        assert_eq!(wait_for(Some(&body), 2, window + 2_500), None, "two stamps have left");
+        assert_eq!(wait_for(None, 1, 5_000), None);
     }
 
     #[test]

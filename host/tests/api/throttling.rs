@@ -117,3 +117,21 @@ async fn malformed_sign_ins_are_refused_before_counting() {
     assert_eq!(body["status"], 401);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn parallel_guesses_at_one_account_cannot_pass_the_limit() {
+    let app = spawn_app().await;
+    app.post_json("/api/auth/register", &json!({"email": "layla@example.com", "password": PASSWORD})).await;
+    let guesses = (0..12).map(|n| {
+        let (client, url) = (app.client.clone(), app.url("/api/auth/login"));
+        tokio::spawn(async move { client.post(url).json(&json!({"email": "layla@example.com", "password": format!("guess number {n}")})).send().await.unwrap().status().as_u16() })
+    });
+    let mut statuses = Vec::new();
+    for guess in guesses {
+        statuses.push(guess.await.unwrap());
+    }
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    assert_eq!(checked, 5, "{statuses:?}");
+    assert!(statuses.iter().all(|s| *s == 401 || *s == 429), "{statuses:?}");
+    app.stop().await;
+}
