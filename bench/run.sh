@@ -2,7 +2,9 @@
 # Benchmarks of the foundation (see docs/benchmarks.md):
 #   1. GET /api/categories (20 categories) through host + catalog component, against nginx
 #      serving the same bytes as a static file, both with wrk -c64, in this one run;
-#   2. per-request instance overhead and cold start (cargo bench -p shop-host).
+#   2. POST /api/auth/login with wrk (8 accounts, 8 connections): logins/s on this machine;
+#   3. cargo bench -p shop-host: per-request instance overhead, find, one login against a
+#      native argon2id hash, verify-token calls/s against the same work natively, cold start.
 # Needs wrk and nginx (installed from Debian when run as root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -92,6 +94,27 @@ printf '%-44s %12s req/s   p99 %8s ms\n' "shop-host → catalog component → SQ
 printf '%-44s %12s req/s   p99 %8s ms\n' "nginx, same bytes as a static file" "$nginx_rps" "$nginx_p99"
 awk -v h="$host_rps" -v n="$nginx_rps" 'BEGIN { printf "host / nginx throughput ratio: %.2f\n", h / n }'
 [ -z "$errors" ] || echo "host errors: $errors"
+
+# Sign-in: argon2id dominates. Eight accounts, one per connection, so no account's
+# throttle is contended.
+for n in $(seq 0 7); do
+    curl -sf -X POST "localhost:$HOST_PORT/api/auth/register" -H 'content-type: application/json' \
+        -d "{\"email\": \"shopper$n@example.com\", \"password\": \"correct horse battery\"}" >/dev/null
+done
+cat >"$work/login.lua" <<'LUA'
+local n = 0
+request = function()
+    n = n + 1
+    local body = string.format('{"email": "shopper%d@example.com", "password": "correct horse battery"}', n % 8)
+    return wrk.format("POST", "/api/auth/login", {["content-type"] = "application/json"}, body)
+end
+LUA
+echo
+echo "== POST /api/auth/login (8 accounts), wrk -t2 -c8 -d$DURATION"
+login_out=$(wrk -t2 -c8 -d"$DURATION" --latency -s "$work/login.lua" "http://127.0.0.1:$HOST_PORT" 2>&1)
+printf '%-44s %12s req/s   p99 %8s ms\n' "shop-host → auth component (argon2id)" "$(echo "$login_out" | parse_rps)" "$(echo "$login_out" | parse_p99 | to_ms)"
+login_errors=$(echo "$login_out" | awk '/Non-2xx|Socket errors/')
+[ -z "$login_errors" ] || echo "login errors: $login_errors"
 
 kill "$host_pid"; wait "$host_pid" 2>/dev/null || true; host_pid=
 cargo bench -p shop-host --bench host 2>/dev/null

@@ -4,6 +4,10 @@
 //!    route of the test fixture), against a native handler building the same response.
 //! 2. Cold start to the first 200 of `GET /api/categories`, with the compile cache warm and
 //!    cold, against starting a trivial process (`true`) as the floor of any start.
+//! 3. `find` over 10,000 products, against the same query in hand-written SQL.
+//! 4. Sign-in: one login (argon2id in the component) against the same hash natively, and
+//!    logins/s on all cores; `auth.verify-token` calls/s through the component boundary
+//!    against the same work natively (HS256 check + reading the user).
 //!
 //! Needs `cargo xtask build` (the release host and the components) and the test fixture
 //! (`cargo xtask test` builds it, or `cd components && cargo build --release --target
@@ -278,17 +282,193 @@ async fn find_latency() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// A POST of JSON straight to the runtime (no TCP): what the front would hand a component.
+async fn post_json(runtime: &std::sync::Arc<shop_host::runtime::Runtime>, path: &str, body: &serde_json::Value) -> (u16, serde_json::Value) {
+    let request = hyper::Request::builder()
+        .method("POST")
+        .uri(format!("http://localhost{path}"))
+        .header("content-type", "application/json")
+        .header("spin-client-addr", "127.0.0.1:1")
+        .body(Full::new(Bytes::from(body.to_string())))
+        .unwrap();
+    let response = handle_http(runtime, "auth".into(), runtime.slots["auth"].current(), request).await.unwrap();
+    let status = response.status().as_u16();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (status, serde_json::from_slice(&bytes).unwrap_or_default())
+}
+
+/// Runs `tasks` copies of `work` for `duration` and returns completed calls per second.
+async fn throughput<F, Fut>(tasks: usize, duration: Duration, work: F) -> f64
+where
+    F: Fn(usize) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    let deadline = Instant::now() + duration;
+    let handles: Vec<_> = (0..tasks)
+        .map(|task| {
+            let work = work.clone();
+            tokio::spawn(async move {
+                let mut done = 0u64;
+                while Instant::now() < deadline {
+                    work(task).await;
+                    done += 1;
+                }
+                done
+            })
+        })
+        .collect();
+    let started = Instant::now();
+    let mut total = 0;
+    for handle in handles {
+        total += handle.await.unwrap();
+    }
+    total as f64 / started.elapsed().as_secs_f64()
+}
+
+async fn auth_figures() {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    use hmac::Mac as _;
+    use serde_json::json;
+    use shop_host::capabilities::documents::Collection;
+    use std::sync::Arc;
+    const PASSWORD: &str = "correct horse battery staple";
+    const ACCOUNTS: usize = 8;
+    let secret = "bench-signing-key-0123456789abcdef0123";
+    let dir = scratch("auth");
+    let vars = env_for(&dir);
+    let settings = Settings::from_lookup(|k| vars.get(k).cloned()).unwrap().with_variable("SPIN_VARIABLE_JWT_SECRET", secret);
+    let app = Application::build(settings).await.unwrap();
+    let runtime = app.runtime();
+    for n in 0..ACCOUNTS {
+        let (status, _) = post_json(&runtime, "/api/auth/register", &json!({"email": format!("shopper{n}@example.com"), "password": PASSWORD})).await;
+        assert_eq!(status, 201);
+    }
+    let login = {
+        let runtime = runtime.clone();
+        move |n: usize| {
+        let runtime = runtime.clone();
+        async move {
+            let (status, session) = post_json(&runtime, "/api/auth/login", &json!({"email": format!("shopper{n}@example.com"), "password": PASSWORD})).await;
+            assert_eq!(status, 200, "{session}");
+            session
+        }
+        }
+    };
+    println!("\n== sign-in: POST /api/auth/login (argon2id m=19 MiB, t=2, p=1, in the component)");
+    let mut logins = Vec::new();
+    let mut hashes = Vec::new();
+    let params = argon2::Params::new(19 * 1024, 2, 1, None).unwrap();
+    let native = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
+    for i in 0..40 {
+        let started = Instant::now();
+        login(i % ACCOUNTS).await;
+        logins.push(started.elapsed());
+        let salt = SaltString::encode_b64(&[i as u8; 16]).unwrap();
+        let started = Instant::now();
+        native.hash_password(PASSWORD.as_bytes(), &salt).unwrap();
+        hashes.push(started.elapsed());
+    }
+    let (component_login, _) = report("one login, component (hash + tokens + store)", logins);
+    let (native_hash, _) = report("one argon2id hash, native (reference)", hashes);
+    println!("login / native hash: {:.2}x", component_login.as_secs_f64() / native_hash.as_secs_f64());
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let per_second = throughput(ACCOUNTS, Duration::from_secs(6), move |task| {
+        let login = login.clone();
+        async move {
+            login(task).await;
+        }
+    })
+    .await;
+    println!("logins/s with {ACCOUNTS} concurrent clients on {cores} cores: {per_second:.1}");
+
+    let session = post_json(&runtime, "/api/auth/login", &json!({"email": "shopper0@example.com", "password": PASSWORD})).await.1;
+    let token: Arc<str> = session["access_token"].as_str().unwrap().into();
+    let user_id = session["user"]["id"].as_str().unwrap().to_owned();
+    // The reference does the same work natively: check the HS256 signature, read the claims,
+    // read the user.
+    let users = Arc::new(Collection::parse("users").unwrap());
+    let native_verify = {
+        let (runtime, token, users) = (runtime.clone(), token.clone(), users.clone());
+        move || {
+            let (runtime, token, users) = (runtime.clone(), token.clone(), users.clone());
+            async move {
+                use base64::Engine as _;
+                let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+                let (signed, signature) = token.rsplit_once('.').unwrap();
+                let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+                mac.update(signed.as_bytes());
+                mac.verify_slice(&b64.decode(signature).unwrap()).unwrap();
+                let claims: serde_json::Value = serde_json::from_slice(&b64.decode(signed.split('.').nth(1).unwrap()).unwrap()).unwrap();
+                let user = runtime.documents.get(&users, claims["sub"].as_str().unwrap()).await.unwrap().unwrap();
+                assert!(user.contains("\"role\""));
+            }
+        }
+    };
+    let component_verify = {
+        let (runtime, token) = (runtime.clone(), token.clone());
+        move || {
+            let (runtime, token) = (runtime.clone(), token.clone());
+            async move {
+                let principal = shop_host::runtime::links::verify_token(&runtime, &token).await.unwrap().unwrap();
+                assert!(!principal.user_id.is_empty());
+            }
+        }
+    };
+    println!("\n== auth.verify-token through the component boundary (fresh auth instance per call)");
+    let (mut through, mut native) = (Vec::new(), Vec::new());
+    for i in 0..6_000 {
+        let started = Instant::now();
+        component_verify().await;
+        let component_elapsed = started.elapsed();
+        let started = Instant::now();
+        native_verify().await;
+        if i >= 1_000 {
+            through.push(component_elapsed);
+            native.push(started.elapsed());
+        }
+    }
+    report("verify-token, component", through);
+    report("same work natively (reference)", native);
+    let tasks = 4 * cores;
+    let component_rate = throughput(tasks, Duration::from_secs(4), {
+        let component_verify = component_verify.clone();
+        move |_| component_verify()
+    })
+    .await;
+    let native_rate = throughput(tasks, Duration::from_secs(4), {
+        let native_verify = native_verify.clone();
+        move |_| native_verify()
+    })
+    .await;
+    println!("calls/s with {tasks} concurrent callers: component {component_rate:.0}, native {native_rate:.0} (ratio {:.2})", component_rate / native_rate);
+    assert_eq!(user_id, shop_host::runtime::links::verify_token(&runtime, &token).await.unwrap().unwrap().user_id);
+    drop(app);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 fn main() {
     // `cargo test --benches` runs this binary with `--bench`-less args: keep it to `cargo bench`.
     if !std::env::args().any(|a| a == "--bench") {
         return;
     }
+    // `cargo bench -p shop-host -- auth` runs the sections whose name contains a word given.
+    let words: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
+    let wanted = |section: &str| words.is_empty() || words.iter().any(|w| section.contains(w.as_str()));
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
-    runtime.block_on(instantiate_overhead());
-    // The same on one thread: the difference is the cost of waking other threads (the
-    // guest's task, the response and body channels), which a loaded server amortises.
-    println!("\n(single-threaded runtime: no cross-thread wake-ups)");
-    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(instantiate_overhead());
-    runtime.block_on(find_latency());
-    cold_start();
+    if wanted("overhead") {
+        runtime.block_on(instantiate_overhead());
+        // The same on one thread: the difference is the cost of waking other threads (the
+        // guest's task, the response and body channels), which a loaded server amortises.
+        println!("\n(single-threaded runtime: no cross-thread wake-ups)");
+        tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(instantiate_overhead());
+    }
+    if wanted("find") {
+        runtime.block_on(find_latency());
+    }
+    if wanted("auth") {
+        runtime.block_on(auth_figures());
+    }
+    if wanted("cold-start") {
+        cold_start();
+    }
 }

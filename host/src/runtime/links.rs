@@ -45,6 +45,13 @@ pub async fn create_admin(runtime: &Arc<Runtime>, email: &str, password: &str) -
     Ok(result)
 }
 
+/// Checks an access token through the auth component's `auth.verify-token`, as a
+/// component's import would (the benchmarks time this boundary).
+pub async fn verify_token(runtime: &Arc<Runtime>, token: &str) -> Result<Result<auth::Principal, auth::AuthError>, CallError> {
+    let (result,) = call_export::<(String,), (Result<auth::Principal, auth::AuthError>,)>(runtime, "auth", Export::Linked, (token.to_owned(),)).await?;
+    Ok(result)
+}
+
 impl HostState {
     /// Calls the linked export of component `callee` with `params`.
     async fn call_linked<P, R>(&mut self, callee: &str, params: P) -> Result<R, CallError>
