@@ -37,6 +37,11 @@ impl FieldErrors {
         }
     }
 
+    /// Whether `field`, or a field inside it (`field.…`), is already recorded as invalid.
+    pub fn mentions(&self, field: &str) -> bool {
+        self.0.iter().any(|e| e.field == field || e.field.strip_prefix(field).is_some_and(|rest| rest.starts_with('.')))
+    }
+
     /// Whether no field is invalid.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()

@@ -7,11 +7,13 @@
 
 pub mod fields;
 pub mod localized;
+pub mod money;
 pub mod problem;
 pub mod slug;
 pub mod time;
 
 pub use fields::{FieldError, FieldErrors};
-pub use localized::LocalizedText;
+pub use localized::{LocalizedText, TextRules, Translations};
+pub use money::Money;
 pub use problem::Problem;
 pub use slug::Slug;

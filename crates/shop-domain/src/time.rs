@@ -13,10 +13,12 @@ pub fn rfc3339_utc(unix_seconds: u64) -> String {
     )
 }
 
-/// The current time as RFC 3339 (UTC).
+/// The current time as RFC 3339 (UTC) with microseconds, `YYYY-MM-DDTHH:MM:SS.ffffffZ`: fixed
+/// width, so the text sorts in time order (documents sort "newest first" on it).
 pub fn now_rfc3339() -> String {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-    rfc3339_utc(now)
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let seconds = rfc3339_utc(now.as_secs());
+    format!("{}.{:06}Z", seconds.trim_end_matches('Z'), now.subsec_micros())
 }
 
 /// Howard Hinnant's `civil_from_days`: days since 1970-01-01 to (year, month, day).
@@ -42,5 +44,12 @@ mod tests {
         assert_eq!(rfc3339_utc(0), "1970-01-01T00:00:00Z");
         assert_eq!(rfc3339_utc(951_782_400), "2000-02-29T00:00:00Z");
         assert_eq!(rfc3339_utc(1_795_609_845), "2026-11-25T12:30:45Z");
+    }
+
+    #[test]
+    fn now_has_fixed_width_microseconds() {
+        let now = now_rfc3339();
+        assert_eq!(now.len(), "2026-11-25T12:30:45.123456Z".len(), "{now}");
+        assert!(now.ends_with('Z') && now.as_bytes()[19] == b'.');
     }
 }
