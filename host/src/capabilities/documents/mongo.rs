@@ -348,13 +348,23 @@ impl MongoStore {
                 return Err(StoreError::Invalid(format!("index {} exists with another definition", spec.name)));
             }
         } else {
-            if spec.kind == IndexKind::Text && self.text_fields(c).await?.is_some() {
-                return Err(StoreError::Invalid(format!("collection {} already has a text index", c.as_str())));
+            if spec.kind == IndexKind::Text {
+                let wanted: Vec<String> = spec.keys.iter().map(|k| k.field.as_str().to_owned()).collect();
+                // The same text index declared by a concurrent request is not a second one.
+                if self.text_fields(c).await?.is_some_and(|existing| existing != wanted) {
+                    return Err(StoreError::Invalid(format!("collection {} already has a text index", c.as_str())));
+                }
             }
             if let Some(model) = index_model(&spec) {
                 self.collection(c).create_index(model).await.map_err(|e| map_error(&e))?;
             }
-            registry.insert_one(spec_document(c, &spec)).await.map_err(|e| map_error(&e))?;
+            if let Err(error) = registry.insert_one(spec_document(c, &spec)).await {
+                // A concurrent declaration of the same index won the race: that is success.
+                let recorded = registry.find_one(doc! { "_id": &id }).await.map_err(|e| map_error(&e))?;
+                if recorded.as_ref().and_then(spec_from_document).as_ref() != Some(&spec) {
+                    return Err(map_error(&error));
+                }
+            }
             if spec.kind == IndexKind::Text {
                 self.backfill_search(c, &spec).await?;
             }

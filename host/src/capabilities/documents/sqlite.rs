@@ -479,6 +479,14 @@ impl SqliteStore {
         }
         let c = c.clone();
         self.write(move |conn, inner| {
+            // Another request may have made it while this one waited for the writer.
+            if let Ok(schema) = inner.schema.read() {
+                match schema.indexes.get(&key) {
+                    Some(existing) if *existing == spec => return Ok(()),
+                    Some(_) => return Err(StoreError::Invalid(format!("index {} exists with another definition", spec.name))),
+                    None => {}
+                }
+            }
             Self::create_collection(conn, inner, &c)?;
             if spec.kind == IndexKind::Text && Self::text_fields(inner, &c).is_some() {
                 return Err(StoreError::Invalid(format!("collection {} already has a text index", c.as_str())));
