@@ -2,6 +2,7 @@
 //! known length), reading JSON bodies strictly, and version ETags.
 
 pub mod query;
+pub mod router;
 pub mod store;
 
 wit_bindgen::generate!({
@@ -66,8 +67,10 @@ impl ApiResponse {
         if !self.content_type.is_empty() {
             headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(self.content_type));
         }
-        // A known length lets the response go out unchunked.
-        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+        // A known length lets the response go out unchunked (204 and 304 have none).
+        if !matches!(self.status, 204 | 304) {
+            headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+        }
         for (name, value) in self.headers {
             if let Ok(value) = HeaderValue::from_str(&value) {
                 headers.insert(name, value);
@@ -87,7 +90,8 @@ impl From<Problem> for ApiResponse {
 pub async fn read_json_object(request: &mut Request<Body>) -> Result<serde_json::Map<String, Value>, Problem> {
     let content_type = request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let media_type = content_type.split(';').next().unwrap_or("").trim();
-    if !media_type.eq_ignore_ascii_case("application/json") {
+    // JSON merge patches (RFC 7396) are JSON objects too.
+    if !media_type.eq_ignore_ascii_case("application/json") && !media_type.eq_ignore_ascii_case("application/merge-patch+json") {
         return Err(Problem::unsupported_media_type("application/json"));
     }
     if request.body().content_length().is_some_and(|len| len > MAX_JSON_BODY as u64) {
@@ -116,11 +120,47 @@ pub fn if_match_version(request: &Request<Body>) -> Result<Option<u64>, Problem>
     let Some(value) = request.headers().get(header::IF_MATCH) else { return Ok(None) };
     let text = value.to_str().unwrap_or("").trim();
     let inner = text.strip_prefix("W/").unwrap_or(text).trim_matches('"');
-    inner.parse::<u64>().map(Some).map_err(|_| {
+    // Reads tag a document `"<version>-<content hash>"`; writes answer `"<version>"`.
+    let version = inner.split_once('-').map_or(inner, |(version, _)| version);
+    version.parse::<u64>().map(Some).map_err(|_| {
         Problem::new(400, "bad-if-match", "Unusable If-Match header")
             .with_detail("If-Match must be an ETag from this API, such as \"3\".")
             .with_field("If-Match", "must be a version ETag such as \"3\"")
     })
+}
+
+/// A read that browsers and proxies may cache: JSON with a strong ETag of its bytes and the
+/// given `Cache-Control`; `304 Not Modified` (no body) when `If-None-Match` already names it.
+/// For one document, pass its `version`: the ETag then starts with it (`"3-…"`), so the same
+/// value works as `If-Match` for a later write.
+pub fn cacheable(request: &Request<Body>, version: Option<u64>, value: &impl Serialize, cache_control: &str) -> ApiResponse {
+    let response = ApiResponse::json(200, value);
+    if response.status != 200 {
+        return response;
+    }
+    let hash = fnv1a(&response.body);
+    let tag = match version {
+        Some(version) => format!("\"{version}-{hash:016x}\""),
+        None => format!("\"{hash:016x}\""),
+    };
+    let fresh = request
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').map(|t| t.trim()).any(|t| t == "*" || t.strip_prefix("W/").unwrap_or(t) == tag));
+    let response = if fresh { ApiResponse::not_modified() } else { response };
+    response.with_header(header::ETAG, tag).with_header(header::CACHE_CONTROL, cache_control)
+}
+
+impl ApiResponse {
+    fn not_modified() -> Self {
+        Self { status: 304, content_type: "", body: Vec::new(), headers: Vec::new() }
+    }
+}
+
+/// FNV-1a, 64 bits: a content fingerprint for ETags (not a security boundary).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| (hash ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3))
 }
 
 /// The strong ETag of a document version.

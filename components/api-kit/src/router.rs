@@ -1,0 +1,120 @@
+//! Routing from a table: each component's routes are one text table (`routes.txt`), which
+//! both dispatches requests and is checked against the OpenAPI document, so neither can
+//! drift from the other.
+//!
+//! A line is `METHOD /path/{param} operation-id`; `#` starts a comment. `HEAD` is served
+//! wherever `GET` is.
+
+/// A request matched to a route of the table.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Matched<'t> {
+    /// The operation id (the route's name).
+    pub operation: &'t str,
+    /// The path parameters, by name, percent-decoded.
+    pub params: Vec<(&'t str, String)>,
+}
+
+impl Matched<'_> {
+    /// The value of a path parameter (empty when the table has no such parameter).
+    pub fn param(&self, name: &str) -> &str {
+        self.params.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str()).unwrap_or("")
+    }
+}
+
+/// What the table says of a request.
+#[derive(Debug, PartialEq, Eq)]
+pub enum RouteMatch<'t> {
+    /// A route matches the path and method.
+    Found(Matched<'t>),
+    /// Routes match the path, not the method: the `Allow` header value.
+    WrongMethod(String),
+    /// No route matches the path.
+    NotFound,
+}
+
+/// One route of a table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route<'t> {
+    /// `GET`, `POST`, …
+    pub method: &'t str,
+    /// `/api/products/{product}`.
+    pub path: &'t str,
+    /// The operation id.
+    pub operation: &'t str,
+}
+
+/// The routes of a table, in order.
+pub fn routes(table: &str) -> impl Iterator<Item = Route<'_>> {
+    table.lines().filter_map(|line| {
+        let line = line.split('#').next().unwrap_or("").trim();
+        let mut words = line.split_whitespace();
+        match (words.next(), words.next(), words.next()) {
+            (Some(method), Some(path), Some(operation)) => Some(Route { method, path, operation }),
+            _ => None,
+        }
+    })
+}
+
+fn decode(segment: &str) -> String {
+    percent_encoding::percent_decode_str(segment).decode_utf8_lossy().into_owned()
+}
+
+/// Matches a request against a table.
+pub fn route<'t>(table: &'t str, method: &str, path: &str) -> RouteMatch<'t> {
+    let path = if path.len() > 1 { path.trim_end_matches('/') } else { path };
+    let segments: Vec<&str> = path.split('/').collect();
+    let mut allowed: Vec<&str> = Vec::new();
+    for route in routes(table) {
+        let pattern: Vec<&str> = route.path.split('/').collect();
+        if pattern.len() != segments.len() {
+            continue;
+        }
+        let mut params = Vec::new();
+        let fits = pattern.iter().zip(&segments).all(|(p, s)| match p.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+            Some(name) if !s.is_empty() => {
+                params.push((name, decode(s)));
+                true
+            }
+            Some(_) => false,
+            None => p == s,
+        });
+        if !fits {
+            continue;
+        }
+        if route.method == method || (method == "HEAD" && route.method == "GET") {
+            return RouteMatch::Found(Matched { operation: route.operation, params });
+        }
+        if !allowed.contains(&route.method) {
+            allowed.push(route.method);
+            if route.method == "GET" {
+                allowed.push("HEAD");
+            }
+        }
+    }
+    if allowed.is_empty() { RouteMatch::NotFound } else { RouteMatch::WrongMethod(allowed.join(", ")) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TABLE: &str = "
+        # products
+        GET    /api/products                   products.list
+        POST   /api/products                   products.create
+        GET    /api/products/{product}         products.read   # by id or slug
+        PATCH  /api/products/{product}         products.update
+        POST   /api/products/{product}/publish products.publish
+    ";
+
+    #[test]
+    fn paths_and_methods_find_their_operation() {
+        assert_eq!(route(TABLE, "GET", "/api/products/"), RouteMatch::Found(Matched { operation: "products.list", params: vec![] }));
+        let RouteMatch::Found(found) = route(TABLE, "HEAD", "/api/products/caf%C3%A9") else { panic!() };
+        assert_eq!((found.operation, found.param("product")), ("products.read", "café"));
+        assert_eq!(route(TABLE, "DELETE", "/api/products/x"), RouteMatch::WrongMethod("GET, HEAD, PATCH".into()));
+        assert_eq!(route(TABLE, "POST", "/api/products/x/unpublish"), RouteMatch::NotFound);
+        assert_eq!(route(TABLE, "GET", "/api/products//publish"), RouteMatch::NotFound);
+        assert_eq!(routes(TABLE).count(), 5);
+    }
+}
