@@ -20,12 +20,13 @@ wit_bindgen::generate!({
 
 use accounts::{USERS, UserView};
 use api_kit::documents::{IndexKind, Op};
+use api_kit::router::{self, RouteMatch};
 use api_kit::{ApiResponse, store};
 use exports::shop::platform::auth::{AuthError, Guest, Principal, Role};
 use http::header;
 use serde_json::{Map, Value, json};
 use shop_domain::{Problem, time};
-use wstd::http::{Body, Error, Method, Request, Response};
+use wstd::http::{Body, Error, Request, Response};
 
 struct Auth;
 
@@ -95,54 +96,43 @@ async fn main(request: Request<Body>) -> Result<Response<Body>, Error> {
 /// client (the host replaces any value a client sends).
 const CLIENT_ADDR: &str = "spin-client-addr";
 
+/// The routes this component serves (see `routes.txt`).
+pub const ROUTES: &str = include_str!("../routes.txt");
+
 async fn route(mut request: Request<Body>) -> Result<ApiResponse, Problem> {
-    let path = request.uri().path().trim_end_matches('/').to_owned();
-    let method = request.method().clone();
-    if let Some(rest) = path.strip_prefix("/api/users") {
-        return users_route(request, &path, rest, method).await;
-    }
-    match (path.as_str(), method) {
-        ("/api/auth/register", Method::POST) => register(api_kit::read_json_object(&mut request).await?),
-        ("/api/auth/login", Method::POST) => {
+    let path = request.uri().path().to_owned();
+    let matched = match router::route(ROUTES, request.method().as_str(), &path) {
+        RouteMatch::Found(matched) => matched,
+        RouteMatch::WrongMethod(allow) => {
+            return Ok(ApiResponse::problem(Problem::method_not_allowed(&allow)).with_header(header::ALLOW, allow));
+        }
+        RouteMatch::NotFound => return Err(Problem::not_found(format!("No auth route matches {path}."))),
+    };
+    let user = matched.param("user").to_owned();
+    match matched.operation {
+        "auth.register" => register(api_kit::read_json_object(&mut request).await?),
+        "auth.login" => {
             let client = request.headers().get(CLIENT_ADDR).and_then(|v| v.to_str().ok()).map(str::to_owned);
             login(api_kit::read_json_object(&mut request).await?, client.as_deref())
         }
-        ("/api/auth/refresh", Method::POST) => refresh(api_kit::read_json_object(&mut request).await?),
-        ("/api/auth/logout", Method::POST) => logout(api_kit::read_json_object(&mut request).await?),
-        ("/api/auth/me", Method::GET) => me(&request),
-        ("/api/auth/register" | "/api/auth/login" | "/api/auth/refresh" | "/api/auth/logout", _) => Ok(method_not_allowed("POST")),
-        ("/api/auth/me", _) => Ok(method_not_allowed("GET")),
-        _ => Err(Problem::not_found(format!("No auth route matches {path}."))),
-    }
-}
-
-fn method_not_allowed(allowed: &'static str) -> ApiResponse {
-    ApiResponse::problem(Problem::method_not_allowed(allowed)).with_header(header::ALLOW, allowed)
-}
-
-async fn users_route(mut request: Request<Body>, path: &str, rest: &str, method: Method) -> Result<ApiResponse, Problem> {
-    let id = match rest {
-        "" => None,
-        rest => match rest.strip_prefix('/').filter(|id| !id.is_empty() && !id.contains('/')) {
-            Some(id) => Some(id.to_owned()),
-            None => return Err(Problem::not_found(format!("No users route matches {path}."))),
-        },
-    };
-    // Wrong methods are told apart before sign-in is checked: they are wrong for everyone.
-    match (&id, &method) {
-        (None, &Method::GET) | (Some(_), &Method::GET | &Method::PATCH) => {}
-        (None, _) => return Ok(method_not_allowed("GET")),
-        (Some(_), _) => return Ok(method_not_allowed("GET, PATCH")),
-    }
-    let actor = require_admin(&request)?;
-    match (id, method) {
-        (None, _) => users::list(path, request.uri().query()),
-        (Some(id), Method::GET) => users::get(&id),
-        (Some(id), _) => {
+        "auth.refresh" => refresh(api_kit::read_json_object(&mut request).await?),
+        "auth.logout" => logout(api_kit::read_json_object(&mut request).await?),
+        "auth.me" => me(&request),
+        "users.list" => {
+            require_admin(&request)?;
+            users::list("/api/users", request.uri().query())
+        }
+        "users.read" => {
+            require_admin(&request)?;
+            users::get(&user)
+        }
+        "users.update" => {
+            let actor = require_admin(&request)?;
             let if_match = api_kit::if_match_version(&request)?;
             let body = api_kit::read_json_object(&mut request).await?;
-            users::update(&actor, &id, if_match, body)
+            users::update(&actor, &user, if_match, body)
         }
+        _ => Err(Problem::internal()),
     }
 }
 

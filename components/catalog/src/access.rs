@@ -10,6 +10,12 @@ fn unauthorized(detail: &str) -> Problem {
     Problem::new(401, "unauthorized", "Sign-in required").with_detail(detail)
 }
 
+/// Whether the request carries a valid access token of an admin (for reads that show admins
+/// more, such as drafts; any other token reads as a shopper's).
+pub fn is_admin(request: &Request<Body>) -> bool {
+    request.headers().contains_key(header::AUTHORIZATION) && require_admin(request).is_ok()
+}
+
 /// Succeeds when the request carries a valid access token of an admin.
 pub fn require_admin(request: &Request<Body>) -> Result<(), Problem> {
     let header = request.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or("");

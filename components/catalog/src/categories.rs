@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 use shop_domain::{FieldErrors, LocalizedText, Problem, Slug, time};
 use http::header;
-use wstd::http::{Body, Method, Request};
+use wstd::http::{Body, Request};
 
 const COLLECTION: &str = "categories";
 /// The longest category name, per language.
@@ -24,9 +24,20 @@ struct CategoryView {
     slug: String,
     name: Value,
     sort_order: i64,
+    /// Published products in the category.
+    product_count: u64,
     version: u64,
     created_at: Value,
     updated_at: Value,
+}
+
+impl CategoryView {
+    /// The view with its count of published products.
+    fn counted(stored: Stored) -> Result<Self, Problem> {
+        let mut view = Self::from(stored);
+        view.product_count = crate::products::count_in_category(&view.id, true)?;
+        Ok(view)
+    }
 }
 
 impl From<Stored> for CategoryView {
@@ -36,6 +47,7 @@ impl From<Stored> for CategoryView {
             slug: field("slug").as_str().unwrap_or_default().to_owned(),
             name: field("name"),
             sort_order: field("sort_order").as_i64().unwrap_or(0),
+            product_count: 0,
             created_at: field("created_at"),
             updated_at: field("updated_at"),
             id: stored.id,
@@ -113,47 +125,7 @@ fn ensure_indexes() -> Result<(), Problem> {
     )
 }
 
-/// `/api/categories`: GET lists, POST creates.
-pub async fn collection(mut request: Request<Body>) -> ApiResponse {
-    let result = match *request.method() {
-        Method::GET | Method::HEAD => list(),
-        Method::POST => match crate::access::require_admin(&request) {
-            Err(problem) => Err(problem),
-            Ok(()) => match respond::read_json_object(&mut request).await {
-                Ok(body) => create(body),
-                Err(problem) => Err(problem),
-            },
-        },
-        _ => return ApiResponse::problem(Problem::method_not_allowed("GET, HEAD, POST")).with_header(header::ALLOW, "GET, HEAD, POST"),
-    };
-    result.unwrap_or_else(ApiResponse::problem)
-}
-
-/// `/api/categories/{id-or-slug}`: GET reads, PUT replaces, DELETE removes.
-pub async fn item(mut request: Request<Body>, id: &str) -> ApiResponse {
-    let method = request.method().clone();
-    let result = match method {
-        Method::GET | Method::HEAD => read(id),
-        Method::PUT | Method::DELETE => match crate::access::require_admin(&request) {
-            Err(problem) => Err(problem),
-            Ok(()) if method == Method::PUT => {
-                let if_match = respond::if_match_version(&request);
-                match (if_match, respond::read_json_object(&mut request).await) {
-                    (Ok(if_match), Ok(body)) => update(id, if_match, body),
-                    (Err(problem), _) | (_, Err(problem)) => Err(problem),
-                }
-            }
-            Ok(()) => respond::if_match_version(&request).and_then(|version| remove(id, version)),
-        },
-        _ => {
-            return ApiResponse::problem(Problem::method_not_allowed("GET, HEAD, PUT, DELETE"))
-                .with_header(header::ALLOW, "GET, HEAD, PUT, DELETE");
-        }
-    };
-    result.unwrap_or_else(ApiResponse::problem)
-}
-
-fn list() -> Result<ApiResponse, Problem> {
+pub fn list(request: &Request<Body>) -> Result<ApiResponse, Problem> {
     ensure_indexes()?;
     let query = Query {
         filter: Vec::new(),
@@ -163,8 +135,35 @@ fn list() -> Result<ApiResponse, Problem> {
         limit: MAX_LISTED,
     };
     let (items, total) = store::find(COLLECTION, &query)?;
-    let items: Vec<CategoryView> = items.into_iter().map(CategoryView::from).collect();
-    Ok(ApiResponse::json(200, &json!({ "items": items, "total": total })))
+    let items: Vec<CategoryView> = items.into_iter().map(CategoryView::counted).collect::<Result<_, _>>()?;
+    Ok(respond::cacheable(request, None, &json!({ "items": items, "total": total }), cache_control(request)))
+}
+
+fn cache_control(request: &Request<Body>) -> &'static str {
+    if request.headers().contains_key(header::AUTHORIZATION) { crate::products::PRIVATE_CACHE } else { crate::products::PUBLIC_CACHE }
+}
+
+/// Categories by id as products show them: `{id, slug, name}`.
+pub fn index() -> Result<crate::products::CategoryIndex, Problem> {
+    ensure_indexes()?;
+    let query = Query { filter: Vec::new(), text: None, sort: Vec::new(), skip: 0, limit: MAX_LISTED };
+    let (items, _) = store::find(COLLECTION, &query)?;
+    Ok(items
+        .into_iter()
+        .map(|c| {
+            let summary = json!({"id": c.id, "slug": c.body.get("slug"), "name": c.body.get("name")});
+            (c.id, summary)
+        })
+        .collect())
+}
+
+/// The category with this id or slug, if any.
+pub fn find(id_or_slug: &str) -> Result<Option<Stored>, Problem> {
+    match lookup(id_or_slug) {
+        Ok(found) => Ok(Some(found)),
+        Err(problem) if problem.status == 404 => Ok(None),
+        Err(problem) => Err(problem),
+    }
 }
 
 /// Finds a category by id, then by slug.
@@ -180,10 +179,10 @@ fn lookup(id_or_slug: &str) -> Result<Stored, Problem> {
     Err(Problem::not_found(format!("There is no category {id_or_slug}.")))
 }
 
-fn read(id: &str) -> Result<ApiResponse, Problem> {
+pub fn read(request: &Request<Body>, id: &str) -> Result<ApiResponse, Problem> {
     let found = lookup(id)?;
-    let etag = respond::etag(found.version);
-    Ok(ApiResponse::json(200, &CategoryView::from(found)).with_header(header::ETAG, etag))
+    let version = found.version;
+    Ok(respond::cacheable(request, Some(version), &CategoryView::counted(found)?, cache_control(request)))
 }
 
 /// The slug to store: the one given, else one derived from the English name.
@@ -206,7 +205,7 @@ fn duplicate_slug(slug: &str) -> Problem {
         .with_field("slug", "is already used by another category")
 }
 
-fn create(body: Map<String, Value>) -> Result<ApiResponse, Problem> {
+pub fn create(body: Map<String, Value>) -> Result<ApiResponse, Problem> {
     let input = CategoryInput::parse(body, false)?;
     let slug = resolve_slug(&input, None)?;
     ensure_indexes()?;
@@ -230,7 +229,7 @@ fn create(body: Map<String, Value>) -> Result<ApiResponse, Problem> {
     }
 }
 
-fn update(id: &str, if_match: Option<u64>, body: Map<String, Value>) -> Result<ApiResponse, Problem> {
+pub fn update(id: &str, if_match: Option<u64>, body: Map<String, Value>) -> Result<ApiResponse, Problem> {
     let input = CategoryInput::parse(body, true)?;
     let Some(expected) = if_match.or(input.version) else {
         return Err(Problem::precondition_required(
@@ -259,8 +258,31 @@ fn update(id: &str, if_match: Option<u64>, body: Map<String, Value>) -> Result<A
     }
 }
 
-fn remove(id: &str, version: Option<u64>) -> Result<ApiResponse, Problem> {
+/// Deletes a category. One that products still use is kept (409) unless `reassign_to` names
+/// another category to move them to first.
+pub fn remove(id: &str, version: Option<u64>, reassign_to: Option<String>) -> Result<ApiResponse, Problem> {
     let current = lookup(id)?;
+    let used = crate::products::count_in_category(&current.id, false)?;
+    if used > 0 {
+        let Some(target) = reassign_to else {
+            return Err(Problem::conflict(format!(
+                "{used} product(s) use this category. Move them first, or delete with ?reassign_to=<another category's id or slug>."
+            ))
+            .with_field("reassign_to", "is required while products use the category"));
+        };
+        let target = match find(&target)? {
+            Some(target) if target.id != current.id => target,
+            _ => {
+                let mut errors = FieldErrors::new();
+                errors.push("reassign_to", "must be another existing category's id or slug");
+                return Err(Problem::bad_query(errors));
+            }
+        };
+        if let Some(expected) = version.filter(|v| *v != current.version) {
+            return Err(Problem::conflict(format!("This category was changed since version {expected}. Fetch it again and retry.")));
+        }
+        crate::products::reassign_category(&current.id, &target.id)?;
+    }
     if store::delete(COLLECTION, &current.id, version)? {
         Ok(ApiResponse::no_content())
     } else {

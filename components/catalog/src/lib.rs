@@ -1,10 +1,13 @@
-//! The catalog service component: categories (and, with later work, products).
+//! The catalog service component: categories and products.
 //!
-//! It exports `wasi:http/incoming-handler` (through `wstd`) and owns `/api/categories*`.
-//! It reaches the store only through the host's `shop:platform/documents` import.
+//! It exports `wasi:http/incoming-handler` (through `wstd`) and owns `/api/categories*` and
+//! `/api/products*`, dispatched by the table in `routes.txt`. It reaches the store only
+//! through the host's `shop:platform/documents` import, and checks admins through
+//! `shop:platform/auth`.
 
 mod access;
 mod categories;
+mod products;
 
 wit_bindgen::generate!({
     path: "../../wit",
@@ -13,25 +16,70 @@ wit_bindgen::generate!({
     generate_all,
 });
 
-use api_kit::ApiResponse;
+use api_kit::router::{self, RouteMatch};
+use api_kit::{ApiResponse, if_match_version, query::QueryParams, read_json_object};
+use http::header;
+use products::Status;
 use shop_domain::Problem;
 use wstd::http::{Body, Error, Request, Response};
 
+/// The routes this component serves (see `routes.txt`).
+pub const ROUTES: &str = include_str!("../routes.txt");
+
+/// Operations anyone may call; every other one needs an admin.
+const PUBLIC: &[&str] = &["categories.list", "categories.read", "products.list", "products.read"];
+
 #[wstd::http_server]
 async fn main(request: Request<Body>) -> Result<Response<Body>, Error> {
-    Ok(route(request).await.into_response())
+    Ok(route(request).await.unwrap_or_else(ApiResponse::problem).into_response())
 }
 
-/// Dispatches a request to its handler by path and method.
-async fn route(request: Request<Body>) -> ApiResponse {
-    let path = request.uri().path().trim_end_matches('/').to_owned();
-    let segments: Vec<&str> = path.split('/').skip(1).collect();
-    match segments.as_slice() {
-        ["api", "categories"] => categories::collection(request).await,
-        ["api", "categories", id] => {
-            let id = (*id).to_owned();
-            categories::item(request, &id).await
+/// Dispatches a request to its operation by the route table.
+async fn route(mut request: Request<Body>) -> Result<ApiResponse, Problem> {
+    let path = request.uri().path().to_owned();
+    let matched = match router::route(ROUTES, request.method().as_str(), &path) {
+        RouteMatch::Found(matched) => matched,
+        RouteMatch::WrongMethod(allow) => {
+            return Ok(ApiResponse::problem(Problem::method_not_allowed(&allow)).with_header(header::ALLOW, allow));
         }
-        _ => ApiResponse::problem(Problem::not_found(format!("No catalog route matches {path}."))),
+        RouteMatch::NotFound => return Err(Problem::not_found(format!("No catalog route matches {path}."))),
+    };
+    let operation = matched.operation;
+    // Who may call is settled before a body is read.
+    if !PUBLIC.contains(&operation) {
+        access::require_admin(&request)?;
+    }
+    let category = matched.param("category").to_owned();
+    let product = matched.param("product").to_owned();
+    match operation {
+        "categories.list" => categories::list(&request),
+        "categories.create" => categories::create(read_json_object(&mut request).await?),
+        "categories.read" => categories::read(&request, &category),
+        "categories.replace" => {
+            let if_match = if_match_version(&request)?;
+            categories::update(&category, if_match, read_json_object(&mut request).await?)
+        }
+        "categories.delete" => {
+            let mut params = QueryParams::parse(request.uri().query());
+            let reassign_to = params.text("reassign_to");
+            params.finish()?;
+            categories::remove(&category, if_match_version(&request)?, reassign_to)
+        }
+        "products.list" => products::list(&request),
+        "products.create" => products::create(read_json_object(&mut request).await?),
+        "products.read" => products::read(&request, &product),
+        "products.replace" | "products.update" => {
+            let if_match = if_match_version(&request)?;
+            let body = read_json_object(&mut request).await?;
+            products::update(&product, if_match, body, operation == "products.update")
+        }
+        "products.delete" => products::delete(&product, if_match_version(&request)?),
+        "products.publish" => products::set_status(&product, if_match_version(&request)?, Status::Published),
+        "products.unpublish" => products::set_status(&product, if_match_version(&request)?, Status::Draft),
+        "products.adjust_stock" => {
+            let if_match = if_match_version(&request)?;
+            products::adjust_stock(&product, if_match, read_json_object(&mut request).await?)
+        }
+        _ => Err(Problem::internal()),
     }
 }

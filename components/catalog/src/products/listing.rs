@@ -1,0 +1,86 @@
+//! `GET /api/products`: filters, bilingual full-text search, sorts and pages.
+
+use super::{COLLECTION, PRIVATE_CACHE, PUBLIC_CACHE, ensure_indexes, personal, view};
+use crate::{access, categories};
+use api_kit::documents::{Op, Query};
+use api_kit::query::{Page, QueryParams};
+use api_kit::{self as respond, ApiResponse, store};
+use serde_json::json;
+use shop_domain::{FieldErrors, Problem, money::MAX_AMOUNT};
+use wstd::http::{Body, Request};
+
+/// Products per page when the request does not say.
+pub const DEFAULT_PER_PAGE: u64 = 24;
+/// The most products one page may hold.
+pub const MAX_PER_PAGE: u64 = 100;
+/// The longest search query.
+const MAX_QUERY_CHARS: usize = 200;
+
+/// `GET /api/products?category&q&min_price&max_price&in_stock&featured&sort&lang&status&page&per_page`.
+pub fn list(request: &Request<Body>) -> Result<ApiResponse, Problem> {
+    let mut params = QueryParams::parse(request.uri().query());
+    let paging = params.paging(DEFAULT_PER_PAGE, MAX_PER_PAGE);
+    let q = params.parsed("q", |q| {
+        if q.chars().count() > MAX_QUERY_CHARS { Err(format!("must be at most {MAX_QUERY_CHARS} characters")) } else { Ok(q.to_owned()) }
+    });
+    let category = params.text("category");
+    let min_price = params.integer("min_price", 0, MAX_AMOUNT as u64);
+    let max_price = params.integer("max_price", 0, MAX_AMOUNT as u64);
+    let in_stock = params.boolean("in_stock");
+    let featured = params.boolean("featured");
+    let sort = params.one_of("sort", &["newest", "price_asc", "price_desc", "name"]);
+    let lang = params.one_of("lang", &["en", "ar"]).unwrap_or("en");
+    let status = params.one_of("status", &["published", "draft", "any"]).unwrap_or("published");
+    if let (Some(min), Some(max)) = (min_price, max_price) {
+        if min > max {
+            params.reject("max_price", "must not be below min_price");
+        }
+    }
+    let kept = params.finish()?;
+    if status != "published" {
+        access::require_admin(request)?;
+    }
+
+    let mut filter = Vec::new();
+    if status != "any" {
+        filter.push(store::clause("status", Op::Eq, json!(status)));
+    }
+    if let Some(key) = &category {
+        let Some(found) = categories::find(key)? else {
+            let mut errors = FieldErrors::new();
+            errors.push("category", "no category has this id or slug");
+            return Err(Problem::bad_query(errors));
+        };
+        filter.push(store::clause("category", Op::Eq, json!(found.id)));
+    }
+    if let Some(min) = min_price {
+        filter.push(store::clause("price.amount", Op::Gte, json!(min)));
+    }
+    if let Some(max) = max_price {
+        filter.push(store::clause("price.amount", Op::Lte, json!(max)));
+    }
+    if in_stock == Some(true) {
+        filter.push(store::clause("stock", Op::Gt, json!(0)));
+    } else if in_stock == Some(false) {
+        filter.push(store::clause("stock", Op::Lte, json!(0)));
+    }
+    if let Some(featured) = featured {
+        filter.push(store::clause("featured", Op::Eq, json!(featured)));
+    }
+    let sort = match (sort, &q) {
+        (Some("price_asc"), _) => vec![store::key("price.amount", false)],
+        (Some("price_desc"), _) => vec![store::key("price.amount", true)],
+        (Some("name"), _) => vec![store::key(&format!("name.{lang}"), false)],
+        (Some(_), _) | (None, None) => vec![store::key("created_at", true)],
+        // A search without a sort comes by relevance.
+        (None, Some(_)) => Vec::new(),
+    };
+    ensure_indexes()?;
+    let query = Query { filter, text: q, sort, skip: paging.skip(), limit: paging.limit() };
+    let (products, total) = store::find(COLLECTION, &query)?;
+    let index = categories::index()?;
+    let items: Vec<_> = products.iter().map(|p| view(p, &index)).collect();
+    let page = Page::new(items, total, paging, "/api/products", &kept);
+    let cache = if personal(request) { PRIVATE_CACHE } else { PUBLIC_CACHE };
+    Ok(respond::cacheable(request, None, &page, cache))
+}

@@ -1,0 +1,380 @@
+//! `/api/products`: the shopper's catalogue (published products only, cacheable) and the
+//! admin's writes (create, replace, merge-patch, delete, publish, unpublish, stock).
+
+mod input;
+mod listing;
+
+pub use listing::list;
+
+use crate::access;
+use crate::categories;
+use api_kit::documents::{IndexKind, Op};
+use api_kit::store::{self, Stored};
+use api_kit::{self as respond, ApiResponse};
+use http::header;
+pub use input::Status;
+use input::ProductInput;
+use serde_json::{Map, Value, json};
+use shop_domain::{FieldErrors, Problem, Slug, time};
+use std::collections::HashMap;
+use wstd::http::{Body, Request};
+
+/// The products collection.
+pub const COLLECTION: &str = "products";
+/// How long shoppers' caches may reuse a catalogue answer without asking again.
+pub const PUBLIC_CACHE: &str = "public, max-age=60, stale-while-revalidate=300";
+/// Answers that depend on who asks are never stored by shared caches.
+pub const PRIVATE_CACHE: &str = "private, no-store";
+/// Optimistic writes without `If-Match` are retried this often.
+const RETRIES: usize = 8;
+
+/// Makes sure the indexes the queries rely on exist.
+pub fn ensure_indexes() -> Result<(), Problem> {
+    store::ensure_index(COLLECTION, "slug_unique", vec![store::key("slug", false)], IndexKind::Unique)?;
+    store::ensure_index(
+        COLLECTION,
+        "listing",
+        vec![store::key("status", false), store::key("category", false), store::key("price.amount", false)],
+        IndexKind::Regular,
+    )?;
+    store::ensure_index(COLLECTION, "newest", vec![store::key("status", false), store::key("created_at", true)], IndexKind::Regular)?;
+    store::ensure_index(
+        COLLECTION,
+        "search",
+        vec![store::key("name.en", false), store::key("name.ar", false), store::key("description.en", false), store::key("description.ar", false)],
+        IndexKind::Text,
+    )
+}
+
+/// Categories by id, as products show them (`{id, slug, name}`).
+pub type CategoryIndex = HashMap<String, Value>;
+
+/// A product as the API shows it, with its category resolved.
+pub fn view(stored: &Stored, categories: &CategoryIndex) -> Value {
+    let field = |name: &str| stored.body.get(name).cloned().unwrap_or(Value::Null);
+    let stock = field("stock").as_i64().unwrap_or(0);
+    let category = field("category").as_str().and_then(|id| categories.get(id)).cloned().unwrap_or(Value::Null);
+    json!({
+        "id": stored.id,
+        "slug": field("slug"),
+        "name": field("name"),
+        "description": stored.body.get("description").cloned().unwrap_or_else(|| json!({})),
+        "price": field("price"),
+        "compare_at_price": field("compare_at_price"),
+        "stock": stock,
+        "in_stock": stock > 0,
+        "category": category,
+        "featured": field("featured").as_bool().unwrap_or(false),
+        "status": field("status"),
+        "images": stored.body.get("images").cloned().unwrap_or_else(|| json!([])),
+        "created_at": field("created_at"),
+        "updated_at": field("updated_at"),
+        "published_at": field("published_at"),
+        "version": stored.version,
+    })
+}
+
+fn not_found(key: &str) -> Problem {
+    Problem::not_found(format!("There is no product {key}."))
+}
+
+/// Finds a product by id, then by slug.
+fn lookup(key: &str) -> Result<Stored, Problem> {
+    if let Some(found) = store::get(COLLECTION, key)? {
+        return Ok(found);
+    }
+    if Slug::parse(key).is_ok() {
+        if let Some(found) = store::find_one(COLLECTION, vec![store::clause("slug", Op::Eq, json!(key))])? {
+            return Ok(found);
+        }
+    }
+    Err(not_found(key))
+}
+
+/// Whether the answer may differ by who asks (then shared caches must not keep it).
+fn personal(request: &Request<Body>) -> bool {
+    request.headers().contains_key(header::AUTHORIZATION)
+}
+
+/// `GET /api/products/{product}` (id or slug): drafts only for admins.
+pub fn read(request: &Request<Body>, key: &str) -> Result<ApiResponse, Problem> {
+    let found = lookup(key)?;
+    let published = found.body.get("status") == Some(&json!("published"));
+    if !published && !access::is_admin(request) {
+        return Err(not_found(key));
+    }
+    let categories = categories::index()?;
+    let cache = if personal(request) { PRIVATE_CACHE } else { PUBLIC_CACHE };
+    Ok(respond::cacheable(request, Some(found.version), &view(&found, &categories), cache))
+}
+
+/// The category id a product input names (by id or slug), or a 422 naming the field.
+fn resolve_category(input: &ProductInput) -> Result<Option<String>, Problem> {
+    let Some(key) = &input.category else { return Ok(None) };
+    match categories::find(key)? {
+        Some(category) => Ok(Some(category.id)),
+        None => {
+            let mut errors = FieldErrors::new();
+            errors.push("category", "no category has this id or slug");
+            Err(Problem::validation(errors))
+        }
+    }
+}
+
+fn duplicate_slug(slug: &str) -> Problem {
+    Problem::conflict(format!("Another product already has the slug \"{slug}\".")).with_field("slug", "is already used by another product")
+}
+
+/// Writes an input's fields into a document (keeping what the input does not cover).
+fn apply(doc: &mut Map<String, Value>, input: &ProductInput, slug: &str, category: Option<String>) {
+    let now = time::now_rfc3339();
+    doc.insert("slug".into(), json!(slug));
+    doc.insert("name".into(), json!(input.name));
+    doc.insert("description".into(), json!(input.description));
+    doc.insert("price".into(), json!(input.price));
+    doc.insert("compare_at_price".into(), input.compare_at_price.as_ref().map(|m| json!(m)).unwrap_or(Value::Null));
+    doc.insert("stock".into(), json!(input.stock));
+    doc.insert("category".into(), category.map(Value::String).unwrap_or(Value::Null));
+    doc.insert("featured".into(), json!(input.featured));
+    let was_published = doc.get("status") == Some(&json!("published"));
+    doc.insert("status".into(), json!(input.status.as_str()));
+    if input.status == Status::Published && !was_published {
+        doc.insert("published_at".into(), json!(now));
+    }
+    doc.entry("images").or_insert_with(|| json!([]));
+    doc.entry("created_at").or_insert_with(|| json!(now));
+    doc.insert("updated_at".into(), json!(now));
+}
+
+fn saved(status: u16, stored: Stored) -> Result<ApiResponse, Problem> {
+    let categories = categories::index()?;
+    let etag = respond::etag(stored.version);
+    let location = format!("/api/products/{}", stored.id);
+    let response = ApiResponse::json(status, &view(&stored, &categories)).with_header(header::ETAG, etag);
+    Ok(if status == 201 { response.with_header(header::LOCATION, location) } else { response })
+}
+
+/// `POST /api/products`.
+pub fn create(body: Map<String, Value>) -> Result<ApiResponse, Problem> {
+    let input = ProductInput::parse(body, false).map_err(Problem::validation)?;
+    let category = resolve_category(&input)?;
+    let slug = match &input.slug {
+        Some(slug) => slug.to_string(),
+        None => input.name.en.as_deref().and_then(Slug::from_text).map(String::from).ok_or_else(|| {
+            let mut errors = FieldErrors::new();
+            errors.push("slug", "could not be derived from name.en; give one explicitly");
+            Problem::validation(errors)
+        })?,
+    };
+    ensure_indexes()?;
+    let mut doc = Map::new();
+    apply(&mut doc, &input, &slug, category);
+    match store::insert(COLLECTION, &doc)? {
+        Ok(stored) => saved(201, stored),
+        Err(error) if store::duplicate_index(&error).is_some() => Err(duplicate_slug(&slug)),
+        Err(error) => Err(store::to_problem(error)),
+    }
+}
+
+/// Merges a JSON merge patch (RFC 7396) into `target`.
+fn merge_patch(target: &mut Map<String, Value>, patch: Map<String, Value>) {
+    for (key, value) in patch {
+        match value {
+            Value::Null => {
+                target.remove(&key);
+            }
+            Value::Object(inner) => {
+                let slot = target.entry(key).or_insert_with(|| json!({}));
+                if !slot.is_object() {
+                    *slot = json!({});
+                }
+                if let Value::Object(slot) = slot {
+                    merge_patch(slot, inner);
+                }
+            }
+            other => {
+                target.insert(key, other);
+            }
+        }
+    }
+}
+
+/// `PUT` (replace every writable field) or `PATCH` (merge patch) of `/api/products/{product}`:
+/// both need the version they change (`If-Match` or `version`).
+pub fn update(key: &str, if_match: Option<u64>, body: Map<String, Value>, merge: bool) -> Result<ApiResponse, Problem> {
+    let current = lookup(key)?;
+    let body = if merge {
+        let mut merged = input::writable_view(&current.body);
+        merged.remove("version");
+        merge_patch(&mut merged, body);
+        merged
+    } else {
+        body
+    };
+    let input = ProductInput::parse(body, true).map_err(Problem::validation)?;
+    let Some(expected) = if_match.or(input.version) else {
+        return Err(Problem::precondition_required(
+            "Say which version you are changing: send If-Match with the ETag you read, or a `version` field.",
+        ));
+    };
+    let category = resolve_category(&input)?;
+    let current_slug = current.body.get("slug").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let slug = input.slug.as_ref().map(|s| s.to_string()).unwrap_or(current_slug);
+    ensure_indexes()?;
+    let mut doc = current.body.clone();
+    apply(&mut doc, &input, &slug, category);
+    match store::replace(COLLECTION, &current.id, expected, &doc)? {
+        Ok(Some(stored)) => saved(200, stored),
+        Ok(None) => Err(not_found(key)),
+        Err(error) if store::duplicate_index(&error).is_some() => Err(duplicate_slug(&slug)),
+        Err(error) => Err(store::to_problem(error)),
+    }
+}
+
+/// Applies `change` to the current product and stores it: at `expected` when given (a stale
+/// version is a 409), else retried on the newest version.
+fn modify(key: &str, expected: Option<u64>, change: impl Fn(&Stored) -> Result<Map<String, Value>, Problem>) -> Result<ApiResponse, Problem> {
+    for _ in 0..RETRIES {
+        let current = lookup(key)?;
+        if let Some(expected) = expected.filter(|v| *v != current.version) {
+            return Err(Problem::conflict(format!("This product was changed since version {expected} (now {}). Fetch it again and retry.", current.version)));
+        }
+        let mut doc = change(&current)?;
+        doc.insert("updated_at".into(), json!(time::now_rfc3339()));
+        match store::replace(COLLECTION, &current.id, current.version, &doc)? {
+            Ok(Some(stored)) => return saved(200, stored),
+            Ok(None) => return Err(not_found(key)),
+            Err(error) if expected.is_some() || !store::is_conflict(&error) => return Err(store::to_problem(error)),
+            Err(_) => continue,
+        }
+    }
+    Err(Problem::unavailable("This product is being changed by many requests at once. Try again shortly."))
+}
+
+/// `POST /api/products/{product}/publish` and `/unpublish`.
+pub fn set_status(key: &str, expected: Option<u64>, status: Status) -> Result<ApiResponse, Problem> {
+    modify(key, expected, |current| {
+        let mut doc = current.body.clone();
+        if status == Status::Published {
+            let mut body = input::writable_view(&current.body);
+            body.remove("version");
+            body.insert("status".into(), json!("draft"));
+            let input = ProductInput::parse(body, false).map_err(Problem::validation)?;
+            if let Some(missing) = input.publishing_errors() {
+                return Err(Problem::validation(missing));
+            }
+            if doc.get("status") != Some(&json!("published")) {
+                doc.insert("published_at".into(), json!(time::now_rfc3339()));
+            }
+        }
+        doc.insert("status".into(), json!(status.as_str()));
+        Ok(doc)
+    })
+}
+
+/// `POST /api/products/{product}/stock` with `{"delta": n}` (receive or remove units) or
+/// `{"set": n}` (a count). Stock never goes below zero.
+pub fn adjust_stock(key: &str, expected: Option<u64>, mut body: Map<String, Value>) -> Result<ApiResponse, Problem> {
+    let mut errors = FieldErrors::new();
+    let delta = body.remove("delta");
+    let set = body.remove("set");
+    for unknown in body.keys() {
+        errors.push(unknown.clone(), "is not a field of a stock change (delta or set)");
+    }
+    let change = match (delta, set) {
+        (Some(delta), None) => match delta.as_i64() {
+            Some(d) if d.abs() <= input::MAX_STOCK => Some((d, false)),
+            _ => {
+                errors.push("delta", format!("must be a whole number from -{0} to {0}", input::MAX_STOCK));
+                None
+            }
+        },
+        (None, Some(set)) => match set.as_i64() {
+            Some(s) if (0..=input::MAX_STOCK).contains(&s) => Some((s, true)),
+            _ => {
+                errors.push("set", format!("must be a whole number from 0 to {}", input::MAX_STOCK));
+                None
+            }
+        },
+        (Some(_), Some(_)) => {
+            errors.push("set", "give either delta or set, not both");
+            None
+        }
+        (None, None) => {
+            errors.push("delta", "is required (or set)");
+            None
+        }
+    };
+    let Some((amount, absolute)) = change.filter(|_| errors.is_empty()) else { return Err(Problem::validation(errors)) };
+    modify(key, expected, |current| {
+        let stock = current.body.get("stock").and_then(Value::as_i64).unwrap_or(0);
+        let next = if absolute { amount } else { stock + amount };
+        if next < 0 {
+            return Err(Problem::conflict(format!("Only {stock} in stock: cannot remove {}.", -amount)).with_field("delta", "would take stock below zero"));
+        }
+        if next > input::MAX_STOCK {
+            return Err(Problem::conflict(format!("Stock may be at most {}.", input::MAX_STOCK)).with_field("delta", "would take stock above the limit"));
+        }
+        let mut doc = current.body.clone();
+        doc.insert("stock".into(), json!(next));
+        Ok(doc)
+    })
+}
+
+/// `DELETE /api/products/{product}` (at a version with `If-Match`).
+pub fn delete(key: &str, expected: Option<u64>) -> Result<ApiResponse, Problem> {
+    let current = lookup(key)?;
+    if store::delete(COLLECTION, &current.id, expected)? { Ok(ApiResponse::no_content()) } else { Err(not_found(key)) }
+}
+
+/// How many products use a category (of any status, or published only).
+pub fn count_in_category(category_id: &str, published_only: bool) -> Result<u64, Problem> {
+    let mut filter = vec![store::clause("category", Op::Eq, json!(category_id))];
+    if published_only {
+        filter.push(store::clause("status", Op::Eq, json!("published")));
+    }
+    ensure_indexes()?;
+    let query = api_kit::documents::Query { filter, text: None, sort: Vec::new(), skip: 0, limit: 0 };
+    Ok(store::find(COLLECTION, &query)?.1)
+}
+
+/// Moves every product of one category to another (before the first is deleted). Safe to
+/// repeat after a crash: products already moved no longer match.
+pub fn reassign_category(from: &str, to: &str) -> Result<u64, Problem> {
+    let mut moved = 0;
+    loop {
+        let query = api_kit::documents::Query {
+            filter: vec![store::clause("category", Op::Eq, json!(from))],
+            text: None,
+            sort: Vec::new(),
+            skip: 0,
+            limit: 100,
+        };
+        let (products, _) = store::find(COLLECTION, &query)?;
+        if products.is_empty() {
+            return Ok(moved);
+        }
+        for product in products {
+            let mut doc = product.body.clone();
+            doc.insert("category".into(), json!(to));
+            doc.insert("updated_at".into(), json!(time::now_rfc3339()));
+            // A product changed meanwhile is picked up again by the next round.
+            if let Ok(Some(_)) = store::replace(COLLECTION, &product.id, product.version, &doc)? {
+                moved += 1;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merge_patches_follow_rfc_7396() {
+        let mut target = json!({"name": {"en": "Dates", "ar": "تمر"}, "stock": 3, "featured": true}).as_object().unwrap().clone();
+        let patch = json!({"name": {"ar": null}, "stock": 5, "featured": null, "category": "food"}).as_object().unwrap().clone();
+        merge_patch(&mut target, patch);
+        assert_eq!(Value::Object(target), json!({"name": {"en": "Dates"}, "stock": 5, "category": "food"}));
+    }
+}
