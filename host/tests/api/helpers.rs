@@ -156,10 +156,6 @@ impl TestApp {
         self.client.post(self.url(path)).json(body).send().await.unwrap()
     }
 
-    pub async fn post_raw(&self, path: &str, content_type: &str, body: impl Into<reqwest::Body>) -> Response {
-        self.client.post(self.url(path)).header("content-type", content_type).body(body).send().await.unwrap()
-    }
-
     /// A request as the admin.
     pub fn as_admin(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         self.client.request(method, self.url(path)).bearer_auth(&self.admin_token)

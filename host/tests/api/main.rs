@@ -8,6 +8,7 @@ mod cors;
 mod helpers;
 mod links;
 mod operator;
+mod products;
 mod sandbox;
 mod store_down;
 mod throttling;
