@@ -6,6 +6,7 @@ pub mod admin;
 pub mod capabilities;
 pub mod client_addr;
 pub mod config;
+pub mod demo;
 pub mod front;
 pub mod manifest;
 pub mod problem;

@@ -6,6 +6,9 @@
 //! shop-host reload <component> swap in the component's file now
 //! shop-host create-admin --email <email> --password-stdin
 //!                              make an admin account on a running host (password read from stdin)
+//! shop-host seed-demo [--url <url>] [--email <email> --password-stdin]
+//!                              fill a running shop with the demo catalogue (idempotent), as the
+//!                              admin given (default: SHOP_ADMIN_EMAIL / SHOP_ADMIN_PASSWORD)
 //! ```
 
 use anyhow::{Context, bail};
@@ -51,8 +54,46 @@ async fn run() -> anyhow::Result<()> {
             let body = serde_json::json!({ "email": email, "password": password.trim_end_matches(['\r', '\n']) });
             admin_call(&settings, "POST", "/accounts/admins", &body.to_string()).await
         }
-        _ => bail!("usage: shop-host [serve | status | reload <component> | create-admin --email <email> --password-stdin]"),
+        ["seed-demo", rest @ ..] => seed_demo(&settings, rest).await,
+        _ => bail!(
+            "usage: shop-host [serve | status | reload <component> | create-admin --email <email> --password-stdin | seed-demo [--url <url>] [--email <email> --password-stdin]]"
+        ),
     }
+}
+
+/// `seed-demo`: signs in as an admin and creates the demo catalogue, with a progress bar.
+async fn seed_demo(settings: &Settings, args: &[&str]) -> anyhow::Result<()> {
+    let mut url = format!("http://{}", settings.addr);
+    let mut email = settings.admin.as_ref().map(|(email, _)| email.clone());
+    let mut password = settings.admin.as_ref().map(|(_, password)| password.expose().to_owned());
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        match *arg {
+            "--url" => url = rest.next().context("--url needs a value")?.trim_end_matches('/').to_owned(),
+            "--email" => email = Some(rest.next().context("--email needs a value")?.to_string()),
+            "--password-stdin" => {
+                let mut line = String::new();
+                std::io::stdin().read_line(&mut line).context("reading the password from stdin")?;
+                password = Some(line.trim_end_matches(['\r', '\n']).to_owned());
+            }
+            other => bail!("seed-demo: unknown argument {other}"),
+        }
+    }
+    let (Some(email), Some(password)) = (email, password) else {
+        bail!("seed-demo needs an admin: set SHOP_ADMIN_EMAIL and SHOP_ADMIN_PASSWORD, or pass --email <email> --password-stdin");
+    };
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("seeding the demo catalogue {bar:40} {pos}/{len}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let report = shop_host::demo::seed(&url, &email, &password, |done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    })
+    .await?;
+    bar.finish();
+    println!("demo catalogue: {} created, {} already there", report.created, report.present);
+    Ok(())
 }
 
 /// Sends one request to the operator listener of a running host and prints the answer.

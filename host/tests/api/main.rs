@@ -5,6 +5,7 @@ mod auth;
 mod authorization;
 mod categories;
 mod cors;
+mod demo;
 mod helpers;
 mod links;
 mod operator;
