@@ -21,6 +21,9 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// Where blobs (uploads) are stored (`SHOP_UPLOADS_DIR`, default `<data dir>/uploads`).
     pub uploads_dir: PathBuf,
+    /// Swagger UI's static files, served at `/api/docs` (`SHOP_API_DOCS_DIR`, default
+    /// `./dist/api-docs`, where `cargo xtask build` installs them).
+    pub api_docs_dir: PathBuf,
     /// Compiled components, so a restart does not recompile (`SHOP_CACHE_DIR`, default
     /// `<data dir>/compiled`).
     pub cache_dir: PathBuf,
@@ -151,6 +154,7 @@ impl Settings {
             admin_addr,
             manifest: PathBuf::from(get("SHOP_MANIFEST", "./spin.toml")),
             components_dir: PathBuf::from(get("SHOP_COMPONENTS_DIR", "./dist/components")),
+            api_docs_dir: PathBuf::from(get("SHOP_API_DOCS_DIR", "./dist/api-docs")),
             uploads_dir: lookup("SHOP_UPLOADS_DIR").filter(|v| !v.is_empty()).map(PathBuf::from).unwrap_or_else(|| data_dir.join("uploads")),
             cache_dir: lookup("SHOP_CACHE_DIR").filter(|v| !v.is_empty()).map(PathBuf::from).unwrap_or_else(|| data_dir.join("compiled")),
             data_dir,

@@ -1,6 +1,7 @@
 //! The public HTTP front: health endpoints, and every other request routed by the manifest
 //! to the component that owns it.
 
+use crate::api_docs;
 use crate::client_addr;
 use crate::manifest::Manifest;
 use crate::problem::problem;
@@ -32,10 +33,31 @@ pub struct Front {
     pub manifest: Arc<Manifest>,
 }
 
+/// The routes the host answers itself, as `(method, path, operation id)`; components' routes
+/// come from their own tables. The OpenAPI document must list exactly these (tested).
+pub const HOST_ROUTES: &[(&str, &str, &str)] = &[
+    ("GET", "/healthz", "health.live"),
+    ("GET", "/readyz", "health.ready"),
+    ("GET", "/api/openapi.json", "docs.openapi"),
+    ("GET", "/api/docs", "docs.ui"),
+    ("GET", "/api/docs/{asset}", "docs.asset"),
+];
+
 /// The public router.
 pub fn router(front: Front) -> Router {
     let cors = cors(&front.runtime.settings.allowed_origins);
-    let router = Router::new().route("/healthz", get(healthz)).route("/readyz", get(readyz)).fallback(dispatch).with_state(front);
+    let mut router = Router::new();
+    for (_, path, operation) in HOST_ROUTES {
+        let handler = match *operation {
+            "health.live" => get(healthz),
+            "health.ready" => get(readyz),
+            "docs.openapi" => get(api_docs::openapi),
+            "docs.ui" => get(api_docs::page),
+            _ => get(api_docs::asset),
+        };
+        router = router.route(path, handler);
+    }
+    let router = router.fallback(dispatch).with_state(front);
     match cors {
         Some(cors) => router.layer(cors).layer(axum::middleware::map_response(only_for_allowed_origins)),
         None => router,

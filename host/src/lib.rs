@@ -3,6 +3,7 @@
 #![deny(missing_docs)]
 
 pub mod admin;
+pub mod api_docs;
 pub mod capabilities;
 pub mod client_addr;
 pub mod config;

@@ -3,7 +3,8 @@
 //! - `build [--fixtures]`: adds the rustup target, builds the components for `wasm32-wasip2`
 //!   and the host, and installs the components into `dist/components` (atomically, so a
 //!   running host swaps them in without ever reading half a file); with `--fixtures`, the
-//!   test fixtures into `dist/test-fixtures` too.
+//!   test fixtures into `dist/test-fixtures` too. Swagger UI's files come from the npm
+//!   registry into `dist/api-docs`.
 //! - `run`: `build`, then starts the host on the embedded store.
 //! - `test`: `build` (plus test fixtures), then every test of both workspaces.
 //! - `components`: only the components (what a developer runs to hot-swap a change).
@@ -110,8 +111,39 @@ fn install(from: &Path, dest: &Path, names: &[&str]) -> Result<()> {
     Ok(())
 }
 
+/// Swagger UI's files, from the npm registry at the version `docs/api/package-lock.json`
+/// pins, into `dist/api-docs` (the host serves them at `/api/docs`, offline).
+fn install_api_docs(root: &Path) -> Result<()> {
+    let docs = root.join("docs/api");
+    let package = docs.join("node_modules/swagger-ui-dist");
+    let lock = std::fs::read_to_string(docs.join("package-lock.json")).context("reading docs/api/package-lock.json")?;
+    let installed = std::fs::read_to_string(package.join("package.json")).unwrap_or_default();
+    let pinned = |text: &str| text.split("\"version\": \"").nth(1).and_then(|rest| rest.split('"').next()).map(str::to_owned);
+    let wanted = lock.split("\"node_modules/swagger-ui-dist\"").nth(1).and_then(pinned);
+    if wanted.is_none() || pinned(&installed) != wanted {
+        eprintln!("xtask: installing Swagger UI from the npm registry (docs/api)");
+        // --ignore-scripts: a dependency's install script would phone home.
+        let status = Command::new("npm").current_dir(&docs).args(["ci", "--ignore-scripts", "--no-audit", "--no-fund"]).status();
+        match status {
+            Ok(status) if status.success() => {}
+            Ok(status) => bail!("npm ci in docs/api failed with {status}"),
+            Err(_) => bail!("npm is not on PATH: install Node.js with npm (Debian: apt-get install nodejs npm), then run this again"),
+        }
+    }
+    let out = root.join("dist/api-docs");
+    std::fs::create_dir_all(&out)?;
+    for file in ["swagger-ui.css", "swagger-ui-bundle.js", "favicon-32x32.png", "LICENSE"] {
+        let bytes = std::fs::read(package.join(file)).with_context(|| format!("reading swagger-ui-dist/{file}"))?;
+        if std::fs::read(out.join(file)).ok().as_deref() != Some(bytes.as_slice()) {
+            std::fs::write(out.join(file), bytes)?;
+        }
+    }
+    Ok(())
+}
+
 fn build(root: &Path, with_fixtures: bool) -> Result<()> {
     build_components(root, with_fixtures)?;
+    install_api_docs(root)?;
     run_checked(cargo().current_dir(root).args(["build", "-p", "shop-host", "--release"]))
 }
 

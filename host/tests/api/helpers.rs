@@ -121,6 +121,7 @@ pub async fn spawn_in(root: &Path, options: &Options) -> TestApp {
         ("SHOP_DATA_DIR", root.join("data").display().to_string()),
         ("SHOP_CACHE_DIR", cache.display().to_string()),
         ("SHOP_SWAP_POLL_MS", "50".to_owned()),
+        ("SHOP_API_DOCS_DIR", project_root().join("dist/api-docs").display().to_string()),
     ]);
     if options.admin {
         vars.insert("SHOP_ADMIN_EMAIL", ADMIN_EMAIL.to_owned());

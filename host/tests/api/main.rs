@@ -8,6 +8,7 @@ mod cors;
 mod demo;
 mod helpers;
 mod links;
+mod openapi;
 mod operator;
 mod products;
 mod sandbox;
