@@ -3,7 +3,7 @@
 use super::Runtime;
 use crate::bindings::shop::platform::{blobs, config, documents};
 use crate::capabilities::blobs::BlobError;
-use crate::capabilities::documents::{self as docs, Clause, Collection, IndexSpec, Key, Query, StoreError};
+use crate::capabilities::documents::{self as docs, Clause, Collection, FieldPath, IndexSpec, Key, Query, StoreError};
 use std::sync::Arc;
 use std::time::Instant;
 use wasmtime::component::ResourceTable;
@@ -135,6 +135,17 @@ impl documents::Host for HostState {
         }
         .await;
         Ok(result.map_err(|e| report(&self.component, "find", e)))
+    }
+
+    async fn count_by(&mut self, collection: String, filter: Vec<documents::Clause>, field: String) -> wasmtime::Result<Result<Vec<(String, u64)>, documents::Error>> {
+        let result = async {
+            let c = Collection::parse(&collection)?;
+            let filter = filter.into_iter().map(|c| Clause::parse(&c.field, op(c.op), &c.value)).collect::<Result<Vec<_>, _>>()?;
+            let counts = self.runtime.documents.count_by(&c, filter, &FieldPath::parse(&field)?).await?;
+            Ok(counts.into_iter().map(|(value, n)| (value.to_string(), n)).collect())
+        }
+        .await;
+        Ok(result.map_err(|e| report(&self.component, "count-by", e)))
     }
 
     async fn insert(&mut self, collection: String, doc: String) -> wasmtime::Result<Result<String, documents::Error>> {

@@ -79,6 +79,24 @@ async fn filters_sorts_and_pages(store: &DocumentStore) {
     assert_eq!(store.get(&ghost, "x").await.unwrap(), None);
 }
 
+async fn counts_group_by_a_field(store: &DocumentStore) {
+    let c = Collection::parse("goods").unwrap();
+    for (category, status) in [("food", "published"), ("food", "published"), ("food", "draft"), ("home", "published")] {
+        store.insert(&c, doc(json!({"category": category, "status": status}))).await.unwrap();
+    }
+    store.insert(&c, doc(json!({"status": "published", "on": true}))).await.unwrap();
+    store.insert(&c, doc(json!({"status": "published", "on": false, "category": 7}))).await.unwrap();
+    let published = vec![Clause::parse("status", Op::Eq, "\"published\"").unwrap()];
+    let mut counts = store.count_by(&c, published, &FieldPath::parse("category").unwrap()).await.unwrap();
+    counts.sort_by_key(|(value, _)| value.to_string());
+    assert_eq!(counts, [(json!("food"), 2), (json!("home"), 1), (json!(7), 1), (json!(null), 1)]);
+    let mut flags = store.count_by(&c, vec![], &FieldPath::parse("on").unwrap()).await.unwrap();
+    flags.sort_by_key(|(value, _)| value.to_string());
+    assert_eq!(flags, [(json!(false), 1), (json!(null), 4), (json!(true), 1)], "booleans stay booleans");
+    let ghost = Collection::parse("never_written").unwrap();
+    assert!(store.count_by(&ghost, vec![], &FieldPath::parse("x").unwrap()).await.unwrap().is_empty());
+}
+
 async fn booleans_are_not_numbers(store: &DocumentStore) {
     let c = Collection::parse("flags").unwrap();
     store.insert(&c, doc(json!({"n": 1, "on": true}))).await.unwrap();
@@ -182,4 +200,4 @@ macro_rules! conformance {
     };
 }
 
-conformance!(filters_sorts_and_pages, booleans_are_not_numbers, versions_guard_replace_and_delete, unique_indexes_name_themselves, text_search_is_bilingual);
+conformance!(filters_sorts_and_pages, counts_group_by_a_field, booleans_are_not_numbers, versions_guard_replace_and_delete, unique_indexes_name_themselves, text_search_is_bilingual);

@@ -271,6 +271,11 @@ impl DocumentStore {
     }
 
     /// See `documents.insert`.
+    pub async fn count_by(&self, c: &Collection, filter: Vec<Clause>, field: &FieldPath) -> Result<Vec<(Value, u64)>, StoreError> {
+        dispatch!(self, s => s.count_by(c, filter, field).await)
+    }
+
+    /// Stores a new document at version 1.
     pub async fn insert(&self, c: &Collection, doc: Map<String, Value>) -> Result<String, StoreError> {
         dispatch!(self, s => s.insert(c, doc).await)
     }

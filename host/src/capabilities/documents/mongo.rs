@@ -15,7 +15,7 @@
 //!   `unavailable` (HTTP 503) after the server-selection timeout, and work again when it is back.
 
 use super::text;
-use super::{Clause, Collection, IndexKind, IndexSpec, Key, MAX_LIMIT, Op, Query, StoreError};
+use super::{Clause, Collection, FieldPath, IndexKind, IndexSpec, Key, MAX_LIMIT, Op, Query, StoreError};
 use mongodb::bson::{Bson, Document, doc};
 use mongodb::error::{Error as MongoError, ErrorKind, WriteFailure};
 use mongodb::options::{ClientOptions, IndexOptions};
@@ -282,6 +282,27 @@ impl MongoStore {
             items.push(to_json(&Bson::Document(doc)).to_string());
         }
         Ok((items, total))
+    }
+
+    /// How many documents match `filter`, per value of `field`.
+    pub async fn count_by(&self, c: &Collection, filter: Vec<Clause>, field: &FieldPath) -> Result<Vec<(Value, u64)>, StoreError> {
+        let pipeline = vec![
+            doc! { "$match": filter_document(&filter, None) },
+            doc! { "$group": { "_id": format!("${}", field.as_str()), "n": { "$sum": 1 } } },
+        ];
+        let mut cursor = self.collection(c).aggregate(pipeline).await.map_err(|e| map_error(&e))?;
+        let mut out = Vec::new();
+        while cursor.advance().await.map_err(|e| map_error(&e))? {
+            let group = cursor.deserialize_current().map_err(|e| map_error(&e))?;
+            let value = group.get("_id").map(|v| to_json(v)).unwrap_or(Value::Null);
+            let n = match group.get("n") {
+                Some(Bson::Int32(n)) => *n as u64,
+                Some(Bson::Int64(n)) => *n as u64,
+                _ => 0,
+            };
+            out.push((value, n));
+        }
+        Ok(out)
     }
 
     /// Stores a new document at version 1.

@@ -9,7 +9,7 @@
 //!   beside the writer); every call runs on tokio's blocking pool.
 
 use super::text;
-use super::{Clause, Collection, IndexKind, IndexSpec, Key, MAX_LIMIT, Op, Query, StoreError};
+use super::{Clause, Collection, FieldPath, IndexKind, IndexSpec, Key, MAX_LIMIT, Op, Query, StoreError};
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, params, params_from_iter};
 use serde_json::{Map, Value, json};
@@ -367,6 +367,39 @@ impl SqliteStore {
             let rows = stmt.query_map(params_from_iter(args.iter()), |row| row.get::<_, String>(0)).map_err(internal)?;
             let items = rows.collect::<Result<Vec<_>, _>>().map_err(internal)?;
             Ok((items, total as u64))
+        })
+        .await
+    }
+
+    /// How many documents match `filter`, per value of `field`.
+    pub async fn count_by(&self, c: &Collection, filter: Vec<Clause>, field: &FieldPath) -> Result<Vec<(Value, u64)>, StoreError> {
+        let c = c.clone();
+        let path = field.as_str().to_owned();
+        self.read(move |conn, inner| {
+            if !Self::has_collection(inner, &c) {
+                return Ok(Vec::new());
+            }
+            let mut args = Vec::new();
+            let conditions: Vec<String> = filter.iter().map(|clause| clause_sql(clause, &mut args)).collect();
+            let where_sql = if conditions.is_empty() { String::new() } else { format!(" WHERE {}", conditions.join(" AND ")) };
+            // `->` keeps the JSON text of the value (so strings, numbers and booleans come back
+            // as they are stored).
+            let value = match path.as_str() {
+                "_id" => "json_quote(d.id)".to_owned(),
+                _ => format!("d.body -> '$.{path}'"),
+            };
+            let sql = format!("SELECT {value}, count(*) FROM {} d{where_sql} GROUP BY 1", table(&c));
+            let mut stmt = conn.prepare_cached(&sql).map_err(internal)?;
+            let rows = stmt
+                .query_map(params_from_iter(args.iter()), |row| Ok((row.get::<_, Option<String>>(0)?, row.get::<_, i64>(1)?)))
+                .map_err(internal)?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (json, n) = row.map_err(internal)?;
+                let value = json.map(|j| serde_json::from_str(&j).unwrap_or(Value::Null)).unwrap_or(Value::Null);
+                out.push((value, n as u64));
+            }
+            Ok(out)
         })
         .await
     }
