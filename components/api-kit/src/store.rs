@@ -84,6 +84,12 @@ pub fn find(collection: &str, query: &Query) -> Result<(Vec<Stored>, u64), Probl
     Ok((items, page.total))
 }
 
+/// How many documents match `filter`, per value of `field`.
+pub fn count_by(collection: &str, filter: Vec<Clause>, field: &str) -> Result<Vec<(Value, u64)>, Problem> {
+    let counts = documents::count_by(collection, &filter, field).map_err(problem)?;
+    Ok(counts.into_iter().map(|(json, n)| (serde_json::from_str(&json).unwrap_or(Value::Null), n)).collect())
+}
+
 /// Inserts a document; the raw store error is returned so callers can name a duplicate field.
 pub fn insert(collection: &str, body: &Map<String, Value>) -> Result<Result<Stored, StoreError>, Problem> {
     match documents::insert(collection, &Value::Object(body.clone()).to_string()) {

@@ -135,7 +135,15 @@ pub fn list(request: &Request<Body>) -> Result<ApiResponse, Problem> {
         limit: MAX_LISTED,
     };
     let (items, total) = store::find(COLLECTION, &query)?;
-    let items: Vec<CategoryView> = items.into_iter().map(CategoryView::counted).collect::<Result<_, _>>()?;
+    let counts = crate::products::published_per_category()?;
+    let items: Vec<CategoryView> = items
+        .into_iter()
+        .map(|stored| {
+            let mut view = CategoryView::from(stored);
+            view.product_count = counts.get(&view.id).copied().unwrap_or(0);
+            view
+        })
+        .collect();
     Ok(respond::cacheable(request, None, &json!({ "items": items, "total": total }), cache_control(request)))
 }
 

@@ -338,6 +338,13 @@ pub fn count_in_category(category_id: &str, published_only: bool) -> Result<u64,
     Ok(store::find(COLLECTION, &query)?.1)
 }
 
+/// Published products per category id (one store call for the whole navigation).
+pub fn published_per_category() -> Result<HashMap<String, u64>, Problem> {
+    ensure_indexes()?;
+    let counts = store::count_by(COLLECTION, vec![store::clause("status", Op::Eq, json!("published"))], "category")?;
+    Ok(counts.into_iter().filter_map(|(category, n)| category.as_str().map(|id| (id.to_owned(), n))).collect())
+}
+
 /// Moves every product of one category to another (before the first is deleted). Safe to
 /// repeat after a crash: products already moved no longer match.
 pub fn reassign_category(from: &str, to: &str) -> Result<u64, Problem> {
