@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Benchmarks of the foundation (see docs/benchmarks.md):
-#   1. GET /api/categories (20 categories) through host + catalog component, against nginx
+#   1. GET /api/categories (28 categories, with product counts) through host + catalog component, against nginx
 #      serving the same bytes as a static file, both with wrk -c64, in this one run;
-#   2. POST /api/auth/login with wrk (8 accounts, 8 connections): logins/s on this machine;
-#   3. cargo bench -p shop-host: per-request instance overhead, find, one login against a
+#   2. GET /api/products?per_page=24 on the demo catalogue (200 products), plain and with an
+#      Arabic search, against nginx serving the same bytes;
+#   3. POST /api/auth/login with wrk (8 accounts, 8 connections): logins/s on this machine;
+#   4. cargo bench -p shop-host: per-request instance overhead, find, one login against a
 #      native argon2id hash, verify-token calls/s against the same work natively, cold start.
 # Needs wrk and nginx (installed from Debian when run as root).
 set -euo pipefail
@@ -52,9 +54,15 @@ for i in $(seq 1 20); do
     curl -sf -X POST "localhost:$HOST_PORT/api/categories" -H 'content-type: application/json' -H "authorization: Bearer $token" \
         -d "{\"name\": {\"en\": \"Category $i\", \"ar\": \"الفئة $i\"}, \"sort_order\": $i}" >/dev/null
 done
+# The demo catalogue (its 8 categories come on top of the 20 above).
+echo "$admin_password" | SHOP_ADDR=127.0.0.1:$HOST_PORT "$target/release/shop-host" seed-demo --email bench@example.com --password-stdin >&2
 mkdir -p "$work/www/api"
 curl -sf "localhost:$HOST_PORT/api/categories" >"$work/www/api/categories"
 bytes=$(wc -c <"$work/www/api/categories")
+PRODUCTS_PATH="/api/products?per_page=24"
+SEARCH_PATH="/api/products?per_page=24&q=%D8%AA%D9%85%D8%B1"   # q=تمر (dates)
+curl -sf "localhost:$HOST_PORT$PRODUCTS_PATH" >"$work/www/products-24.json"
+curl -sf "localhost:$HOST_PORT$SEARCH_PATH" >"$work/www/search-24.json"
 
 cat >"$work/nginx.conf" <<CONF
 worker_processes auto;
@@ -84,7 +92,7 @@ parse_rps() { awk '/Requests\/sec/ {print $2}'; }
 parse_p99() { awk '$1 == "99%" {print $2}'; }
 to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; printf "%.2f", v}'; }
 
-echo "== GET /api/categories (20 categories, $bytes bytes), wrk -t2 -c$CONNECTIONS -d$DURATION"
+echo "== GET /api/categories (28 categories with product counts, $bytes bytes), wrk -t2 -c$CONNECTIONS -d$DURATION"
 host_out=$(run_wrk "http://127.0.0.1:$HOST_PORT/api/categories")
 nginx_out=$(run_wrk "http://127.0.0.1:$NGINX_PORT/api/categories")
 host_rps=$(echo "$host_out" | parse_rps); nginx_rps=$(echo "$nginx_out" | parse_rps)
@@ -94,6 +102,21 @@ printf '%-44s %12s req/s   p99 %8s ms\n' "shop-host → catalog component → SQ
 printf '%-44s %12s req/s   p99 %8s ms\n' "nginx, same bytes as a static file" "$nginx_rps" "$nginx_p99"
 awk -v h="$host_rps" -v n="$nginx_rps" 'BEGIN { printf "host / nginx throughput ratio: %.2f\n", h / n }'
 [ -z "$errors" ] || echo "host errors: $errors"
+
+compare() { # title, host path, nginx path, bytes
+    echo
+    echo "== $1 ($4 bytes), wrk -t2 -c$CONNECTIONS -d$DURATION"
+    local h n
+    h=$(run_wrk "http://127.0.0.1:$HOST_PORT$2")
+    n=$(run_wrk "http://127.0.0.1:$NGINX_PORT$3")
+    printf '%-44s %12s req/s   p99 %8s ms\n' "shop-host → catalog component → SQLite" "$(echo "$h" | parse_rps)" "$(echo "$h" | parse_p99 | to_ms)"
+    printf '%-44s %12s req/s   p99 %8s ms\n' "nginx, same bytes as a static file" "$(echo "$n" | parse_rps)" "$(echo "$n" | parse_p99 | to_ms)"
+    awk -v h="$(echo "$h" | parse_rps)" -v n="$(echo "$n" | parse_rps)" 'BEGIN { printf "host / nginx throughput ratio: %.3f\n", h / n }'
+    local e; e=$(echo "$h" | awk '/Non-2xx|Socket errors/')
+    [ -z "$e" ] || echo "host errors: $e"
+}
+compare "GET $PRODUCTS_PATH (demo catalogue)" "$PRODUCTS_PATH" "/products-24.json" "$(wc -c <"$work/www/products-24.json")"
+compare "GET $SEARCH_PATH (search: تمر)" "$SEARCH_PATH" "/search-24.json" "$(wc -c <"$work/www/search-24.json")"
 
 # Sign-in: argon2id dominates. Eight accounts, one per connection, so no account's
 # throttle is contended.
@@ -117,4 +140,5 @@ login_errors=$(echo "$login_out" | awk '/Non-2xx|Socket errors/')
 [ -z "$login_errors" ] || echo "login errors: $login_errors"
 
 kill "$host_pid"; wait "$host_pid" 2>/dev/null || true; host_pid=
+[ -n "${BENCH_HTTP_ONLY:-}" ] && exit 0
 cargo bench -p shop-host --bench host 2>/dev/null
