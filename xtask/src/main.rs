@@ -5,7 +5,8 @@
 //!   running host swaps them in without ever reading half a file); with `--fixtures`, the
 //!   test fixtures into `dist/test-fixtures` too. Swagger UI's files come from the npm
 //!   registry into `dist/api-docs`.
-//! - `run`: `build`, then starts the host on the embedded store.
+//! - `run`: `build`, then starts the host on the embedded store; the first run makes a local
+//!   admin (password in `data/.admin_password`) and seeds the demo catalogue.
 //! - `test`: `build` (plus test fixtures), then every test of both workspaces.
 //! - `components`: only the components (what a developer runs to hot-swap a change).
 
@@ -150,16 +151,68 @@ fn build(root: &Path, with_fixtures: bool) -> Result<()> {
 fn run(root: &Path) -> Result<()> {
     let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
     let host = target.join("release/shop-host");
-    eprintln!("xtask: starting the shop on http://127.0.0.1:5000 (embedded store in ./data; Ctrl-C stops it)");
-    let mut command = Command::new(host);
-    command.current_dir(root);
+    let addr = std::env::var("SHOP_ADDR").unwrap_or_else(|_| "127.0.0.1:5000".into());
+    let mut env: Vec<(&str, String)> = Vec::new();
     if std::env::var_os("SPIN_VARIABLE_JWT_SECRET").is_none() {
-        command.env("SPIN_VARIABLE_JWT_SECRET", local_jwt_secret(root)?);
+        env.push(("SPIN_VARIABLE_JWT_SECRET", local_secret(root, ".jwt_secret", "a signing key for local sign-in")?));
+    }
+    // A local admin (never a shared default): its password is made once, kept in data/.
+    let local_admin = std::env::var_os("SHOP_ADMIN_EMAIL").is_none();
+    if local_admin {
+        env.push(("SHOP_ADMIN_EMAIL", LOCAL_ADMIN.into()));
+        env.push(("SHOP_ADMIN_PASSWORD", local_secret(root, ".admin_password", "a password for the local admin")?));
     }
     if std::env::var_os("RUST_LOG").is_none() {
-        command.env("RUST_LOG", "info");
+        env.push(("RUST_LOG", "info".into()));
     }
-    run_checked(&mut command)
+    eprintln!("xtask: starting the shop on http://{addr} (embedded store in ./data; Ctrl-C stops it)");
+    let mut child = Command::new(&host).current_dir(root).envs(env.iter().map(|(k, v)| (k, v))).spawn().with_context(|| format!("starting {}", host.display()))?;
+    if !wait_ready(&addr, &mut child)? {
+        let status = child.wait()?;
+        bail!("the shop stopped before it was ready ({status}); its log above says why");
+    }
+    // The first run fills the shop with the demo catalogue, so there is something to see.
+    let marker = root.join("data/.demo_seeded");
+    if !marker.exists() {
+        let seeded = Command::new(&host).current_dir(root).envs(env.iter().map(|(k, v)| (k, v))).arg("seed-demo").status()?;
+        if seeded.success() {
+            std::fs::write(&marker, "")?;
+        } else {
+            eprintln!("xtask: seeding the demo catalogue failed; the shop runs without it (try `shop-host seed-demo`)");
+        }
+    }
+    eprintln!("xtask: the shop is ready: http://{addr}/api/products  ·  API docs: http://{addr}/api/docs");
+    if local_admin {
+        eprintln!("xtask: admin: {LOCAL_ADMIN}, password in data/.admin_password");
+    }
+    let status = child.wait()?;
+    if !status.success() {
+        bail!("shop-host exited with {status}");
+    }
+    Ok(())
+}
+
+/// The admin `cargo xtask run` makes for a local shop.
+const LOCAL_ADMIN: &str = "admin@shop.local";
+
+/// Waits until `GET /readyz` answers 200 (true), or the host exits (false).
+fn wait_ready(addr: &str, child: &mut std::process::Child) -> Result<bool> {
+    use std::io::{Read, Write};
+    for _ in 0..1200 {
+        if child.try_wait()?.is_some() {
+            return Ok(false);
+        }
+        if let Ok(mut stream) = std::net::TcpStream::connect(addr) {
+            let _ = stream.write_all(format!("GET /readyz HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes());
+            let mut answer = String::new();
+            let _ = stream.read_to_string(&mut answer);
+            if answer.starts_with("HTTP/1.1 200") {
+                return Ok(true);
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    bail!("the shop did not become ready on {addr} within 2 minutes")
 }
 
 /// The cargo-deny release the dependency policy is checked with.
@@ -190,12 +243,12 @@ fn check_dependencies(root: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The token-signing key of this checkout's local shop: made once from the system's random
-/// source and kept in `data/.jwt_secret` (never a shared default). Production sets
-/// `SPIN_VARIABLE_JWT_SECRET` instead.
-fn local_jwt_secret(root: &Path) -> Result<String> {
+/// A secret of this checkout's local shop (the token-signing key, the local admin's
+/// password): made once from the system's random source and kept in `data/<name>`, readable
+/// by its owner only. Never a shared default; production sets its own.
+fn local_secret(root: &Path, name: &str, what: &str) -> Result<String> {
     use std::io::Read;
-    let path = root.join("data/.jwt_secret");
+    let path = root.join("data").join(name);
     if let Ok(secret) = std::fs::read_to_string(&path) {
         if secret.trim().len() >= 32 {
             return Ok(secret.trim().to_owned());
@@ -211,7 +264,7 @@ fn local_jwt_secret(root: &Path) -> Result<String> {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
     }
-    eprintln!("xtask: made a signing key for local sign-in in {}", path.display());
+    eprintln!("xtask: made {what} in {}", path.display());
     Ok(secret)
 }
 
