@@ -163,6 +163,25 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| (hash ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3))
 }
 
+/// Takes the optional `version` field of a write's body: the version it replaces (an
+/// alternative to `If-Match`), refused where a version cannot be sent (`allow == false`).
+pub fn version_field(body: &mut serde_json::Map<String, Value>, allow: bool, errors: &mut shop_domain::FieldErrors) -> Option<u64> {
+    match body.remove("version") {
+        Some(_) if !allow => {
+            errors.push("version", "is set by the server and cannot be written");
+            None
+        }
+        None | Some(Value::Null) => None,
+        Some(value) => {
+            let version = value.as_u64().filter(|v| *v > 0);
+            if version.is_none() {
+                errors.push("version", "must be a positive whole number");
+            }
+            version
+        }
+    }
+}
+
 /// The strong ETag of a document version.
 pub fn etag(version: u64) -> String {
     format!("\"{version}\"")

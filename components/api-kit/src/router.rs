@@ -94,6 +94,18 @@ pub fn route<'t>(table: &'t str, method: &str, path: &str) -> RouteMatch<'t> {
     if allowed.is_empty() { RouteMatch::NotFound } else { RouteMatch::WrongMethod(allowed.join(", ")) }
 }
 
+/// Matches a request against a table; the `Err` is the answer to send instead: 405 with
+/// `Allow`, or 404 naming `component`.
+pub fn resolve<'t>(table: &'t str, method: &str, path: &str, component: &str) -> Result<Matched<'t>, crate::ApiResponse> {
+    match route(table, method, path) {
+        RouteMatch::Found(matched) => Ok(matched),
+        RouteMatch::WrongMethod(allow) => {
+            Err(crate::ApiResponse::problem(shop_domain::Problem::method_not_allowed(&allow)).with_header(http::header::ALLOW, allow))
+        }
+        RouteMatch::NotFound => Err(crate::ApiResponse::problem(shop_domain::Problem::not_found(format!("No {component} route matches {path}.")))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -70,6 +70,17 @@ pub fn get(collection: &str, id: &str) -> Result<Option<Stored>, Problem> {
     documents::get(collection, id).map_err(problem)?.map(|json| Stored::parse(&json)).transpose()
 }
 
+/// The document whose id, or else whose `slug`, is `key` (addresses accept either).
+pub fn get_by_id_or_slug(collection: &str, key: &str) -> Result<Option<Stored>, Problem> {
+    if let Some(found) = get(collection, key)? {
+        return Ok(Some(found));
+    }
+    if shop_domain::Slug::parse(key).is_err() {
+        return Ok(None);
+    }
+    find_one(collection, vec![clause("slug", Op::Eq, Value::String(key.to_owned()))])
+}
+
 /// The first document matching the filter.
 pub fn find_one(collection: &str, filter: Vec<Clause>) -> Result<Option<Stored>, Problem> {
     let page = documents::find(collection, &Query { filter, text: None, sort: Vec::new(), skip: 0, limit: 1 })

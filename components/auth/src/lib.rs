@@ -20,7 +20,7 @@ wit_bindgen::generate!({
 
 use accounts::{USERS, UserView};
 use api_kit::documents::{IndexKind, Op};
-use api_kit::router::{self, RouteMatch};
+use api_kit::router;
 use api_kit::{ApiResponse, store};
 use exports::shop::platform::auth::{AuthError, Guest, Principal, Role};
 use http::header;
@@ -101,12 +101,9 @@ pub const ROUTES: &str = include_str!("../routes.txt");
 
 async fn route(mut request: Request<Body>) -> Result<ApiResponse, Problem> {
     let path = request.uri().path().to_owned();
-    let matched = match router::route(ROUTES, request.method().as_str(), &path) {
-        RouteMatch::Found(matched) => matched,
-        RouteMatch::WrongMethod(allow) => {
-            return Ok(ApiResponse::problem(Problem::method_not_allowed(&allow)).with_header(header::ALLOW, allow));
-        }
-        RouteMatch::NotFound => return Err(Problem::not_found(format!("No auth route matches {path}."))),
+    let matched = match router::resolve(ROUTES, request.method().as_str(), &path, "auth") {
+        Ok(matched) => matched,
+        Err(answer) => return Ok(answer),
     };
     let user = matched.param("user").to_owned();
     match matched.operation {

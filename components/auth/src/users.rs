@@ -99,10 +99,7 @@ fn parse_changes(mut body: Map<String, Value>) -> Result<Changes, Problem> {
             None
         }
     };
-    let version = match body.remove("version") {
-        None => None,
-        Some(value) => errors.check("version", value.as_u64().filter(|v| *v > 0).ok_or("must be a version number from this API")),
-    };
+    let version = api_kit::version_field(&mut body, true, &mut errors);
     for unknown in body.keys() {
         errors.push(unknown.clone(), "is not a field of a user change (role, disabled, version)");
     }

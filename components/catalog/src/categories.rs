@@ -1,7 +1,7 @@
 //! `/api/categories`: the product categories, named in English and Arabic.
 
 use api_kit::{self as respond, ApiResponse};
-use api_kit::documents::{IndexKind, Op, Query};
+use api_kit::documents::{IndexKind, Query};
 use api_kit::store::{self, Stored};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -87,20 +87,7 @@ impl CategoryInput {
                 }
             },
         };
-        let version = match body.remove("version") {
-            Some(_) if !allow_version => {
-                errors.push("version", "is set by the server and cannot be written");
-                None
-            }
-            None | Some(Value::Null) => None,
-            Some(value) => match value.as_u64() {
-                Some(v) if v > 0 => Some(v),
-                _ => {
-                    errors.push("version", "must be a positive whole number");
-                    None
-                }
-            },
-        };
+        let version = api_kit::version_field(&mut body, allow_version, &mut errors);
         body.remove("name");
         for unknown in body.keys() {
             errors.push(unknown.clone(), "is not a field of a category");
@@ -167,24 +154,12 @@ pub fn index() -> Result<crate::products::CategoryIndex, Problem> {
 
 /// The category with this id or slug, if any.
 pub fn find(id_or_slug: &str) -> Result<Option<Stored>, Problem> {
-    match lookup(id_or_slug) {
-        Ok(found) => Ok(Some(found)),
-        Err(problem) if problem.status == 404 => Ok(None),
-        Err(problem) => Err(problem),
-    }
+    store::get_by_id_or_slug(COLLECTION, id_or_slug)
 }
 
 /// Finds a category by id, then by slug.
 fn lookup(id_or_slug: &str) -> Result<Stored, Problem> {
-    if let Some(found) = store::get(COLLECTION, id_or_slug)? {
-        return Ok(found);
-    }
-    if Slug::parse(id_or_slug).is_ok() {
-        if let Some(found) = store::find_one(COLLECTION, vec![store::clause("slug", Op::Eq, json!(id_or_slug))])? {
-            return Ok(found);
-        }
-    }
-    Err(Problem::not_found(format!("There is no category {id_or_slug}.")))
+    find(id_or_slug)?.ok_or_else(|| Problem::not_found(format!("There is no category {id_or_slug}.")))
 }
 
 pub fn read(request: &Request<Body>, id: &str) -> Result<ApiResponse, Problem> {

@@ -16,9 +16,8 @@ wit_bindgen::generate!({
     generate_all,
 });
 
-use api_kit::router::{self, RouteMatch};
+use api_kit::router;
 use api_kit::{ApiResponse, if_match_version, query::QueryParams, read_json_object};
-use http::header;
 use products::Status;
 use shop_domain::Problem;
 use wstd::http::{Body, Error, Request, Response};
@@ -37,12 +36,9 @@ async fn main(request: Request<Body>) -> Result<Response<Body>, Error> {
 /// Dispatches a request to its operation by the route table.
 async fn route(mut request: Request<Body>) -> Result<ApiResponse, Problem> {
     let path = request.uri().path().to_owned();
-    let matched = match router::route(ROUTES, request.method().as_str(), &path) {
-        RouteMatch::Found(matched) => matched,
-        RouteMatch::WrongMethod(allow) => {
-            return Ok(ApiResponse::problem(Problem::method_not_allowed(&allow)).with_header(header::ALLOW, allow));
-        }
-        RouteMatch::NotFound => return Err(Problem::not_found(format!("No catalog route matches {path}."))),
+    let matched = match router::resolve(ROUTES, request.method().as_str(), &path, "catalog") {
+        Ok(matched) => matched,
+        Err(answer) => return Ok(answer),
     };
     let operation = matched.operation;
     // Who may call is settled before a body is read.

@@ -132,20 +132,7 @@ impl ProductInput {
                 None
             }
         };
-        let version = match body.remove("version") {
-            Some(_) if !allow_version => {
-                errors.push("version", "is set by the server and cannot be written");
-                None
-            }
-            None | Some(Value::Null) => None,
-            Some(value) => match value.as_u64() {
-                Some(v) if v > 0 => Some(v),
-                _ => {
-                    errors.push("version", "must be a positive whole number");
-                    None
-                }
-            },
-        };
+        let version = api_kit::version_field(&mut body, allow_version, &mut errors);
         for known in ["name", "description", "price", "compare_at_price"] {
             body.remove(known);
         }

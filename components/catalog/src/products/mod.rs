@@ -80,15 +80,7 @@ fn not_found(key: &str) -> Problem {
 
 /// Finds a product by id, then by slug.
 fn lookup(key: &str) -> Result<Stored, Problem> {
-    if let Some(found) = store::get(COLLECTION, key)? {
-        return Ok(found);
-    }
-    if Slug::parse(key).is_ok() {
-        if let Some(found) = store::find_one(COLLECTION, vec![store::clause("slug", Op::Eq, json!(key))])? {
-            return Ok(found);
-        }
-    }
-    Err(not_found(key))
+    store::get_by_id_or_slug(COLLECTION, key)?.ok_or_else(|| not_found(key))
 }
 
 /// Whether the answer may differ by who asks (then shared caches must not keep it).
