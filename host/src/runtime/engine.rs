@@ -19,6 +19,7 @@ pub const EPOCH_TICK: Duration = Duration::from_millis(10);
 /// Builds the engine: component model, async, epoch interruption, pooling allocator sized
 /// from the settings (each instance's memory capped at `memory_limit_bytes`).
 pub fn build(settings: &Settings) -> anyhow::Result<Engine> {
+    widen_compile_pool();
     let mut pool = PoolingAllocationConfig::default();
     let instances = settings.max_instances;
     pool.total_component_instances(instances)
@@ -44,6 +45,21 @@ pub fn build(settings: &Settings) -> anyhow::Result<Engine> {
         .parallel_compilation(true)
         .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     Ok(Engine::new(&config)?)
+}
+
+/// Threads of the pool cranelift compiles on, per core.
+const COMPILE_THREADS_PER_CORE: usize = 4;
+
+/// A hot swap must compile while every core serves requests. The kernel shares a core
+/// between runnable threads, so a pool of one thread per core gets a small share and the
+/// swap waits. More compile threads than cores keep its share (and cost nothing when the
+/// host is idle). The pool is process-wide and set once; later calls change nothing.
+fn widen_compile_pool() {
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let _ = rayon::ThreadPoolBuilder::new()
+        .num_threads(cores * COMPILE_THREADS_PER_CORE)
+        .thread_name(|i| format!("compile-{i}"))
+        .build_global();
 }
 
 /// Advances the engine's epoch every [`EPOCH_TICK`] until the engine is dropped.
