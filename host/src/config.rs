@@ -29,6 +29,9 @@ pub struct Settings {
     pub cache_dir: PathBuf,
     /// Linear memory one component instance may use (`SHOP_MEMORY_LIMIT_MB`, default 64).
     pub memory_limit_bytes: usize,
+    /// Linear memory a `media` instance may use (`SHOP_MEDIA_MEMORY_LIMIT_MB`, default 256):
+    /// decoding a 40-megapixel photo needs more than a request handler.
+    pub media_memory_limit_bytes: usize,
     /// Time one request may run inside components (`SHOP_CPU_DEADLINE_MS`, default 5000).
     pub cpu_deadline: Duration,
     /// Component instances alive at once, across all requests (`SHOP_MAX_INSTANCES`, default 256).
@@ -159,6 +162,7 @@ impl Settings {
             cache_dir: lookup("SHOP_CACHE_DIR").filter(|v| !v.is_empty()).map(PathBuf::from).unwrap_or_else(|| data_dir.join("compiled")),
             data_dir,
             memory_limit_bytes: (parse("SHOP_MEMORY_LIMIT_MB", "64")? as usize) << 20,
+            media_memory_limit_bytes: (parse("SHOP_MEDIA_MEMORY_LIMIT_MB", "256")? as usize) << 20,
             cpu_deadline: Duration::from_millis(parse("SHOP_CPU_DEADLINE_MS", "5000")?),
             max_instances: parse("SHOP_MAX_INSTANCES", "256")? as u32,
             max_body_bytes: parse("SHOP_MAX_BODY_BYTES", "16777216")? as usize,

@@ -41,6 +41,7 @@ pub const HOST_ROUTES: &[(&str, &str, &str)] = &[
     ("GET", "/api/openapi.json", "docs.openapi"),
     ("GET", "/api/docs", "docs.ui"),
     ("GET", "/api/docs/{asset}", "docs.asset"),
+    ("GET", "/uploads/{*key}", "uploads.read"),
 ];
 
 /// The public router.
@@ -53,6 +54,7 @@ pub fn router(front: Front) -> Router {
             "health.ready" => get(readyz),
             "docs.openapi" => get(api_docs::openapi),
             "docs.ui" => get(api_docs::page),
+            "uploads.read" => get(crate::uploads::serve),
             _ => get(api_docs::asset),
         };
         router = router.route(path, handler);

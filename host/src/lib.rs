@@ -14,6 +14,7 @@ pub mod problem;
 pub mod runtime;
 pub mod startup;
 pub mod telemetry;
+pub mod uploads;
 pub mod watcher;
 
 /// Host-side bindings of `wit/platform.wit` (the imports the host provides).

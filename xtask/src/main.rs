@@ -68,6 +68,27 @@ fn ensure_wasm_target() -> Result<()> {
     }
 }
 
+/// Debian packages the media component's C code (libwebp) is compiled with, for the
+/// component target: clang and llvm-ar at the version `components/.cargo/config.toml` names,
+/// and wasi-libc's headers. Installed when missing and running as root.
+const C_TOOLCHAIN: [(&str, &str); 3] = [("/usr/bin/clang-19", "clang-19"), ("/usr/bin/llvm-ar-19", "llvm-19"), ("/usr/include/wasm32-wasi/stdlib.h", "wasi-libc")];
+
+/// Installs the C toolchain for the component target from Debian when it is missing.
+fn ensure_c_toolchain() -> Result<()> {
+    let missing: Vec<&str> = C_TOOLCHAIN.iter().filter(|(path, _)| !Path::new(path).exists()).map(|(_, package)| *package).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let is_root = Command::new("id").arg("-u").output().is_ok_and(|out| String::from_utf8_lossy(&out.stdout).trim() == "0");
+    let has_apt = Path::new("/usr/bin/apt-get").exists();
+    if !(is_root && has_apt) {
+        bail!("the media component needs Debian's {} to compile libwebp for WebAssembly: run `sudo apt-get install {}`, then run this again", missing.join(", "), missing.join(" "));
+    }
+    eprintln!("xtask: installing {} from Debian", missing.join(", "));
+    run_checked(Command::new("apt-get").args(["update", "-qq"]))?;
+    run_checked(Command::new("apt-get").args(["install", "-y", "-qq", "--no-install-recommends"]).args(&missing).env("DEBIAN_FRONTEND", "noninteractive"))
+}
+
 /// Where cargo puts the components workspace's output.
 fn wasm_target_dir(root: &Path) -> PathBuf {
     match std::env::var_os("CARGO_TARGET_DIR") {
@@ -78,6 +99,7 @@ fn wasm_target_dir(root: &Path) -> PathBuf {
 
 fn build_components(root: &Path, with_fixtures: bool) -> Result<()> {
     ensure_wasm_target()?;
+    ensure_c_toolchain()?;
     let mut command = cargo();
     command.current_dir(root.join("components")).args(["build", "--release", "--target", WASM_TARGET]);
     for name in COMPONENTS.iter().chain(if with_fixtures { FIXTURES.iter() } else { [].iter() }) {

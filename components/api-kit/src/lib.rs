@@ -1,6 +1,7 @@
 //! What the shop's HTTP components share: building answers (JSON or problem+json, with a
 //! known length), reading JSON bodies strictly, and version ETags.
 
+pub mod multipart;
 pub mod query;
 pub mod router;
 pub mod store;

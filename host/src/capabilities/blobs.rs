@@ -83,11 +83,21 @@ impl FsBlobs {
         }
     }
 
-    /// Removes a key; whether it existed.
+    /// Removes a key; whether it existed. Directories it leaves empty go too.
     pub async fn delete(&self, key: &str) -> Result<bool, BlobError> {
         let path = self.path(key)?;
-        match tokio::fs::remove_file(path).await {
-            Ok(()) => Ok(true),
+        match tokio::fs::remove_file(&path).await {
+            Ok(()) => {
+                // Fails harmlessly while a directory still holds files (or another writer's).
+                let mut dir = path.parent();
+                while let Some(parent) = dir.filter(|d| *d != self.root) {
+                    if tokio::fs::remove_dir(parent).await.is_err() {
+                        break;
+                    }
+                    dir = parent.parent();
+                }
+                Ok(true)
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
             Err(e) => Err(e.into()),
         }
@@ -115,7 +125,7 @@ mod tests {
         assert!(blobs.delete("a/b.txt").await.unwrap());
         assert_eq!(blobs.get("a/b.txt").await.unwrap(), None);
         assert!(!blobs.delete("a/b.txt").await.unwrap());
-        // No temporary file is left behind.
-        assert_eq!(std::fs::read_dir(dir.path().join("a")).unwrap().count(), 0);
+        // No temporary file is left behind, nor the emptied directory.
+        assert!(!dir.path().join("a").exists());
     }
 }

@@ -30,7 +30,8 @@ pub fn build(settings: &Settings) -> anyhow::Result<Engine> {
         .max_core_instances_per_component(32)
         .max_memories_per_component(4)
         .max_tables_per_component(8)
-        .max_memory_size(settings.memory_limit_bytes)
+        // Each store's own limit is lower for every component but `media`.
+        .max_memory_size(settings.memory_limit_bytes.max(settings.media_memory_limit_bytes))
         // Returning an instance's pages to the kernel (madvise) after every request costs a
         // TLB shootdown on every core, the largest cost per request in profiles. Keep the
         // first pages resident and zero them instead, and batch the rest of the decommits.

@@ -59,7 +59,11 @@ impl HostState {
         P: ComponentNamedList + Lower + Send + Sync + 'static,
         R: ComponentNamedList + Lift + Send + Sync + 'static,
     {
-        call_export(&self.runtime, callee, Export::Linked, params).await
+        let started = std::time::Instant::now();
+        let result = call_export(&self.runtime, callee, Export::Linked, params).await;
+        // The callee ran under its own deadline; the caller's budget is for its own work.
+        self.deadline += started.elapsed();
+        result
     }
 }
 

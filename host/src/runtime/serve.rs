@@ -47,7 +47,6 @@ impl CallError {
 /// A store for one instance of `component`, with its limits and deadline armed.
 pub fn new_store(runtime: &Arc<Runtime>, component: Arc<str>) -> Store<HostState> {
     let state = HostState::new(runtime.clone(), component);
-    let deadline = state.deadline;
     let mut store = Store::new(&runtime.engine, state);
     store.limiter(|state| &mut state.limits);
     // Check the deadline at every epoch tick, yielding to the executor in between so a
@@ -55,8 +54,8 @@ pub fn new_store(runtime: &Arc<Runtime>, component: Arc<str>) -> Store<HostState
     // `yield_now`, which requeues the task behind the others (a plain self-wake may be run
     // again at once by tokio's scheduler, starving every other request).
     store.set_epoch_deadline(1);
-    store.epoch_deadline_callback(move |_| {
-        if Instant::now() >= deadline {
+    store.epoch_deadline_callback(move |context| {
+        if Instant::now() >= context.data().deadline {
             Ok(UpdateDeadline::Interrupt)
         } else {
             Ok(UpdateDeadline::YieldCustom(1, Box::pin(tokio::task::yield_now())))

@@ -11,13 +11,17 @@ use wasmtime::{StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks};
 
+/// The component that decodes images, which gets its own memory limit.
+const MEDIA: &str = "media";
+
 /// What a store holds for one component instance.
 pub struct HostState {
     /// The component's manifest id.
     pub component: Arc<str>,
     /// Shared capability providers and the other components.
     pub runtime: Arc<Runtime>,
-    /// When the call must be over.
+    /// When the call must be over (moved later by the time spent in calls to other
+    /// components, which have deadlines of their own).
     pub deadline: Instant,
     pub(crate) limits: StoreLimits,
     wasi: WasiCtx,
@@ -30,8 +34,9 @@ impl HostState {
     /// State for one instance of `component`: no preopens, no environment, no network;
     /// stderr is kept so a guest's panic message reaches the host's log.
     pub fn new(runtime: Arc<Runtime>, component: Arc<str>) -> Self {
+        let memory = if &*component == MEDIA { runtime.settings.media_memory_limit_bytes } else { runtime.settings.memory_limit_bytes };
         let limits = StoreLimitsBuilder::new()
-            .memory_size(runtime.settings.memory_limit_bytes)
+            .memory_size(memory)
             .trap_on_grow_failure(true)
             .build();
         let deadline = Instant::now() + runtime.settings.cpu_deadline;

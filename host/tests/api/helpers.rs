@@ -35,6 +35,8 @@ pub struct TestApp {
     pub admin_token: String,
     /// The components directory the host watches (a copy, free to change).
     pub components_dir: PathBuf,
+    /// Where the host stores blobs (uploads).
+    pub uploads_dir: PathBuf,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     _dir: Option<tempfile::TempDir>,
@@ -137,7 +139,8 @@ pub async fn spawn_in(root: &Path, options: &Options) -> TestApp {
         let _ = rx.await;
     }));
     let client = Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
-    let mut app = TestApp { addr, admin_addr, client, admin_token: String::new(), components_dir, shutdown: Some(tx), task: Some(task), _dir: None };
+    let uploads_dir = root.join("data/uploads");
+    let mut app = TestApp { addr, admin_addr, client, admin_token: String::new(), components_dir, uploads_dir, shutdown: Some(tx), task: Some(task), _dir: None };
     if options.admin {
         app.admin_token = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
     }

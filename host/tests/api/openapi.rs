@@ -12,7 +12,7 @@ type Operation = (String, String, String);
 
 /// What the host serves: its own routes, and each routed component's table.
 fn served() -> BTreeSet<Operation> {
-    let mut served: BTreeSet<Operation> = HOST_ROUTES.iter().map(|(m, p, o)| (m.to_string(), p.to_string(), o.to_string())).collect();
+    let mut served: BTreeSet<Operation> = HOST_ROUTES.iter().map(|(m, p, o)| (m.to_string(), p.replace("{*", "{"), o.to_string())).collect();
     let manifest: toml::Value = toml::from_str(&std::fs::read_to_string(project_root().join("spin.toml")).unwrap()).unwrap();
     let triggers = manifest["trigger"]["http"].as_array().unwrap();
     let mut components: Vec<&str> = triggers.iter().map(|t| t["component"].as_str().unwrap()).collect();

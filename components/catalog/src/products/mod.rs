@@ -8,6 +8,7 @@ pub use listing::list;
 
 use crate::access;
 use crate::categories;
+use crate::images;
 use api_kit::documents::{IndexKind, Op};
 use api_kit::store::{self, Stored};
 use api_kit::{self as respond, ApiResponse};
@@ -79,7 +80,7 @@ fn not_found(key: &str) -> Problem {
 }
 
 /// Finds a product by id, then by slug.
-fn lookup(key: &str) -> Result<Stored, Problem> {
+pub(crate) fn lookup(key: &str) -> Result<Stored, Problem> {
     store::get_by_id_or_slug(COLLECTION, key)?.ok_or_else(|| not_found(key))
 }
 
@@ -138,7 +139,7 @@ fn apply(doc: &mut Map<String, Value>, input: &ProductInput, slug: &str, categor
     doc.insert("updated_at".into(), json!(now));
 }
 
-fn saved(status: u16, stored: Stored) -> Result<ApiResponse, Problem> {
+pub(crate) fn saved(status: u16, stored: Stored) -> Result<ApiResponse, Problem> {
     let categories = categories::index()?;
     let etag = respond::etag(stored.version);
     let location = format!("/api/products/{}", stored.id);
@@ -148,6 +149,12 @@ fn saved(status: u16, stored: Stored) -> Result<ApiResponse, Problem> {
 
 /// `POST /api/products`.
 pub fn create(body: Map<String, Value>) -> Result<ApiResponse, Problem> {
+    let (doc, slug) = new_document(body)?;
+    insert(&doc, &slug).and_then(|stored| saved(201, stored))
+}
+
+/// Validates a new product's fields and makes its document (without an id).
+pub(crate) fn new_document(body: Map<String, Value>) -> Result<(Map<String, Value>, String), Problem> {
     let input = ProductInput::parse(body, false).map_err(Problem::validation)?;
     let category = resolve_category(&input)?;
     let slug = match &input.slug {
@@ -158,12 +165,17 @@ pub fn create(body: Map<String, Value>) -> Result<ApiResponse, Problem> {
             Problem::validation(errors)
         })?,
     };
-    ensure_indexes()?;
     let mut doc = Map::new();
     apply(&mut doc, &input, &slug, category);
-    match store::insert(COLLECTION, &doc)? {
-        Ok(stored) => saved(201, stored),
-        Err(error) if store::duplicate_index(&error).is_some() => Err(duplicate_slug(&slug)),
+    Ok((doc, slug))
+}
+
+/// Stores a new product document.
+pub(crate) fn insert(doc: &Map<String, Value>, slug: &str) -> Result<Stored, Problem> {
+    ensure_indexes()?;
+    match store::insert(COLLECTION, doc)? {
+        Ok(stored) => Ok(stored),
+        Err(error) if store::duplicate_index(&error).is_some() => Err(duplicate_slug(slug)),
         Err(error) => Err(store::to_problem(error)),
     }
 }
@@ -226,6 +238,12 @@ pub fn update(key: &str, if_match: Option<u64>, body: Map<String, Value>, merge:
 /// Applies `change` to the current product and stores it: at `expected` when given (a stale
 /// version is a 409), else retried on the newest version.
 fn modify(key: &str, expected: Option<u64>, change: impl Fn(&Stored) -> Result<Map<String, Value>, Problem>) -> Result<ApiResponse, Problem> {
+    modify_stored(key, expected, change).and_then(|stored| saved(200, stored))
+}
+
+/// Reads, changes and replaces a product at the version read: with `expected`, only at that
+/// version (409 otherwise); without, retried when another write came first.
+pub(crate) fn modify_stored(key: &str, expected: Option<u64>, change: impl Fn(&Stored) -> Result<Map<String, Value>, Problem>) -> Result<Stored, Problem> {
     for _ in 0..RETRIES {
         let current = lookup(key)?;
         if let Some(expected) = expected.filter(|v| *v != current.version) {
@@ -234,7 +252,7 @@ fn modify(key: &str, expected: Option<u64>, change: impl Fn(&Stored) -> Result<M
         let mut doc = change(&current)?;
         doc.insert("updated_at".into(), json!(time::now_rfc3339()));
         match store::replace(COLLECTION, &current.id, current.version, &doc)? {
-            Ok(Some(stored)) => return saved(200, stored),
+            Ok(Some(stored)) => return Ok(stored),
             Ok(None) => return Err(not_found(key)),
             Err(error) if expected.is_some() || !store::is_conflict(&error) => return Err(store::to_problem(error)),
             Err(_) => continue,
@@ -314,9 +332,18 @@ pub fn adjust_stock(key: &str, expected: Option<u64>, mut body: Map<String, Valu
 }
 
 /// `DELETE /api/products/{product}` (at a version with `If-Match`).
+/// `DELETE /api/products/{product}`: the document, then its image files (journalled, so a
+/// crash in between leaves files that the next sweep deletes, never a product without files).
 pub fn delete(key: &str, expected: Option<u64>) -> Result<ApiResponse, Problem> {
     let current = lookup(key)?;
-    if store::delete(COLLECTION, &current.id, expected)? { Ok(ApiResponse::no_content()) } else { Err(not_found(key)) }
+    let keys = images::keys_of(&current.body);
+    if keys.is_empty() {
+        return if store::delete(COLLECTION, &current.id, expected)? { Ok(ApiResponse::no_content()) } else { Err(not_found(key)) };
+    }
+    let journal = images::Journal::open(&current.id, &keys)?;
+    let deleted = store::delete(COLLECTION, &current.id, expected);
+    journal.settle()?;
+    if deleted? { Ok(ApiResponse::no_content()) } else { Err(not_found(key)) }
 }
 
 /// How many products use a category (of any status, or published only).

@@ -1,0 +1,69 @@
+//! `GET /uploads/{key}`: the files components stored through `blobs`, served by the host.
+//!
+//! Keys are content-addressed (a new image is a new name), so answers are cacheable
+//! forever. A key is checked before it touches the file system: anything that is not a
+//! valid blob key (`..`, absolute paths, hidden files, upper case, encoded slashes) is 404.
+
+use crate::capabilities::blobs::check_key;
+use crate::front::Front;
+use crate::problem::problem;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use http::{HeaderMap, HeaderValue, StatusCode, header};
+
+/// How long browsers and proxies may keep an upload: a year, never revalidated.
+pub const CACHE_CONTROL: &str = "public, max-age=31536000, immutable";
+
+/// The media type of a blob, by its name's extension (the names are the components').
+pub fn content_type(key: &str) -> &'static str {
+    match key.rsplit_once('.').map(|(_, ext)| ext) {
+        Some("webp") => "image/webp",
+        Some("jpg" | "jpeg") => "image/jpeg",
+        Some("png") => "image/png",
+        _ => "application/octet-stream",
+    }
+}
+
+/// Serves one upload (GET and HEAD).
+pub async fn serve(State(front): State<Front>, Path(key): Path<String>, headers: HeaderMap) -> Response {
+    let missing = || problem(StatusCode::NOT_FOUND, "not-found", "Not found", "There is no such upload.");
+    if check_key(&key).is_err() {
+        return missing();
+    }
+    // The key names the content, so it is a strong validator.
+    let etag = format!("\"{key}\"");
+    let matches = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    let bytes = match front.runtime.blobs.get(&key).await {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => return missing(),
+        Err(error) => {
+            tracing::error!(%key, %error, "reading an upload failed");
+            return problem(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", "The file could not be read.");
+        }
+    };
+    let mut response = if matches { StatusCode::NOT_MODIFIED.into_response() } else { Body::from(bytes).into_response() };
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type(&key)));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE_CONTROL));
+    // Even if a browser were told to render it as a page, it could run nothing.
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; sandbox"));
+    if let Ok(value) = HeaderValue::from_str(&etag) {
+        headers.insert(header::ETAG, value);
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn types_follow_the_extension() {
+        assert_eq!(content_type("products/p/abc.webp"), "image/webp");
+        assert_eq!(content_type("a.png"), "image/png");
+        assert_eq!(content_type("noext"), "application/octet-stream");
+        assert_eq!(content_type("a.html"), "application/octet-stream");
+    }
+}
