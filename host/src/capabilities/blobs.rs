@@ -14,6 +14,27 @@ pub enum BlobError {
     Io(#[from] std::io::Error),
 }
 
+/// How old a temporary file must be before a starting host removes it.
+pub const STALE_TMP_AGE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Removes `.tmp-*` files older than `age` under `dir`; returns how many.
+fn remove_stale_temporaries(dir: &Path, age: std::time::Duration) -> usize {
+    let mut removed = 0;
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        let Ok(meta) = entry.metadata() else { continue };
+        if meta.is_dir() {
+            removed += remove_stale_temporaries(&path, age);
+        } else if entry.file_name().to_string_lossy().starts_with(".tmp-")
+            && meta.modified().ok().and_then(|m| m.elapsed().ok()).is_some_and(|elapsed| elapsed > age)
+            && std::fs::remove_file(&path).is_ok()
+        {
+            removed += 1;
+        }
+    }
+    removed
+}
+
 /// Blobs stored as files under one directory.
 #[derive(Debug, Clone)]
 pub struct FsBlobs {
@@ -33,9 +54,15 @@ pub fn check_key(key: &str) -> Result<(), BlobError> {
 }
 
 impl FsBlobs {
-    /// Blobs under `root` (created if missing).
+    /// Blobs under `root` (created if missing). Temporary files that a killed process left
+    /// behind (never visible as blobs) are removed once older than [`STALE_TMP_AGE`]; younger
+    /// ones may be another host's writes in progress on a shared directory.
     pub fn open(root: &Path) -> Result<Self, BlobError> {
         std::fs::create_dir_all(root)?;
+        let removed = remove_stale_temporaries(root, STALE_TMP_AGE);
+        if removed > 0 {
+            tracing::info!(removed, "removed temporary upload files left by an interrupted write");
+        }
         Ok(Self { root: root.to_owned() })
     }
 
@@ -114,6 +141,21 @@ mod tests {
         for bad in ["", "../etc/passwd", "a/../b", "/abs", "a//b", ".hidden", "A.webp", "a\\b", "a/./b"] {
             assert!(check_key(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn only_old_temporaries_are_removed_at_open() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("a")).unwrap();
+        for name in ["a/.tmp-old", "a/.tmp-new", "a/kept.webp"] {
+            std::fs::write(dir.path().join(name), b"x").unwrap();
+        }
+        let old = std::time::SystemTime::now() - STALE_TMP_AGE * 2;
+        std::fs::File::options().write(true).open(dir.path().join("a/.tmp-old")).unwrap().set_modified(old).unwrap();
+        FsBlobs::open(dir.path()).unwrap();
+        assert!(!dir.path().join("a/.tmp-old").exists());
+        assert!(dir.path().join("a/.tmp-new").exists(), "a write in progress elsewhere is left alone");
+        assert!(dir.path().join("a/kept.webp").exists());
     }
 
     #[tokio::test]

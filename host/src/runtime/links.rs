@@ -52,6 +52,13 @@ pub async fn verify_token(runtime: &Arc<Runtime>, token: &str) -> Result<Result<
     Ok(result)
 }
 
+/// Processes an image through the media component's `process-image`, as the catalog's
+/// import would (the media benchmark times this boundary).
+pub async fn process_image(runtime: &Arc<Runtime>, bytes: Vec<u8>, options: media::Options) -> Result<Result<media::Processed, media::MediaError>, CallError> {
+    let (result,) = call_export::<_, (Result<media::Processed, media::MediaError>,)>(runtime, "media", Export::Linked, (bytes, options)).await?;
+    Ok(result)
+}
+
 impl HostState {
     /// Calls the linked export of component `callee` with `params`.
     async fn call_linked<P, R>(&mut self, callee: &str, params: P) -> Result<R, CallError>
