@@ -113,7 +113,7 @@ pub async fn spawn_in(root: &Path, options: &Options) -> TestApp {
     }
     let manifest = root.join("spin.toml");
     let base = std::fs::read_to_string(project_root().join("spin.toml")).unwrap();
-    std::fs::write(&manifest, format!("{base}\n{}", options.extra_manifest)).unwrap();
+    std::fs::write(&manifest, merge_manifest(&base, options.extra_manifest)).unwrap();
     let cache = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("compile-cache");
     let mut vars: HashMap<&str, String> = HashMap::from([
         ("SHOP_ADDR", "127.0.0.1:0".to_owned()),
@@ -145,6 +145,33 @@ pub async fn spawn_in(root: &Path, options: &Options) -> TestApp {
         app.admin_token = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
     }
     app
+}
+
+/// The manifest with extra text: a table the manifest already has (such as
+/// `[component.catalog.variables]`) gets the extra keys inside it (TOML forbids a second
+/// header); other tables are appended.
+fn merge_manifest(base: &str, extra: &str) -> String {
+    let mut merged = base.to_owned();
+    let mut appended = String::new();
+    let mut section = String::new();
+    let mut flush = |section: &mut String, merged: &mut String, appended: &mut String| {
+        let header = section.lines().next().unwrap_or("").trim().to_owned();
+        let body = section.lines().skip(1).collect::<Vec<_>>().join("\n");
+        match merged.find(&format!("\n{header}\n")) {
+            Some(at) if header.starts_with('[') => merged.insert_str(at + header.len() + 2, &format!("{body}\n")),
+            _ => appended.push_str(section),
+        }
+        section.clear();
+    };
+    for line in extra.lines() {
+        if line.starts_with('[') && !section.is_empty() {
+            flush(&mut section, &mut merged, &mut appended);
+        }
+        section.push_str(line);
+        section.push('\n');
+    }
+    flush(&mut section, &mut merged, &mut appended);
+    format!("{merged}\n{appended}")
 }
 
 impl TestApp {

@@ -26,7 +26,7 @@ async fn catalog_imports_reach_the_auth_and_media_components() {
     let body: Value = answer.json().await.unwrap();
     // These texts are produced inside the auth and media components.
     assert!(body["auth"].as_str().unwrap().starts_with("invalid: "), "{body}");
-    assert_eq!(body["media"], "unsupported: image processing is not available in this version");
+    assert_eq!(body["media"], "unsupported: not a JPEG, PNG or WebP image: it is a GIF");
     assert_eq!(body["greeting"], "marhaba");
     assert_eq!(body["secret"], "from-the-manifest-default");
     assert_eq!(body["not_granted"], Value::Null);
