@@ -471,4 +471,102 @@ fn main() {
     if wanted("cold-start") {
         cold_start();
     }
+    if wanted("media") {
+        runtime.block_on(media_figures());
+    }
+}
+
+/// Mean SSIM of two images' luma (BT.601), with an 11×11 Gaussian window (σ = 1.5), as in
+/// Wang et al. 2004.
+fn ssim(a: &image::RgbImage, b: &image::RgbImage) -> f64 {
+    assert_eq!(a.dimensions(), b.dimensions(), "SSIM needs images of one size");
+    let (w, h) = (a.width() as usize, a.height() as usize);
+    let luma = |img: &image::RgbImage| img.pixels().map(|p| 0.299 * p[0] as f64 + 0.587 * p[1] as f64 + 0.114 * p[2] as f64).collect::<Vec<f64>>();
+    let (x, y) = (luma(a), luma(b));
+    let kernel: Vec<f64> = {
+        let k: Vec<f64> = (-5..=5).map(|i: i32| (-(i * i) as f64 / (2.0 * 1.5 * 1.5)).exp()).collect();
+        let sum: f64 = k.iter().sum();
+        k.into_iter().map(|v| v / sum).collect()
+    };
+    let blur = |src: &[f64]| -> Vec<f64> {
+        let mut tmp = vec![0.0; w * h];
+        let mut out = vec![0.0; w * h];
+        for r in 0..h {
+            for c in 0..w {
+                tmp[r * w + c] = kernel.iter().enumerate().map(|(i, k)| k * src[r * w + (c + i).saturating_sub(5).min(w - 1)]).sum();
+            }
+        }
+        for r in 0..h {
+            for c in 0..w {
+                out[r * w + c] = kernel.iter().enumerate().map(|(i, k)| k * tmp[(r + i).saturating_sub(5).min(h - 1) * w + c]).sum();
+            }
+        }
+        out
+    };
+    let product = |p: &[f64], q: &[f64]| p.iter().zip(q).map(|(a, b)| a * b).collect::<Vec<f64>>();
+    let (mx, my) = (blur(&x), blur(&y));
+    let (sxx, syy, sxy) = (blur(&product(&x, &x)), blur(&product(&y, &y)), blur(&product(&x, &y)));
+    let (c1, c2) = ((0.01f64 * 255.0).powi(2), (0.03f64 * 255.0).powi(2));
+    let total: f64 = (0..w * h)
+        .map(|i| {
+            let (vx, vy, cov) = (sxx[i] - mx[i] * mx[i], syy[i] - my[i] * my[i], sxy[i] - mx[i] * my[i]);
+            ((2.0 * mx[i] * my[i] + c1) * (2.0 * cov + c2)) / ((mx[i] * mx[i] + my[i] * my[i] + c1) * (vx + vy + c2))
+        })
+        .sum();
+    total / (w * h) as f64
+}
+
+/// A large JPEG to 1600 px lossy WebP at q80 in the media component, with the size and SSIM
+/// of its output and of the references `bench/media.sh` made in the same run (`cwebp`,
+/// Sharp), each against the source resized by ImageMagick.
+async fn media_figures() {
+    use shop_host::bindings::shop::platform::media::Options;
+    let Ok(input) = std::env::var("BENCH_MEDIA_INPUT") else {
+        println!("\n== media: skipped (bench/media.sh sets BENCH_MEDIA_INPUT and makes the references)");
+        return;
+    };
+    let work = PathBuf::from(std::env::var("BENCH_MEDIA_DIR").expect("BENCH_MEDIA_DIR"));
+    let source = std::fs::read(&input).unwrap();
+    let dir = scratch("media");
+    let vars = env_for(&dir);
+    let settings = Settings::from_lookup(|k| vars.get(k).cloned()).unwrap();
+    let app = Application::build(settings).await.unwrap();
+    let runtime = app.runtime();
+    let options = Options { widths: vec![1600], quality: 80, max_bytes: 64 << 20, max_pixels: 100_000_000 };
+    let mut samples = Vec::new();
+    let mut output = Vec::new();
+    for run in 0..6 {
+        let started = Instant::now();
+        let processed = shop_host::runtime::links::process_image(&runtime, source.clone(), options.clone()).await.unwrap().unwrap();
+        // The first call compiles nothing (the cache is warm) but faults pages in: a warm-up.
+        if run > 0 {
+            samples.push(started.elapsed());
+        }
+        output = processed.variants.into_iter().last().unwrap().bytes;
+    }
+    samples.sort();
+    let component_ms = samples[samples.len() / 2].as_secs_f64() * 1000.0;
+    std::fs::write(work.join("component.webp"), &output).unwrap();
+    let reference = image::open(work.join("reference.png")).unwrap().into_rgb8();
+    let decoded = |name: &str| image::open(work.join(name)).unwrap().into_rgb8();
+    let ms = |name: &str| std::env::var(name).ok().and_then(|v| v.trim().parse::<f64>().ok()).unwrap_or(f64::NAN);
+    let (src_w, src_h) = image::image_dimensions(&input).unwrap();
+    println!("\n== media: {src_w}×{src_h} JPEG ({} KiB) → 1600 px lossy WebP q80 (median of 5 runs each, one thread)", source.len() / 1024);
+    println!("{:<38} {:>9} {:>9} {:>9} {:>9} {:>8}", "", "ms", "× comp.", "bytes", "× comp.", "SSIM");
+    let size = |name: &str| std::fs::metadata(work.join(name)).unwrap().len() as f64;
+    for (label, file, time) in [
+        ("media component (wasm, in the host)", "component.webp", component_ms),
+        ("cwebp -q 80 -resize 1600 0 (native)", "cwebp.webp", ms("BENCH_MEDIA_CWEBP_MS")),
+        ("Sharp 0.34.5 (libvips, native)", "sharp.webp", ms("BENCH_MEDIA_SHARP_MS")),
+    ] {
+        let image = decoded(file);
+        println!(
+            "{label:<38} {time:>9.1} {:>9.2} {:>9} {:>9.3} {:>8.4}",
+            time / component_ms,
+            size(file) as u64,
+            size(file) / size("component.webp"),
+            ssim(&reference, &image)
+        );
+    }
+    let _ = std::fs::remove_dir_all(dir);
 }
