@@ -11,15 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-need() {
-    command -v "$1" >/dev/null 2>&1 && return
-    if [ "$(id -u)" = 0 ]; then
-        apt-get update -qq && apt-get install -y -qq "$2" >/dev/null
-    else
-        echo "bench: $1 is missing; install the Debian package $2" >&2
-        exit 1
-    fi
-}
+. bench/need.sh
 need wrk wrk
 need nginx nginx
 need curl curl

@@ -158,7 +158,7 @@ fn merge_manifest(base: &str, extra: &str) -> String {
         let header = section.lines().next().unwrap_or("").trim().to_owned();
         let body = section.lines().skip(1).collect::<Vec<_>>().join("\n");
         match merged.find(&format!("\n{header}\n")) {
-            Some(at) if header.starts_with('[') => merged.insert_str(at + header.len() + 2, &format!("{body}\n")),
+            Some(at) if header.starts_with('[') && !header.starts_with("[[") => merged.insert_str(at + header.len() + 2, &format!("{body}\n")),
             _ => appended.push_str(section),
         }
         section.clear();

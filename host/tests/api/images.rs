@@ -2,11 +2,10 @@
 //! and hostile inputs refused with nothing stored.
 
 use crate::helpers::{TestApp, assert_problem, spawn_app, spawn_app_with, Options};
-use crate::pictures::{decode_webp, halves, half_transparent, jpeg, png_bomb, png_rgba, webp, with_exif_orientation};
+use crate::pictures::{decode_webp, files_under, halves, half_transparent, jpeg, png_bomb, png_rgba, webp, with_exif_orientation};
 use reqwest::Method;
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
-use std::path::Path;
 
 /// One file part: field, file name, declared type, bytes.
 type File = (&'static str, &'static str, &'static str, Vec<u8>);
@@ -25,25 +24,6 @@ async fn new_product(app: &TestApp, slug: &str) -> Value {
     let response = app.admin_post_json("/api/products", &json!({"name": {"en": slug}, "slug": slug, "price": {"amount": 1500, "currency": "USD"}})).await;
     assert_eq!(response.status(), 201);
     response.json().await.unwrap()
-}
-
-/// Every file under the uploads directory, relative to it.
-fn stored_files(dir: &Path) -> Vec<String> {
-    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
-        let Ok(entries) = std::fs::read_dir(dir) else { return };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                walk(root, &path, out);
-            } else {
-                out.push(path.strip_prefix(root).unwrap().display().to_string());
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(dir, dir, &mut out);
-    out.sort();
-    out
 }
 
 /// Every file a product's images reference.
@@ -102,7 +82,7 @@ async fn a_jpeg_with_an_exif_rotation_comes_out_upright_in_every_width() {
         assert!(!raw.windows(4).any(|w| w == b"EXIF"), "EXIF was stripped");
     }
     // Every stored file is one the product references.
-    assert_eq!(stored_files(&app.uploads_dir), referenced(&product));
+    assert_eq!(files_under(&app.uploads_dir), referenced(&product));
 }
 
 #[tokio::test]
@@ -150,7 +130,7 @@ async fn webp_input_and_a_small_image_round_trip_without_upscaling() {
     assert_eq!(again.status(), 200);
     let again: Value = again.json().await.unwrap();
     assert_eq!(again["images"].as_array().unwrap().len(), 2);
-    assert_eq!(stored_files(&app.uploads_dir), referenced(&again));
+    assert_eq!(files_under(&app.uploads_dir), referenced(&again));
 }
 
 #[tokio::test]
@@ -184,7 +164,7 @@ async fn images_are_reordered_and_deleted_with_their_files() {
     assert_problem(missing, 404, None).await;
     let product: Value = app.as_admin(Method::GET, &format!("/api/products/{id}")).send().await.unwrap().json().await.unwrap();
     assert_eq!(product["images"].as_array().unwrap().len(), 2);
-    assert_eq!(stored_files(&app.uploads_dir), referenced(&product));
+    assert_eq!(files_under(&app.uploads_dir), referenced(&product));
     for key in gone {
         assert_eq!(app.get(&format!("/uploads/{key}")).await.status(), 404);
     }
@@ -192,7 +172,7 @@ async fn images_are_reordered_and_deleted_with_their_files() {
     // Deleting the product deletes every file.
     let response = app.as_admin(Method::DELETE, &format!("/api/products/{id}")).send().await.unwrap();
     assert_eq!(response.status(), 204);
-    assert!(stored_files(&app.uploads_dir).is_empty(), "left: {:?}", stored_files(&app.uploads_dir));
+    assert!(files_under(&app.uploads_dir).is_empty(), "left: {:?}", files_under(&app.uploads_dir));
     assert!(std::fs::read_dir(&app.uploads_dir).map(|d| d.count()).unwrap_or(0) == 0, "no empty directories are left");
 }
 
@@ -207,7 +187,7 @@ async fn a_product_is_created_with_its_images_in_one_request_or_not_at_all() {
     let created: Value = response.json().await.unwrap();
     assert_eq!(created["slug"], "olive-soap");
     assert_eq!(created["images"].as_array().unwrap().len(), 2);
-    assert_eq!(stored_files(&app.uploads_dir), referenced(&created));
+    assert_eq!(files_under(&app.uploads_dir), referenced(&created));
 
     // One bad image: no product, no file.
     let bad = form(vec![("images", "a.jpg", "image/jpeg", jpeg(&halves(300, 200))), ("images", "x.jpg", "image/jpeg", b"<html><script>alert(1)</script>".to_vec())])
@@ -228,7 +208,7 @@ async fn a_product_is_created_with_its_images_in_one_request_or_not_at_all() {
 
     let list: Value = app.as_admin(Method::GET, "/api/products?status=any").send().await.unwrap().json().await.unwrap();
     assert_eq!(list["total"], 1);
-    assert_eq!(stored_files(&app.uploads_dir), referenced(&created));
+    assert_eq!(files_under(&app.uploads_dir), referenced(&created));
 }
 
 #[tokio::test]
@@ -262,7 +242,7 @@ async fn hostile_uploads_get_a_clear_4xx_and_store_nothing() {
     let response = app.admin_post_raw(&format!("/api/products/{id}/images"), "multipart/form-data; boundary=x", "garbage").await;
     assert!(response.status().is_client_error());
     // Nothing was stored, and the product is unchanged.
-    assert!(stored_files(&app.uploads_dir).is_empty(), "stored: {:?}", stored_files(&app.uploads_dir));
+    assert!(files_under(&app.uploads_dir).is_empty(), "stored: {:?}", files_under(&app.uploads_dir));
     let after: Value = app.as_admin(Method::GET, "/api/products/target").send().await.unwrap().json().await.unwrap();
     assert_eq!(after["images"], json!([]));
     assert_eq!(after["version"], product["version"]);

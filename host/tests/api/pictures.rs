@@ -1,8 +1,10 @@
-//! Test images made in the tests: photos-like gradients, EXIF orientation, alpha, bombs.
+//! Test images made in the tests (photo-like gradients, EXIF orientation, alpha, bombs), and
+//! a look at the files the host stored. Shared by the `api` and `crash` test binaries.
 #![allow(dead_code)]
 
 use image::{ImageEncoder, Rgb, RgbImage, Rgba, RgbaImage};
 use std::io::Cursor;
+use std::path::Path;
 
 /// A `width`×`height` RGB picture: the left half red-ish, the right half blue-ish, with a
 /// gradient and some texture so the encoders have work to do.
@@ -88,4 +90,22 @@ pub fn png_bomb(width: u32, height: u32) -> Vec<u8> {
 pub fn decode_webp(bytes: &[u8]) -> RgbaImage {
     assert!(bytes.starts_with(b"RIFF") && &bytes[8..12] == b"WEBP", "not WebP");
     image::ImageReader::with_format(Cursor::new(bytes), image::ImageFormat::WebP).decode().unwrap().into_rgba8()
+}
+
+/// Every file under a directory (the uploads), relative to it, sorted.
+pub fn files_under(root: &Path) -> Vec<String> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else {
+                out.push(path.strip_prefix(root).unwrap().display().to_string());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(root, root, &mut out);
+    out.sort();
+    out
 }

@@ -210,22 +210,12 @@ async fn a_second_host_on_the_same_data_directory_refuses_to_start() {
     first.wait().unwrap();
 }
 
-/// Every file under a directory, relative to it.
-fn files_under(root: &Path) -> Vec<String> {
-    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
-        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                walk(root, &path, out);
-            } else {
-                out.push(path.strip_prefix(root).unwrap().display().to_string());
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(root, root, &mut out);
-    out.sort();
-    out
+/// Creates a draft product as the admin and returns its id.
+async fn create_product(client: &reqwest::Client, base: &str, token: &str, name: &str) -> String {
+    let response = client.post(format!("{base}/api/products")).bearer_auth(token).json(&json!({"name": {"en": name}, "price": {"amount": 4500, "currency": "EUR"}})).send().await.unwrap();
+    assert_eq!(response.status(), 201);
+    let created: Value = response.json().await.unwrap();
+    created["id"].as_str().unwrap().to_owned()
 }
 
 /// The files every product references (through the API), checking each is served as WebP.
@@ -271,22 +261,12 @@ async fn killing_the_host_mid_upload_leaves_no_image_half_stored() {
         let base = format!("http://127.0.0.1:{port}");
         let token = admin_token(&client, port).await;
         if product.is_empty() {
-            let created: Value = client
-                .post(format!("{base}/api/products"))
-                .bearer_auth(&token)
-                .json(&json!({"name": {"en": "Lamp"}, "price": {"amount": 4500, "currency": "EUR"}}))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            product = created["id"].as_str().unwrap().to_owned();
+            product = create_product(&client, &base, &token, "Lamp").await;
         }
         // After a restart: every referenced file is there and decodes; files nothing
         // references are only those an interrupted change journalled.
         let referenced = referenced_files(&client, &base, &token).await;
-        let on_disk = files_under(&uploads);
+        let on_disk = pictures::files_under(&uploads);
         assert!(referenced.iter().all(|key| on_disk.contains(key)), "round {round}: a referenced file is missing");
         orphans_seen += on_disk.len() - referenced.len();
         if round == ROUNDS {
@@ -310,7 +290,7 @@ async fn killing_the_host_mid_upload_leaves_no_image_half_stored() {
             tokio::time::sleep(Duration::from_millis(1100)).await;
             let response = client.delete(format!("{base}/api/products/{product}/images/none")).bearer_auth(&token).send().await.unwrap();
             assert_eq!(response.status(), 404);
-            assert_eq!(files_under(&uploads), referenced_files(&client, &base, &token).await, "every stored file is referenced after the sweep");
+            assert_eq!(pictures::files_under(&uploads), referenced_files(&client, &base, &token).await, "every stored file is referenced after the sweep");
             host.kill().unwrap();
             host.wait().unwrap();
             break;
@@ -337,9 +317,9 @@ async fn killing_the_host_mid_upload_leaves_no_image_half_stored() {
         }
         // Odd rounds: the moment the upload's first file is on disk (files are written, the
         // product not yet updated). Even rounds: a random moment near the end.
-        let before = files_under(&uploads);
+        let before = pictures::files_under(&uploads);
         let at = if round % 2 == 1 {
-            while files_under(&uploads).iter().all(|f| before.contains(f)) && started.elapsed() < upload_time * 3 {
+            while pictures::files_under(&uploads).iter().all(|f| before.contains(f)) && started.elapsed() < upload_time * 3 {
                 std::thread::sleep(Duration::from_micros(200));
             }
             started.elapsed()
@@ -373,17 +353,8 @@ async fn hostile_images_leave_the_host_far_below_its_memory_cap() {
     wait_ready(&client, port).await;
     let base = format!("http://127.0.0.1:{port}");
     let token = admin_token(&client, port).await;
-    let product: Value = client
-        .post(format!("{base}/api/products"))
-        .bearer_auth(&token)
-        .json(&json!({"name": {"en": "Canvas"}, "price": {"amount": 100, "currency": "EUR"}}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let url = format!("{base}/api/products/{}/images", product["id"].as_str().unwrap());
+    let product = create_product(&client, &base, &token, "Canvas").await;
+    let url = format!("{base}/api/products/{product}/images");
     let before = peak_rss_mib(host.id());
     // Bombs declaring billions of pixels, one at a time: no memory to speak of.
     for (name, bytes) in [("bomb-1.png", pictures::png_bomb(50_000, 50_000)), ("bomb-2.png", pictures::png_bomb(65_535, 65_535)), ("bomb-3.png", pictures::png_bomb(100_000, 30_000))] {
