@@ -36,6 +36,9 @@ pub struct Settings {
     pub cpu_deadline: Duration,
     /// Component instances alive at once, across all requests (`SHOP_MAX_INSTANCES`, default 256).
     pub max_instances: u32,
+    /// How often components' `housekeeping` exports run (`SHOP_HOUSEKEEPING_SECS`, default
+    /// 300; `0` disables). The first round runs at start.
+    pub housekeeping: Option<Duration>,
     /// The largest request body accepted (`SHOP_MAX_BODY_BYTES`, default 16 MiB).
     pub max_body_bytes: usize,
     /// How often the components directory is checked for new builds (`SHOP_SWAP_POLL_MS`,
@@ -167,6 +170,7 @@ impl Settings {
             max_instances: parse("SHOP_MAX_INSTANCES", "256")? as u32,
             max_body_bytes: parse("SHOP_MAX_BODY_BYTES", "16777216")? as usize,
             swap_poll: (poll_ms > 0).then(|| Duration::from_millis(poll_ms)),
+            housekeeping: Some(parse("SHOP_HOUSEKEEPING_SECS", "300")?).filter(|s| *s > 0).map(Duration::from_secs),
             mongodb_uri: lookup("MONGODB_URI").filter(|v| !v.is_empty()).map(Secret),
             mongodb_db: lookup("MONGODB_DB").filter(|v| !v.is_empty()),
             admin: match (lookup("SHOP_ADMIN_EMAIL").filter(|v| !v.is_empty()), lookup("SHOP_ADMIN_PASSWORD").filter(|v| !v.is_empty())) {

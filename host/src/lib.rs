@@ -9,6 +9,7 @@ pub mod client_addr;
 pub mod config;
 pub mod demo;
 pub mod front;
+pub mod housekeeping;
 pub mod manifest;
 pub mod problem;
 pub mod runtime;

@@ -81,6 +81,7 @@ impl Application {
         if let Some(interval) = runtime.settings.swap_poll {
             tokio::spawn(watcher::watch(runtime.clone(), interval));
         }
+        let housekeeping = runtime.settings.housekeeping.map(|interval| tokio::spawn(crate::housekeeping::every(runtime.clone(), interval)));
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let mut admin_task = None;
         if let (Some(admin), Some(admin_addr)) = (admin_listener, admin_addr) {
@@ -107,7 +108,12 @@ impl Application {
                 let _ = stop_tx.send(true);
             })
             .await?;
-        // Both listeners are done with the runtime: the store (and its lock) goes with it.
+        // Both listeners are done with the runtime: the store (and its lock) goes with it,
+        // once a housekeeping round in progress is dropped too.
+        if let Some(task) = housekeeping {
+            task.abort();
+            let _ = task.await;
+        }
         if let Some(task) = admin_task {
             let _ = task.await;
         }

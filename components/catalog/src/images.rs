@@ -240,15 +240,16 @@ pub fn delete_keys<'a>(keys: impl IntoIterator<Item = &'a str>) -> bool {
 
 /// Finishes the changes that a crash (or a failed deletion) left unfinished: for each
 /// journal entry older than the settings allow, deletes its keys that neither its product
-/// nor a younger entry references, then the entry. Bounded work per call.
-pub fn sweep(settings: &Settings) -> Result<(), Problem> {
+/// nor a younger entry references, then the entry. Bounded work per call; returns how many
+/// entries it examined.
+pub fn sweep(settings: &Settings) -> Result<usize, Problem> {
     let cutoff = now_ms().saturating_sub(settings.sweep_after_ms);
     let stale = Query { filter: vec![store::clause("at_ms", Op::Lte, json!(cutoff))], text: None, sort: vec![store::key("at_ms", false)], skip: 0, limit: SWEEP_BATCH };
     let (entries, _) = store::find(JOURNAL, &stale)?;
-    for entry in entries {
-        settle(&entry, cutoff)?;
+    for entry in &entries {
+        settle(entry, cutoff)?;
     }
-    Ok(())
+    Ok(entries.len())
 }
 
 /// Deletes the keys of a journal entry that neither its product nor another entry of the

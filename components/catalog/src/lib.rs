@@ -29,6 +29,18 @@ pub const ROUTES: &str = include_str!("../routes.txt");
 /// Operations anyone may call; every other one needs an admin.
 const PUBLIC: &[&str] = &["categories.list", "categories.read", "products.list", "products.read"];
 
+/// The component's `housekeeping` export: settles file changes a crash left unfinished.
+struct Upkeep;
+
+impl exports::shop::platform::housekeeping::Guest for Upkeep {
+    fn run() -> Result<String, String> {
+        let settled = images::Settings::load().and_then(|settings| images::sweep(&settings)).map_err(|problem| problem.to_json())?;
+        Ok(format!("settled {settled} unfinished image file changes"))
+    }
+}
+
+export!(Upkeep);
+
 #[wstd::http_server]
 async fn main(request: Request<Body>) -> Result<Response<Body>, Error> {
     Ok(route(request).await.unwrap_or_else(ApiResponse::problem).into_response())

@@ -45,6 +45,19 @@ pub async fn create_admin(runtime: &Arc<Runtime>, email: &str, password: &str) -
     Ok(result)
 }
 
+/// The interface of components' upkeep export.
+pub const HOUSEKEEPING: &str = "shop:platform/housekeeping@0.1.0";
+
+/// Runs one round of a component's `housekeeping.run`: `None` when it exports none.
+pub async fn housekeeping(runtime: &Arc<Runtime>, component: &str) -> Result<Option<Result<String, String>>, CallError> {
+    let Some(slot) = runtime.slots.get(component) else { return Ok(None) };
+    if export_index(slot.current().pre.component(), HOUSEKEEPING, "run").is_none() {
+        return Ok(None);
+    }
+    let (result,) = call_export::<(), (Result<String, String>,)>(runtime, component, Export::Named(HOUSEKEEPING, "run"), ()).await?;
+    Ok(Some(result))
+}
+
 /// Checks an access token through the auth component's `auth.verify-token`, as a
 /// component's import would (the benchmarks time this boundary).
 pub async fn verify_token(runtime: &Arc<Runtime>, token: &str) -> Result<Result<auth::Principal, auth::AuthError>, CallError> {

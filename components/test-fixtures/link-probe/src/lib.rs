@@ -3,7 +3,7 @@
 
 wit_bindgen::generate!({
     path: "../../../wit",
-    world: "catalog-core",
+    world: "catalog-imports",
     generate_all,
 });
 
