@@ -154,7 +154,7 @@ fn merge_manifest(base: &str, extra: &str) -> String {
     let mut merged = base.to_owned();
     let mut appended = String::new();
     let mut section = String::new();
-    let mut flush = |section: &mut String, merged: &mut String, appended: &mut String| {
+    let flush = |section: &mut String, merged: &mut String, appended: &mut String| {
         let header = section.lines().next().unwrap_or("").trim().to_owned();
         let body = section.lines().skip(1).collect::<Vec<_>>().join("\n");
         match merged.find(&format!("\n{header}\n")) {
