@@ -252,6 +252,11 @@ pub fn sweep(settings: &Settings) -> Result<usize, Problem> {
     Ok(entries.len())
 }
 
+/// The keys a journal entry lists.
+fn journal_keys(entry: &Stored) -> impl Iterator<Item = &str> {
+    entry.body.get("keys").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str)
+}
+
 /// Deletes the keys of a journal entry that neither its product nor another entry of the
 /// same product younger than `cutoff` (ms since the epoch) references, then the entry.
 fn settle(entry: &Stored, cutoff: u64) -> Result<(), Problem> {
@@ -269,19 +274,23 @@ fn settle(entry: &Stored, cutoff: u64) -> Result<(), Problem> {
         limit: SWEEP_BATCH,
     };
     for other in store::find(JOURNAL, &others)?.0.iter().filter(|other| other.id != entry.id) {
-        kept.extend(other.body.get("keys").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).map(str::to_owned));
+        kept.extend(journal_keys(other).map(str::to_owned));
     }
-    let keys: Vec<&str> = entry.body.get("keys").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
-    if delete_keys(keys.into_iter().filter(|key| !kept.contains(*key))) {
+    if delete_keys(journal_keys(entry).filter(|key| !kept.contains(*key))) {
         store::delete(JOURNAL, &entry.id, None)?;
     }
     Ok(())
 }
 
+/// An image record's id.
+fn record_id(record: &Value) -> Option<&str> {
+    record.get("id").and_then(Value::as_str)
+}
+
 /// The image ids a product has, in order.
 fn ids_of(product: &Map<String, Value>) -> Vec<String> {
     let images = product.get("images").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
-    images.iter().filter_map(|image| image.get("id")?.as_str().map(str::to_owned)).collect()
+    images.iter().filter_map(|image| record_id(image).map(str::to_owned)).collect()
 }
 
 fn too_many_images(settings: &Settings) -> Problem {
@@ -376,14 +385,14 @@ pub fn remove(key: &str, image: &str, expected: Option<u64>) -> Result<ApiRespon
     sweep(&settings)?;
     let current = products::lookup(key)?;
     let images = current.body.get("images").and_then(Value::as_array).cloned().unwrap_or_default();
-    let Some(record) = images.iter().find(|r| r.get("id").and_then(Value::as_str) == Some(image)) else {
+    let Some(record) = images.iter().find(|r| record_id(r) == Some(image)) else {
         return Err(Problem::not_found(format!("Product {key} has no image {image}.")));
     };
     let journal = Journal::open(&current.id, &record_keys(record))?;
     let written = products::modify_stored(&current.id, expected, |latest| {
         let mut doc = latest.body.clone();
         if let Some(list) = doc.get_mut("images").and_then(Value::as_array_mut) {
-            list.retain(|r| r.get("id").and_then(Value::as_str) != Some(image));
+            list.retain(|r| record_id(r) != Some(image));
         }
         Ok(doc)
     });
@@ -421,7 +430,7 @@ pub fn reorder(key: &str, if_match: Option<u64>, mut body: Map<String, Value>) -
             errors.push("order", &format!("must list each of the product's {} images once: {}", sorted_now.len(), ids_of(&doc).join(", ")));
             return Err(Problem::validation(errors));
         }
-        let reordered: Vec<Value> = order.iter().filter_map(|id| images.iter().find(|r| r.get("id").and_then(Value::as_str) == Some(id.as_str())).cloned()).collect();
+        let reordered: Vec<Value> = order.iter().filter_map(|id| images.iter().find(|r| record_id(r) == Some(id.as_str())).cloned()).collect();
         doc.insert("images".into(), Value::Array(reordered));
         Ok(doc)
     })?;
