@@ -167,7 +167,9 @@ fn install_api_docs(root: &Path) -> Result<()> {
 fn build(root: &Path, with_fixtures: bool) -> Result<()> {
     build_components(root, with_fixtures)?;
     install_api_docs(root)?;
-    run_checked(cargo().current_dir(root).args(["build", "-p", "shop-host", "--release"]))
+    build_web_client(root)?;
+    // The same feature set as `cargo test --workspace` below, so the test run reuses it.
+    run_checked(cargo().current_dir(root).args(["build", "--workspace", "--release", "--features", "shop-web/ssr"]))
 }
 
 fn run(root: &Path) -> Result<()> {
@@ -294,9 +296,98 @@ fn test(root: &Path) -> Result<()> {
     check_dependencies(root)?;
     // The native workspace: unit tests and the host's integration tests (which start real
     // hosts with the components built above).
-    run_checked(cargo().current_dir(root).args(["test", "--workspace", "--release"]))?;
+    run_checked(cargo().current_dir(root).args(["test", "--workspace", "--release", "--features", "shop-web/ssr"]))?;
     // The components' own unit tests run natively (`--lib`: the cdylib itself only links
     // for WebAssembly).
     run_checked(cargo().current_dir(root.join("components")).args(["test", "--workspace", "--lib"]))?;
+    Ok(())
+}
+
+/// The browser's target, for the storefront's client.
+const WEB_TARGET: &str = "wasm32-unknown-unknown";
+
+/// Adds a rustup target when it is missing.
+fn ensure_target(target: &str) -> Result<()> {
+    let installed = Command::new("rustup").args(["target", "list", "--installed"]).output();
+    match installed {
+        Ok(out) if String::from_utf8_lossy(&out.stdout).lines().any(|l| l.trim() == target) => Ok(()),
+        Ok(_) => {
+            eprintln!("xtask: adding the rustup target {target}");
+            run_checked(Command::new("rustup").args(["target", "add", target]))
+        }
+        Err(_) => bail!("rustup is not on PATH: install Rust with rustup (https://rustup.rs), then run this again"),
+    }
+}
+
+/// The storefront's npm tools (binaryen's wasm-opt, playwright-core, axe-core) at the
+/// versions `web/e2e/package-lock.json` pins.
+fn ensure_web_tools(root: &Path) -> Result<PathBuf> {
+    let dir = root.join("web/e2e");
+    let lock = std::fs::read(dir.join("package-lock.json")).context("reading web/e2e/package-lock.json")?;
+    let stamp = dir.join("node_modules/.installed-lock");
+    if std::fs::read(&stamp).ok().as_deref() != Some(lock.as_slice()) {
+        eprintln!("xtask: installing the storefront's tools from the npm registry (web/e2e)");
+        // --ignore-scripts: a dependency's install script would phone home.
+        match Command::new("npm").current_dir(&dir).args(["ci", "--ignore-scripts", "--no-audit", "--no-fund"]).status() {
+            Ok(status) if status.success() => std::fs::write(&stamp, &lock)?,
+            Ok(status) => bail!("npm ci in web/e2e failed with {status}"),
+            Err(_) => bail!("npm is not on PATH: install Node.js with npm (Debian: apt-get install nodejs npm), then run this again"),
+        }
+    }
+    Ok(dir.join("node_modules"))
+}
+
+fn short_hash(parts: &[&[u8]]) -> String {
+    use sha2::Digest;
+    let mut hasher = sha2::Sha256::new();
+    for part in parts {
+        hasher.update(part);
+    }
+    hasher.finalize().iter().take(6).map(|b| format!("{b:02x}")).collect()
+}
+
+/// Builds the storefront's browser half into `dist/web/pkg`: the `hydrate` build for
+/// `wasm32-unknown-unknown`, wasm-bindgen's JavaScript glue, wasm-opt -Oz, the stylesheet;
+/// every file named by a hash of its contents (cached for a year) with a gzip copy beside it,
+/// and `dist/web/assets.json` naming them for the server.
+fn build_web_client(root: &Path) -> Result<()> {
+    ensure_target(WEB_TARGET)?;
+    let node_modules = ensure_web_tools(root)?;
+    run_checked(cargo().current_dir(root).args(["build", "-p", "shop-web", "--lib", "--target", WEB_TARGET, "--features", "hydrate", "--profile", "wasm-release"]))?;
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
+    let input = target.join(WEB_TARGET).join("wasm-release/shop_web.wasm");
+    let work = root.join("dist/web/.build");
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work)?;
+    wasm_bindgen_cli_support::Bindgen::new()
+        .input_path(&input)
+        .web(true)
+        .map_err(|e| anyhow::anyhow!("wasm-bindgen: {e}"))?
+        .typescript(false)
+        .out_name("shop-web")
+        .generate(&work)
+        .map_err(|e| anyhow::anyhow!("wasm-bindgen on {}: {e}", input.display()))?;
+    let wasm_path = work.join("shop-web_bg.wasm");
+    let optimized = work.join("shop-web_bg.opt.wasm");
+    run_checked(Command::new("node").arg(node_modules.join("binaryen/bin/wasm-opt")).arg("-Oz").arg(&wasm_path).arg("-o").arg(&optimized))?;
+    let js = std::fs::read(work.join("shop-web.js"))?;
+    let wasm = std::fs::read(&optimized)?;
+    let css = std::fs::read(root.join("web/style/shop.css"))?;
+    let output_name = format!("shop-web-{}", short_hash(&[&js, &wasm]));
+    let css_name = format!("shop-{}.css", short_hash(&[&css]));
+    let pkg = root.join("dist/web/pkg");
+    let _ = std::fs::remove_dir_all(&pkg);
+    std::fs::create_dir_all(&pkg)?;
+    for (name, bytes) in [(format!("{output_name}.js"), &js), (format!("{output_name}_bg.wasm"), &wasm), (css_name.clone(), &css)] {
+        std::fs::write(pkg.join(&name), bytes)?;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        std::io::Write::write_all(&mut gz, bytes)?;
+        std::fs::write(pkg.join(format!("{name}.gz")), gz.finish()?)?;
+    }
+    let manifest = serde_json::json!({ "output_name": output_name, "css": css_name });
+    std::fs::write(root.join("dist/web/assets.json"), serde_json::to_vec_pretty(&manifest)?)?;
+    let _ = std::fs::remove_dir_all(&work);
+    let gz = std::fs::metadata(pkg.join(format!("{output_name}_bg.wasm.gz")))?.len();
+    eprintln!("xtask: storefront client {output_name}: wasm {} KiB, {} KiB gzipped", wasm.len() / 1024, gz / 1024);
     Ok(())
 }

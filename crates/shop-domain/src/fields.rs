@@ -1,9 +1,9 @@
 //! Field-level validation errors, gathered so one answer lists every problem at once.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One invalid field of a request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldError {
     /// The dotted path of the field, e.g. `name.ar`.
     pub field: String,

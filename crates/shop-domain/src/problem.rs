@@ -1,13 +1,13 @@
 //! RFC 9457 problem details: the body of every error answer.
 
 use crate::{FieldError, FieldErrors};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The media type of a problem body.
 pub const CONTENT_TYPE: &str = "application/problem+json";
 
 /// An error answer (`application/problem+json`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Problem {
     /// A URI naming the kind of problem; clients branch on it.
     #[serde(rename = "type")]
@@ -17,10 +17,10 @@ pub struct Problem {
     /// The HTTP status code.
     pub status: u16,
     /// What went wrong this time, in words a user understands.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// The invalid fields, when the problem is a validation failure.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
 }
 

@@ -1,0 +1,85 @@
+//! `shop-web`: the storefront's server. Renders pages with Leptos, serves the client bundle,
+//! and talks to the host's API (`API_URL`).
+
+use anyhow::{Context, Result};
+use axum::Router;
+use axum::routing::get;
+use http::{HeaderValue, header};
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use shop_web::app::{App, Assets, shell};
+use shop_web::server::{api, config, routes, session};
+use std::net::SocketAddr;
+use tower_http::compression::CompressionLayer;
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tracing_subscriber::EnvFilter;
+
+/// What `cargo xtask build` writes beside the client bundle: the hashed file names.
+#[derive(serde::Deserialize)]
+struct Manifest {
+    output_name: String,
+    css: String,
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    tracing_subscriber::fmt().with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"))).init();
+    let config = config::Config::from_env()?;
+    config::init(config.clone());
+    api::init(api::Api::new(&config.api_url));
+
+    let manifest_path = config.site_dir.join("assets.json");
+    let manifest: Manifest = serde_json::from_str(&std::fs::read_to_string(&manifest_path).with_context(|| {
+        format!("reading {}: build the storefront's client first (`cargo xtask build`), or set WEB_SITE_DIR", manifest_path.display())
+    })?)
+    .with_context(|| format!("parsing {}", manifest_path.display()))?;
+    let options = LeptosOptions::builder()
+        .output_name(manifest.output_name.clone())
+        .site_root(config.site_dir.to_string_lossy().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(config.addr)
+        .build();
+    let assets = Assets { css: manifest.css.clone() };
+
+    let routes = generate_route_list(App);
+    let pages = Router::new()
+        .leptos_routes(&options, routes, {
+            let options = options.clone();
+            move || shell(options.clone(), assets.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler({
+            let assets = Assets { css: manifest.css.clone() };
+            move |options| shell(options, assets.clone())
+        }))
+        .with_state(options.clone());
+    // The bundle's names carry a hash of its contents: cache it for a year.
+    let static_files = Router::new().nest_service("/pkg", ServeDir::new(config.site_dir.join("pkg")).precompressed_gzip()).layer(
+        SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable")),
+    );
+    let app = Router::new()
+        .route("/uploads/{*key}", get(routes::uploads))
+        .route("/lang/{code}", get(routes::switch_language))
+        .route("/robots.txt", get(routes::robots))
+        .route("/sitemap.xml", get(routes::sitemap))
+        .route("/healthz", get(|| async { "ok" }))
+        .merge(static_files)
+        .merge(pages)
+        .layer(axum::middleware::from_fn(session::guard))
+        .layer(axum::middleware::from_fn(routes::first_visit))
+        .layer(CompressionLayer::new())
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")));
+
+    let listener = tokio::net::TcpListener::bind(config.addr).await.with_context(|| format!("binding {} (WEB_ADDR)", config.addr))?;
+    let local = listener.local_addr()?;
+    tracing::info!(address = %local, api = %config.api_url, "the storefront is listening");
+    println!("shop-web listening on http://{local}");
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}

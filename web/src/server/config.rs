@@ -1,0 +1,78 @@
+//! The storefront's settings, from the environment (documented in `.env.example`).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+/// The storefront's settings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where the storefront listens (`WEB_ADDR`, default `127.0.0.1:4000`).
+    pub addr: SocketAddr,
+    /// The host's API (`API_URL`, default `http://127.0.0.1:5000`).
+    pub api_url: String,
+    /// The address shoppers use, for canonical links and the sitemap (`WEB_PUBLIC_URL`,
+    /// default `http://<WEB_ADDR>`).
+    pub public_url: String,
+    /// The built client: `pkg/` and `assets.json` (`WEB_SITE_DIR`, default `dist/web`).
+    pub site_dir: PathBuf,
+    /// Whether cookies carry `Secure` (`WEB_COOKIE_SECURE`, default `true`; browsers accept
+    /// secure cookies from `http://localhost` and `127.0.0.1`).
+    pub cookie_secure: bool,
+    /// The currency of the price filters (`WEB_CURRENCY`, default `SAR`).
+    pub currency: String,
+}
+
+/// Why the settings are unusable.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A variable holds something that does not parse.
+    #[error("{name}={value:?} is not valid: {why}")]
+    Invalid {
+        /// The variable.
+        name: &'static str,
+        /// Its value.
+        value: String,
+        /// What was expected.
+        why: &'static str,
+    },
+}
+
+impl Config {
+    /// Reads the settings from the environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let addr_text = var("WEB_ADDR").unwrap_or_else(|| "127.0.0.1:4000".into());
+        let addr: SocketAddr = addr_text.parse().map_err(|_| ConfigError::Invalid { name: "WEB_ADDR", value: addr_text.clone(), why: "an address like 127.0.0.1:4000" })?;
+        let api_url = var("API_URL").unwrap_or_else(|| "http://127.0.0.1:5000".into()).trim_end_matches('/').to_owned();
+        if !api_url.starts_with("http://") && !api_url.starts_with("https://") {
+            return Err(ConfigError::Invalid { name: "API_URL", value: api_url, why: "an http:// or https:// URL" });
+        }
+        let public_url = var("WEB_PUBLIC_URL").unwrap_or_else(|| format!("http://{addr}")).trim_end_matches('/').to_owned();
+        if !public_url.starts_with("http://") && !public_url.starts_with("https://") {
+            return Err(ConfigError::Invalid { name: "WEB_PUBLIC_URL", value: public_url, why: "an http:// or https:// URL" });
+        }
+        let cookie_secure = match var("WEB_COOKIE_SECURE").as_deref() {
+            None | Some("true" | "1") => true,
+            Some("false" | "0") => false,
+            Some(other) => return Err(ConfigError::Invalid { name: "WEB_COOKIE_SECURE", value: other.into(), why: "true or false" }),
+        };
+        let currency = var("WEB_CURRENCY").unwrap_or_else(|| "SAR".into());
+        if shop_domain::money::exponent(&currency).is_none() {
+            return Err(ConfigError::Invalid { name: "WEB_CURRENCY", value: currency, why: "a currency the shop accepts (ISO 4217)" });
+        }
+        Ok(Self { addr, api_url, public_url, site_dir: var("WEB_SITE_DIR").unwrap_or_else(|| "dist/web".into()).into(), cookie_secure, currency })
+    }
+}
+
+static CONFIG: OnceLock<Config> = OnceLock::new();
+
+/// Sets the settings once, at start.
+pub fn init(config: Config) {
+    let _ = CONFIG.set(config);
+}
+
+/// The settings (`init` must have run).
+pub fn config() -> &'static Config {
+    CONFIG.get().expect("server::config::init runs at start")
+}

@@ -1,0 +1,157 @@
+//! The storefront over plain HTTP, as a browser without JavaScript or a search engine sees
+//! it: server-rendered pages in both languages, filters in the URL, SEO files, the admin
+//! guard and CSRF, and a polite page when the API is down.
+
+mod support;
+
+use support::{Shop, free_port, start_web, wait_ok};
+
+fn count(html: &str, needle: &str) -> usize {
+    html.matches(needle).count()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_storefront_renders_on_the_server_in_both_languages() {
+    let shop = Shop::start().await;
+
+    // Home: language, direction, categories, featured products, SEO links.
+    let home = shop.page("/").await;
+    assert!(home.contains(r#"<html lang="en" dir="ltr""#), "{}", &home[..300.min(home.len())]);
+    assert!(home.contains("Coffee Blend 03") && home.contains(r#"href="/c/coffee""#));
+    assert!(home.contains(&format!(r#"<link href="{}/" rel="canonical">"#, shop.web)), "canonical");
+    assert!(home.contains(r#"hreflang="ar""#) && home.contains(r#"hreflang="x-default""#));
+    assert!(home.contains(r#"<meta name="description""#));
+    let arabic = shop.page("/ar").await;
+    assert!(arabic.contains(r#"<html lang="ar" dir="rtl""#));
+    assert!(arabic.contains("خلطة قهوة") && arabic.contains(r#"href="/ar/c/coffee""#));
+
+    // A category: 24 per page, the next page, filters and sort from the URL.
+    let first = shop.page("/c/coffee").await;
+    assert_eq!(count(&first, r#"class="card""#), 24, "a first page of 24");
+    assert!(first.contains("30 products") && first.contains(r#"rel="next" href="/c/coffee?page=2""#));
+    let second = shop.page("/c/coffee?page=2").await;
+    assert_eq!(count(&second, r#"class="card""#), 6);
+    let filtered = shop.page("/c/coffee?min_price=20&max_price=25&in_stock=true&sort=price_desc").await;
+    // 20.00…25.00 is blends 10…15; 12 and 15 are out of stock.
+    assert!(filtered.contains("4 products"), "price range and stock");
+    let order: Vec<usize> = ["Coffee Blend 14", "Coffee Blend 13", "Coffee Blend 11", "Coffee Blend 10"].iter().map(|n| filtered.find(n).expect(n)).collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "sorted by price, highest first");
+    assert!(filtered.contains(r#"value="price_desc" selected"#), "the form shows the sort in use");
+    // Arabic prices and counts in Arabic-Indic digits.
+    let arabic_category = shop.page("/ar/c/coffee?sort=price_asc").await;
+    assert!(arabic_category.contains("١٠٫٠٠"), "10.00 SAR in Arabic digits");
+    assert!(arabic_category.contains("٣٠ منتجًا"), "30 products, Arabic plural");
+
+    // Search in both languages, drafts never shown.
+    let search = shop.page("/search?q=ajwa").await;
+    assert!(search.contains("Ajwa Dates") && !search.contains("Sukkari"));
+    let search_ar = shop.page("/ar/search?q=%D8%B9%D8%AC%D9%88%D8%A9").await;
+    assert!(search_ar.contains("تمر عجوة"));
+    assert!(!shop.page("/search?q=secret").await.contains("Secret Draft"));
+
+    // A product with its image in every size, explicit dimensions, and 404 for a draft.
+    let product = shop.page("/p/coffee-blend-00").await;
+    assert!(product.contains(r#"srcset="/uploads/products/"#) && product.contains(" 320w") && product.contains(" 800w"));
+    assert!(product.contains(r#"width="800""#) && product.contains(r#"height="600""#));
+    assert!(product.contains("<title>Coffee Blend 00 · Souq</title>"));
+    let image = product.split(r#"src="/uploads/"#).nth(1).unwrap().split('"').next().unwrap();
+    let served = shop.get(&format!("/uploads/{image}")).await;
+    assert_eq!(served.status(), 200);
+    assert_eq!(served.headers()["content-type"], "image/webp");
+    assert_eq!(shop.get("/p/secret-draft").await.status(), 404);
+    assert_eq!(shop.get("/p/no-such-thing").await.status(), 404);
+    assert_eq!(shop.get("/no/such/page").await.status(), 404);
+
+    // The client bundle: hashed names, cached for a year, gzip.
+    let script = home.split(r#"/pkg/shop-web-"#).nth(1).unwrap().split(".js").next().unwrap();
+    let js = shop.client.get(format!("{}/pkg/shop-web-{script}.js", shop.web)).header("accept-encoding", "gzip").send().await.unwrap();
+    assert_eq!(js.status(), 200);
+    assert_eq!(js.headers()["content-encoding"], "gzip");
+    assert!(js.headers()["cache-control"].to_str().unwrap().contains("immutable"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn seo_files_language_choice_and_the_admin_guard() {
+    let shop = Shop::start().await;
+
+    let robots = shop.page("/robots.txt").await;
+    assert!(robots.contains("Disallow: /admin") && robots.contains("Sitemap: http://127.0.0.1"));
+    let sitemap = shop.page("/sitemap.xml").await;
+    assert!(sitemap.contains("/ar/p/ajwa-dates</loc>") && sitemap.contains("/c/coffee</loc>"));
+    assert!(sitemap.contains(r#"hreflang="ar""#));
+    assert!(!sitemap.contains("secret-draft"));
+
+    // First visit: Accept-Language decides; a chosen language is remembered.
+    let guess = shop.client.get(format!("{}/", shop.web)).header("accept-language", "ar-SA,ar;q=0.9,en;q=0.5").send().await.unwrap();
+    assert_eq!(guess.status(), 302);
+    assert_eq!(guess.headers()["location"], "/ar");
+    let english = shop.client.get(format!("{}/", shop.web)).header("accept-language", "en-GB").send().await.unwrap();
+    assert_eq!(english.status(), 200);
+    let switch = shop.get("/lang/en?to=/ar/c/coffee%3Fsort%3Dname").await;
+    assert_eq!(switch.status(), 303);
+    assert_eq!(switch.headers()["location"], "/c/coffee?sort=name");
+    assert!(switch.headers()["set-cookie"].to_str().unwrap().starts_with("shop_lang=en"));
+    let chosen = shop.client.get(format!("{}/", shop.web)).header("accept-language", "ar").header("cookie", "shop_lang=en").send().await.unwrap();
+    assert_eq!(chosen.status(), 200, "a chosen language beats the browser's");
+    assert_eq!(shop.get("/lang/en?to=//evil.example/x").await.headers()["location"], "/", "no open redirect");
+
+    // Admin pages need an admin: to the sign-in page, in the right language.
+    let admin = shop.get("/admin").await;
+    assert_eq!(admin.status(), 303);
+    assert_eq!(admin.headers()["location"], "/admin/login?next=/admin");
+    assert_eq!(shop.get("/ar/admin/users").await.headers()["location"], "/ar/admin/login?next=/ar/admin/users");
+    let forged = shop.client.get(format!("{}/admin", shop.web)).header("cookie", "shop_session=not.a.token").send().await.unwrap();
+    assert_eq!(forged.status(), 303);
+    let login = shop.get("/admin/login").await;
+    assert_eq!(login.status(), 200);
+    let set_cookies: Vec<String> = login.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).collect();
+    let csrf_cookie = set_cookies.iter().find(|c| c.starts_with("shop_csrf=")).expect("a CSRF cookie");
+    assert!(csrf_cookie.contains("HttpOnly") && csrf_cookie.contains("SameSite=Strict") && csrf_cookie.contains("Secure"));
+    let csrf = csrf_cookie.trim_start_matches("shop_csrf=").split(';').next().unwrap().to_owned();
+    let html = login.text().await.unwrap();
+    assert!(html.contains(&format!(r#"name="csrf" value="{csrf}""#)), "the form carries the token");
+
+    // Server functions: a sign-in without the matching token is refused; from another site
+    // too; an admin function without a session is 401.
+    let path = html.split(r#"action="/_srv/auth/sign_in"#).nth(1).map(|rest| format!("/_srv/auth/sign_in{}", rest.split('"').next().unwrap()));
+    let path = path.expect("the sign-in form posts to its server function");
+    let post = |token: String, cookie: String, origin: Option<&'static str>| {
+        let mut request = shop.client.post(format!("{}{path}", shop.web)).header("cookie", cookie).header("accept", "text/html");
+        if let Some(origin) = origin {
+            request = request.header("origin", origin);
+        }
+        request.form(&[("email", support::ADMIN_EMAIL.to_owned()), ("password", support::ADMIN_PASSWORD.to_owned()), ("csrf", token), ("lang", "en".to_owned())]).send()
+    };
+    let refused = post("0".repeat(32), format!("shop_csrf={csrf}"), None).await.unwrap();
+    assert!(refused.headers().get_all("set-cookie").iter().all(|c| !c.to_str().unwrap().starts_with("shop_session=")), "no session without the token");
+    let cross = post(csrf.clone(), format!("shop_csrf={csrf}"), Some("https://evil.example")).await.unwrap();
+    assert_eq!(cross.status(), 403);
+    let signed_in = post(csrf.clone(), format!("shop_csrf={csrf}"), None).await.unwrap();
+    let session = signed_in.headers().get_all("set-cookie").iter().map(|c| c.to_str().unwrap().to_owned()).find(|c| c.starts_with("shop_session=")).expect("a session cookie");
+    assert!(session.contains("HttpOnly") && session.contains("SameSite=Strict") && session.contains("Secure"));
+    let session_value = session.split(';').next().unwrap().to_owned();
+    let products = shop.client.get(format!("{}/admin", shop.web)).header("cookie", format!("{session_value}; shop_csrf={csrf}")).send().await.unwrap();
+    assert_eq!(products.status(), 200);
+    let html = products.text().await.unwrap();
+    assert!(html.contains("Secret Draft"), "admins see drafts");
+    assert_eq!(shop.client.post(format!("{}/_srv/admin/admin_products", shop.web)).form(&[("page", "1")]).send().await.unwrap().status(), 401);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dead_api_gets_an_error_page_with_a_retry() {
+    let port = free_port();
+    let dead_api = format!("http://127.0.0.1:{}", free_port());
+    let _web = start_web(&dead_api, port);
+    let client = reqwest::Client::new();
+    let web = format!("http://127.0.0.1:{port}");
+    wait_ok(&client, &format!("{web}/healthz")).await;
+    for path in ["/", "/ar/c/coffee", "/p/anything", "/search?q=tea"] {
+        let response = client.get(format!("{web}{path}")).send().await.unwrap();
+        assert_eq!(response.status(), 503, "{path}");
+        let html = response.text().await.unwrap();
+        assert!(html.contains(r#"role="alert""#) && html.contains(r#"rel="external""#), "{path}: an error panel with a retry link");
+    }
+    let arabic = client.get(format!("{web}/ar")).send().await.unwrap().text().await.unwrap();
+    assert!(arabic.contains("حاول مجددًا"));
+    assert_eq!(client.get(format!("{web}/sitemap.xml")).send().await.unwrap().status(), 503);
+}
