@@ -48,6 +48,8 @@ impl Cart {
                             lines.set(parsed);
                         }
                     }
+                    // Subscribe, so later changes run this effect again and are saved.
+                    lines.track();
                     return true;
                 }
                 let text = serde_json::to_string(&lines.get()).unwrap_or_default();

@@ -4,7 +4,6 @@ use crate::app::use_lang;
 use crate::cart::Cart;
 use crate::components::{ErrorPanel, Picture, Price, Seo};
 use crate::data::load_product;
-use crate::format;
 use crate::model::Product;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
@@ -60,7 +59,6 @@ fn ProductView(product: Product) -> impl IntoView {
                 <div class="description">
                     {description.split("\n\n").map(|p| view! { <p>{p.to_owned()}</p> }).collect_view()}
                 </div>
-                <p class="sku">{format::number(lang, product.stock.max(0))}" × " {lang.t("in-stock")}</p>
             </div>
         </article>
     }

@@ -177,7 +177,7 @@ pub fn NewProductPage() -> impl IntoView {
                     Err(error) => view! { <ErrorPanel error /> }.into_any(),
                     Ok((info, categories)) => view! {
                         <AdminFrame info=info.clone() title=lang.t("admin-new-product")>
-                            <ProductForm info product=None categories />
+                            <ProductForm info product=None categories version=RwSignal::new(0) />
                         </AdminFrame>
                     }.into_any(),
                 }
@@ -199,12 +199,16 @@ pub fn EditProductPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match data.await {
                     Err(error) => view! { <ErrorPanel error /> }.into_any(),
-                    Ok((info, product, categories)) => view! {
-                        <AdminFrame info=info.clone() title=format!("{}: {}", lang.t("admin-edit-product"), product.name.get(lang))>
-                            <ProductForm info=info.clone() product=Some(product.clone()) categories />
-                            <ImageManager info product />
-                        </AdminFrame>
-                    }.into_any(),
+                    Ok((info, product, categories)) => {
+                        // Image changes bump the product's version too: the form must send the latest.
+                        let version = RwSignal::new(product.version);
+                        view! {
+                            <AdminFrame info=info.clone() title=format!("{}: {}", lang.t("admin-edit-product"), product.name.get(lang))>
+                                <ProductForm info=info.clone() product=Some(product.clone()) categories version />
+                                <ImageManager info product version />
+                            </AdminFrame>
+                        }.into_any()
+                    }
                 }
             })}
         </Suspense>
@@ -212,12 +216,11 @@ pub fn EditProductPage() -> impl IntoView {
 }
 
 #[component]
-fn ProductForm(info: AdminInfo, product: Option<Product>, categories: Vec<Category>) -> impl IntoView {
+fn ProductForm(info: AdminInfo, product: Option<Product>, categories: Vec<Category>, version: RwSignal<u64>) -> impl IntoView {
     let lang = use_lang();
     let save = ServerAction::<SaveProduct>::new();
     let error = Signal::derive(move || save.value().get().and_then(Result::err));
     let field = move |name: &'static str| Signal::derive(move || error.get().and_then(|e| e.field(name)));
-    let version = RwSignal::new(product.as_ref().map(|p| p.version).unwrap_or(0));
     Effect::new(move |_| {
         if let Some(Ok(saved)) = save.value().get() {
             version.set(saved.version);
@@ -286,7 +289,7 @@ fn ProductForm(info: AdminInfo, product: Option<Product>, categories: Vec<Catego
 }
 
 #[component]
-fn ImageManager(info: AdminInfo, product: Product) -> impl IntoView {
+fn ImageManager(info: AdminInfo, product: Product, version: RwSignal<u64>) -> impl IntoView {
     let lang = use_lang();
     let images = RwSignal::new(product.images.clone());
     let previews = RwSignal::new(Vec::<String>::new());
@@ -326,6 +329,7 @@ fn ImageManager(info: AdminInfo, product: Product) -> impl IntoView {
             leptos::task::spawn_local(async move {
                 match upload_images(data.into()).await {
                     Ok(product) => {
+                        version.set(product.version);
                         images.set(product.images);
                         previews.set(Vec::new());
                         element.reset();
@@ -338,6 +342,7 @@ fn ImageManager(info: AdminInfo, product: Product) -> impl IntoView {
     };
     let apply = move |result: Result<Product, AppError>| match result {
         Ok(product) => {
+            version.set(product.version);
             images.set(product.images);
             error.set(None);
         }
