@@ -45,12 +45,10 @@ async function open(t, options = {}) {
   return page;
 }
 
-/** Waits until the page is hydrated (the client has taken over): the cart count is rendered by
- *  the client from storage, and wasm has been instantiated. */
+/** Waits until the page is hydrated: the client marks the moment it takes over. */
 async function hydrated(page) {
+  await page.waitForFunction(() => performance.getEntriesByName('shop-hydrated').length > 0);
   await page.waitForLoadState('networkidle');
-  await page.waitForFunction(() => performance.getEntriesByType('resource').some((r) => r.name.endsWith('.wasm')));
-  await page.waitForTimeout(150);
 }
 
 async function shoot(page, name, viewport) {

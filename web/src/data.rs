@@ -151,9 +151,9 @@ pub async fn categories() -> Result<Vec<Category>, AppError> {
 #[server(prefix = "/_srv")]
 pub async fn category_page(slug: String, filters: Filters, lang: Lang) -> Result<(Category, ProductPage), AppError> {
     let api = crate::server::api();
-    let category: Category = api.get(&format!("/api/categories/{}", encode(&slug)), None).await?;
-    let page = api.get(&api_query(&filters, lang, Some(&category.id)), None).await?;
-    Ok((category, page))
+    // The API takes a category's slug as well as its id: both calls go out at once.
+    let (category, page) = futures_util::future::join(api.get::<Category>(&format!("/api/categories/{}", encode(&slug)), None), api.get::<ProductPage>(&api_query(&filters, lang, Some(&slug)), None)).await;
+    Ok((category?, page?))
 }
 
 /// One page of search results.

@@ -21,4 +21,8 @@ pub mod server;
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_body(app::App);
+    // For tests and the time-to-interactive benchmark: the moment the page answers input.
+    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = performance.mark("shop-hydrated");
+    }
 }

@@ -4,9 +4,11 @@
 //!   and the host, and installs the components into `dist/components` (atomically, so a
 //!   running host swaps them in without ever reading half a file); with `--fixtures`, the
 //!   test fixtures into `dist/test-fixtures` too. Swagger UI's files come from the npm
-//!   registry into `dist/api-docs`.
-//! - `run`: `build`, then starts the host on the embedded store; the first run makes a local
-//!   admin (password in `data/.admin_password`) and seeds the demo catalogue.
+//!   registry into `dist/api-docs`. The storefront's client goes into `dist/web` (hashed,
+//!   gzipped files and `assets.json`), and the host and storefront binaries are built.
+//! - `run`: `build`, then starts the host on the embedded store and the storefront in front
+//!   of it; the first run makes a local admin (password in `data/.admin_password`) and seeds
+//!   the demo catalogue. It prints the address to open.
 //! - `test`: `build` (plus test fixtures), then every test of both workspaces.
 //! - `components`: only the components (what a developer runs to hot-swap a change).
 
@@ -189,6 +191,10 @@ fn run(root: &Path) -> Result<()> {
     if std::env::var_os("RUST_LOG").is_none() {
         env.push(("RUST_LOG", "info".into()));
     }
+    // The storefront passes each shopper's address on, for the API's per-client limits.
+    if std::env::var_os("SHOP_TRUSTED_PROXIES").is_none() {
+        env.push(("SHOP_TRUSTED_PROXIES", "127.0.0.1".into()));
+    }
     eprintln!("xtask: starting the shop on http://{addr} (embedded store in ./data; Ctrl-C stops it)");
     let mut child = Command::new(&host).current_dir(root).envs(env.iter().map(|(k, v)| (k, v))).spawn().with_context(|| format!("starting {}", host.display()))?;
     if !wait_ready(&addr, &mut child)? {
@@ -205,15 +211,47 @@ fn run(root: &Path) -> Result<()> {
             eprintln!("xtask: seeding the demo catalogue failed; the shop runs without it (try `shop-host seed-demo`)");
         }
     }
-    eprintln!("xtask: the shop is ready: http://{addr}/api/products  ·  API docs: http://{addr}/api/docs");
+    // The storefront, in front of the host's API.
+    let web_addr = std::env::var("WEB_ADDR").unwrap_or_else(|_| "127.0.0.1:4000".into());
+    let api_url = std::env::var("API_URL").unwrap_or_else(|_| format!("http://{addr}"));
+    let mut web = Command::new(target.join("release/shop-web"))
+        .current_dir(root)
+        .env("WEB_ADDR", &web_addr)
+        .env("API_URL", &api_url)
+        .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()))
+        .spawn()
+        .context("starting shop-web")?;
+    if !wait_http_ok(&web_addr, "/healthz", &mut web)? {
+        let _ = child.kill();
+        bail!("the storefront stopped before it was ready; its log above says why");
+    }
+    eprintln!();
+    eprintln!("xtask: the shop is open: http://{web_addr}   (Arabic: http://{web_addr}/ar)");
+    eprintln!("xtask: admin dashboard: http://{web_addr}/admin  ·  API: http://{addr}/api/products  ·  API docs: http://{addr}/api/docs");
     if local_admin {
         eprintln!("xtask: admin: {LOCAL_ADMIN}, password in data/.admin_password");
     }
-    let status = child.wait()?;
-    if !status.success() {
-        bail!("shop-host exited with {status}");
+    eprintln!("xtask: Ctrl-C stops both");
+    // Whichever stops first (Ctrl-C reaches both), the other follows.
+    loop {
+        if let Some(status) = child.try_wait()? {
+            let _ = web.kill();
+            let _ = web.wait();
+            if !status.success() {
+                bail!("shop-host exited with {status}");
+            }
+            return Ok(());
+        }
+        if let Some(status) = web.try_wait()? {
+            let _ = child.kill();
+            let _ = child.wait();
+            if !status.success() {
+                bail!("shop-web exited with {status}");
+            }
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
     }
-    Ok(())
 }
 
 /// The admin `cargo xtask run` makes for a local shop.
@@ -221,13 +259,18 @@ const LOCAL_ADMIN: &str = "admin@shop.local";
 
 /// Waits until `GET /readyz` answers 200 (true), or the host exits (false).
 fn wait_ready(addr: &str, child: &mut std::process::Child) -> Result<bool> {
+    wait_http_ok(addr, "/readyz", child)
+}
+
+/// Waits until `GET path` answers 200 (true), or the process exits (false).
+fn wait_http_ok(addr: &str, path: &str, child: &mut std::process::Child) -> Result<bool> {
     use std::io::{Read, Write};
     for _ in 0..1200 {
         if child.try_wait()?.is_some() {
             return Ok(false);
         }
         if let Ok(mut stream) = std::net::TcpStream::connect(addr) {
-            let _ = stream.write_all(format!("GET /readyz HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes());
+            let _ = stream.write_all(format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes());
             let mut answer = String::new();
             let _ = stream.read_to_string(&mut answer);
             if answer.starts_with("HTTP/1.1 200") {
@@ -236,7 +279,7 @@ fn wait_ready(addr: &str, child: &mut std::process::Child) -> Result<bool> {
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
-    bail!("the shop did not become ready on {addr} within 2 minutes")
+    bail!("http://{addr}{path} did not answer within 2 minutes")
 }
 
 /// The cargo-deny release the dependency policy is checked with.
@@ -292,8 +335,24 @@ fn local_secret(root: &Path, name: &str, what: &str) -> Result<String> {
     Ok(secret)
 }
 
+/// Debian's Chromium, for the storefront's browser tests: installed when missing and
+/// running as root (a test tool's own browser download cannot work here).
+fn ensure_chromium() -> Result<()> {
+    if Path::new("/usr/bin/chromium").exists() || std::env::var_os("CHROMIUM").is_some() {
+        return Ok(());
+    }
+    let is_root = Command::new("id").arg("-u").output().is_ok_and(|out| String::from_utf8_lossy(&out.stdout).trim() == "0");
+    if !(is_root && Path::new("/usr/bin/apt-get").exists()) {
+        bail!("the browser tests need Debian's Chromium: run `sudo apt-get install chromium`, or set CHROMIUM to a Chromium binary, then run this again");
+    }
+    eprintln!("xtask: installing chromium from Debian");
+    run_checked(Command::new("apt-get").args(["update", "-qq"]))?;
+    run_checked(Command::new("apt-get").args(["install", "-y", "-qq", "--no-install-recommends", "chromium", "fonts-dejavu-core"]).env("DEBIAN_FRONTEND", "noninteractive"))
+}
+
 fn test(root: &Path) -> Result<()> {
     check_dependencies(root)?;
+    ensure_chromium()?;
     // The native workspace: unit tests and the host's integration tests (which start real
     // hosts with the components built above).
     run_checked(cargo().current_dir(root).args(["test", "--workspace", "--release", "--features", "shop-web/ssr"]))?;

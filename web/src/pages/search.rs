@@ -5,6 +5,7 @@ use crate::components::{ErrorPanel, Seo};
 use crate::data::search_products;
 use crate::pages::category::{Listing, use_filters};
 use leptos::prelude::*;
+use leptos_meta::Meta;
 
 /// `/search?q=…`.
 #[component]
@@ -15,6 +16,8 @@ pub fn SearchPage() -> impl IntoView {
         if filters.q.is_none() { Ok(None) } else { search_products(filters, lang).await.map(Some) }
     });
     view! {
+        // Result pages are endless variations: crawlers may follow them, not index them.
+        <Meta name="robots" content="noindex, follow" />
         <Suspense>
             {move || Suspend::new(async move {
                 let filters = filters.get_untracked();

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Benchmarks of the storefront (see docs/benchmarks.md):
+#   1. a server-rendered category page (24 products of the demo catalogue) through shop-web →
+#      host → catalog component, against nginx serving the same HTML as a static file, both
+#      with wrk -c64, in this one run (ratio);
+#   2. the client bundle's size, raw and gzipped;
+#   3. time to interactive of a product page, from headless Chromium traces (bench/tti.mjs).
+# Needs wrk, nginx and chromium (installed from Debian when run as root).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+. bench/need.sh
+need wrk wrk
+need nginx nginx
+need curl curl
+need chromium chromium
+
+DURATION="${BENCH_DURATION:-10s}"
+CONNECTIONS="${BENCH_CONNECTIONS:-64}"
+HOST_PORT=5190
+WEB_PORT=5191
+NGINX_PORT=5192
+work=$(mktemp -d /tmp/shop-web-bench.XXXXXX)
+chmod 755 "$work"
+cleanup() {
+    [ -n "${web_pid:-}" ] && kill "$web_pid" 2>/dev/null || true
+    [ -n "${host_pid:-}" ] && kill "$host_pid" 2>/dev/null || true
+    [ -f "$work/nginx.pid" ] && nginx -c "$work/nginx.conf" -s stop 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+cargo xtask build >&2
+target="${CARGO_TARGET_DIR:-$PWD/target}"
+
+admin_password=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+SHOP_ADDR=127.0.0.1:$HOST_PORT SHOP_ADMIN_ADDR=off SHOP_DATA_DIR="$work/data" RUST_LOG=warn \
+    SHOP_ADMIN_EMAIL=bench@example.com SHOP_ADMIN_PASSWORD="$admin_password" \
+    SPIN_VARIABLE_JWT_SECRET="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
+    "$target/release/shop-host" 2>"$work/host.log" &
+host_pid=$!
+for _ in $(seq 200); do curl -sf "localhost:$HOST_PORT/readyz" >/dev/null && break; sleep 0.05; done
+echo "$admin_password" | SHOP_ADDR=127.0.0.1:$HOST_PORT "$target/release/shop-host" seed-demo --email bench@example.com --password-stdin >&2
+WEB_ADDR=127.0.0.1:$WEB_PORT API_URL=http://127.0.0.1:$HOST_PORT RUST_LOG=warn "$target/release/shop-web" >/dev/null 2>"$work/web.log" &
+web_pid=$!
+for _ in $(seq 200); do curl -sf "localhost:$WEB_PORT/healthz" >/dev/null && break; sleep 0.05; done
+
+PAGE=/c/coffee-tea
+mkdir -p "$work/www/c"
+curl -sf "localhost:$WEB_PORT$PAGE" >"$work/www/c/coffee-tea.html"
+cards=$(grep -o 'class="card"' "$work/www/c/coffee-tea.html" | wc -l)
+bytes=$(wc -c <"$work/www/c/coffee-tea.html")
+
+cat >"$work/nginx.conf" <<CONF
+worker_processes auto;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    sendfile on;
+    tcp_nodelay on;
+    keepalive_requests 100000;
+    client_body_temp_path $work/tmp; proxy_temp_path $work/tmp; fastcgi_temp_path $work/tmp;
+    uwsgi_temp_path $work/tmp; scgi_temp_path $work/tmp;
+    server {
+        listen 127.0.0.1:$NGINX_PORT;
+        root $work/www;
+        default_type text/html;
+        location = $PAGE { try_files $PAGE.html =404; }
+    }
+}
+CONF
+mkdir -p "$work/tmp"
+nginx -c "$work/nginx.conf"
+curl -sf "localhost:$NGINX_PORT$PAGE" | cmp - "$work/www/c/coffee-tea.html"
+
+run_wrk() { wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "$1" 2>&1; }
+parse_rps() { awk '/Requests\/sec/ {print $2}'; }
+parse_p99() { awk '$1 == "99%" {print $2}'; }
+to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; printf "%.2f", v}'; }
+
+echo "== GET $PAGE ($cards products, $bytes bytes of HTML), wrk -t2 -c$CONNECTIONS -d$DURATION"
+web_out=$(run_wrk "http://127.0.0.1:$WEB_PORT$PAGE")
+nginx_out=$(run_wrk "http://127.0.0.1:$NGINX_PORT$PAGE")
+web_rps=$(echo "$web_out" | parse_rps); nginx_rps=$(echo "$nginx_out" | parse_rps)
+printf '%-52s %12s req/s   p99 %8s ms\n' "shop-web SSR → host → catalog component → SQLite" "$web_rps" "$(echo "$web_out" | parse_p99 | to_ms)"
+printf '%-52s %12s req/s   p99 %8s ms\n' "nginx, the same HTML as a static file" "$nginx_rps" "$(echo "$nginx_out" | parse_p99 | to_ms)"
+awk -v h="$web_rps" -v n="$nginx_rps" 'BEGIN { printf "SSR / nginx throughput ratio: %.3f\n", h / n }'
+errors=$(echo "$web_out" | awk '/Non-2xx|Socket errors/')
+[ -z "$errors" ] || echo "shop-web errors: $errors"
+
+echo
+echo "== the client bundle (dist/web/pkg)"
+for f in dist/web/pkg/*.wasm dist/web/pkg/*.js dist/web/pkg/*.css; do
+    printf '%-40s %9s bytes   gzip -9: %8s bytes\n' "$(basename "$f")" "$(wc -c <"$f")" "$(wc -c <"$f.gz")"
+done
+
+echo
+product=$(grep -o 'href="/p/[^"]*"' "$work/www/c/coffee-tea.html" | head -1 | sed 's/href="//; s/"//')
+echo "== time to interactive of $product (headless Chromium, 360×740, cache off, served by shop-web with gzip)"
+node bench/tti.mjs "http://127.0.0.1:$WEB_PORT$product" "${BENCH_TTI_RUNS:-5}"
