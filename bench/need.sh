@@ -1,5 +1,6 @@
 # Sourced by the bench scripts: `need COMMAND DEBIAN-PACKAGE` installs the package when the
-# command is missing and we are root, or stops with what to install.
+# command is missing and we are root, or stops with what to install; `static_nginx` serves a
+# directory as the reference of a comparison; `run_wrk` and the parsers read wrk's report.
 need() {
     command -v "$1" >/dev/null 2>&1 && return
     if [ "$(id -u)" = 0 ]; then
@@ -9,3 +10,38 @@ need() {
         exit 1
     fi
 }
+
+# `static_nginx WORK PORT DEFAULT-TYPE [SERVER-DIRECTIVES]`: nginx serving $WORK/www on
+# 127.0.0.1:PORT, with its pid, logs and temporary files in $WORK (stop it with
+# `nginx -c $WORK/nginx.conf -s stop`).
+static_nginx() {
+    local work=$1 port=$2 type=$3 extra=${4:-}
+    cat >"$work/nginx.conf" <<CONF
+worker_processes auto;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    sendfile on;
+    tcp_nodelay on;
+    keepalive_requests 100000;
+    client_body_temp_path $work/tmp; proxy_temp_path $work/tmp; fastcgi_temp_path $work/tmp;
+    uwsgi_temp_path $work/tmp; scgi_temp_path $work/tmp;
+    server {
+        listen 127.0.0.1:$port;
+        root $work/www;
+        default_type $type;
+        $extra
+    }
+}
+CONF
+    mkdir -p "$work/tmp"
+    nginx -c "$work/nginx.conf"
+}
+
+# wrk with the comparison's connections and duration (CONNECTIONS, DURATION), and its figures.
+run_wrk() { wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "$1" 2>&1; }
+parse_rps() { awk '/Requests\/sec/ {print $2}'; }
+parse_p99() { awk '$1 == "99%" {print $2}'; }
+to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; printf "%.2f", v}'; }

@@ -56,33 +56,9 @@ SEARCH_PATH="/api/products?per_page=24&q=%D8%AA%D9%85%D8%B1"   # q=تمر (dates
 curl -sf "localhost:$HOST_PORT$PRODUCTS_PATH" >"$work/www/products-24.json"
 curl -sf "localhost:$HOST_PORT$SEARCH_PATH" >"$work/www/search-24.json"
 
-cat >"$work/nginx.conf" <<CONF
-worker_processes auto;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    sendfile on;
-    tcp_nodelay on;
-    keepalive_requests 100000;
-    client_body_temp_path $work/tmp; proxy_temp_path $work/tmp; fastcgi_temp_path $work/tmp;
-    uwsgi_temp_path $work/tmp; scgi_temp_path $work/tmp;
-    server {
-        listen 127.0.0.1:$NGINX_PORT;
-        root $work/www;
-        default_type application/json;
-    }
-}
-CONF
-mkdir -p "$work/tmp"
-nginx -c "$work/nginx.conf"
+static_nginx "$work" "$NGINX_PORT" application/json
 curl -sf "localhost:$NGINX_PORT/api/categories" | cmp - "$work/www/api/categories"
 
-run_wrk() { wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "$1" 2>&1; }
-parse_rps() { awk '/Requests\/sec/ {print $2}'; }
-parse_p99() { awk '$1 == "99%" {print $2}'; }
-to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; printf "%.2f", v}'; }
 
 echo "== GET /api/categories (28 categories with product counts, $bytes bytes), wrk -t2 -c$CONNECTIONS -d$DURATION"
 host_out=$(run_wrk "http://127.0.0.1:$HOST_PORT/api/categories")

@@ -51,34 +51,9 @@ curl -sf "localhost:$WEB_PORT$PAGE" >"$work/www/c/coffee-tea.html"
 cards=$(grep -o 'class="card"' "$work/www/c/coffee-tea.html" | wc -l)
 bytes=$(wc -c <"$work/www/c/coffee-tea.html")
 
-cat >"$work/nginx.conf" <<CONF
-worker_processes auto;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    sendfile on;
-    tcp_nodelay on;
-    keepalive_requests 100000;
-    client_body_temp_path $work/tmp; proxy_temp_path $work/tmp; fastcgi_temp_path $work/tmp;
-    uwsgi_temp_path $work/tmp; scgi_temp_path $work/tmp;
-    server {
-        listen 127.0.0.1:$NGINX_PORT;
-        root $work/www;
-        default_type text/html;
-        location = $PAGE { try_files $PAGE.html =404; }
-    }
-}
-CONF
-mkdir -p "$work/tmp"
-nginx -c "$work/nginx.conf"
+static_nginx "$work" "$NGINX_PORT" text/html "location = $PAGE { try_files $PAGE.html =404; }"
 curl -sf "localhost:$NGINX_PORT$PAGE" | cmp - "$work/www/c/coffee-tea.html"
 
-run_wrk() { wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "$1" 2>&1; }
-parse_rps() { awk '/Requests\/sec/ {print $2}'; }
-parse_p99() { awk '$1 == "99%" {print $2}'; }
-to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; printf "%.2f", v}'; }
 
 echo "== GET $PAGE ($cards products, $bytes bytes of HTML), wrk -t2 -c$CONNECTIONS -d$DURATION"
 web_out=$(run_wrk "http://127.0.0.1:$WEB_PORT$PAGE")

@@ -33,7 +33,9 @@ fn main() -> Result<()> {
             run(&root)
         }
         Some("test") => {
-            build(&root, true)?;
+            // `cargo test` builds the binaries itself, with the dev-dependencies' features;
+            // building them first without those would compile much of the tree twice.
+            build_assets(&root, true)?;
             test(&root)
         }
         _ => bail!("usage: cargo xtask <build [--fixtures] | components | run | test>"),
@@ -55,19 +57,6 @@ fn run_checked(command: &mut Command) -> Result<()> {
         bail!("{command:?} failed with {status}");
     }
     Ok(())
-}
-
-/// Adds the WebAssembly target when rustup lacks it.
-fn ensure_wasm_target() -> Result<()> {
-    let installed = Command::new("rustup").args(["target", "list", "--installed"]).output();
-    match installed {
-        Ok(out) if String::from_utf8_lossy(&out.stdout).lines().any(|l| l.trim() == WASM_TARGET) => Ok(()),
-        Ok(_) => {
-            eprintln!("xtask: adding the rustup target {WASM_TARGET}");
-            run_checked(Command::new("rustup").args(["target", "add", WASM_TARGET]))
-        }
-        Err(_) => bail!("rustup is not on PATH: install Rust with rustup (https://rustup.rs), then run this again"),
-    }
 }
 
 /// Debian packages the media component's C code (libwebp) is compiled with, for the
@@ -100,7 +89,7 @@ fn wasm_target_dir(root: &Path) -> PathBuf {
 }
 
 fn build_components(root: &Path, with_fixtures: bool) -> Result<()> {
-    ensure_wasm_target()?;
+    ensure_target(WASM_TARGET)?;
     ensure_c_toolchain()?;
     let mut command = cargo();
     command.current_dir(root.join("components")).args(["build", "--release", "--target", WASM_TARGET]);
@@ -166,12 +155,16 @@ fn install_api_docs(root: &Path) -> Result<()> {
     Ok(())
 }
 
-fn build(root: &Path, with_fixtures: bool) -> Result<()> {
+/// Everything but the native binaries: components, Swagger UI, the storefront's client.
+fn build_assets(root: &Path, with_fixtures: bool) -> Result<()> {
     build_components(root, with_fixtures)?;
     install_api_docs(root)?;
-    build_web_client(root)?;
-    // The same feature set as `cargo test --workspace` below, so the test run reuses it.
-    run_checked(cargo().current_dir(root).args(["build", "--workspace", "--release", "--features", "shop-web/ssr"]))
+    build_web_client(root)
+}
+
+fn build(root: &Path, with_fixtures: bool) -> Result<()> {
+    build_assets(root, with_fixtures)?;
+    run_checked(cargo().current_dir(root).args(["build", "--release", "-p", "shop-host", "-p", "shop-web", "--features", "shop-web/ssr"]))
 }
 
 fn run(root: &Path) -> Result<()> {
