@@ -11,6 +11,7 @@ use shop_web::app::{App, Assets, shell};
 use shop_web::server::{api, config, routes, session};
 use std::net::SocketAddr;
 use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tracing_subscriber::EnvFilter;
@@ -65,7 +66,10 @@ async fn main() -> Result<()> {
         .route("/healthz", get(|| async { "ok" }))
         .merge(static_files)
         .merge(pages)
+        .layer(axum::middleware::from_fn(routes::server_function_status))
         .layer(axum::middleware::from_fn(session::guard))
+        // Server functions read whole bodies: none may be larger than an upload may be.
+        .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
         .layer(axum::middleware::from_fn(routes::first_visit))
         .layer(CompressionLayer::new())
         .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))

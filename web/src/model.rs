@@ -222,6 +222,17 @@ impl AppError {
         (!messages.is_empty()).then(|| messages.join("; "))
     }
 
+    /// The HTTP status this error answers with.
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::Unavailable(_) => 503,
+            AppError::NotFound => 404,
+            AppError::Unauthorized => 401,
+            AppError::Refused { status, .. } => *status,
+            AppError::BadRequest(_) => 400,
+        }
+    }
+
     /// Whether the API named any field.
     pub fn has_fields(&self) -> bool {
         matches!(self, AppError::Refused { errors, .. } if !errors.is_empty())

@@ -122,8 +122,18 @@ async fn seo_files_language_choice_and_the_admin_guard() {
         }
         request.form(&[("email", support::ADMIN_EMAIL.to_owned()), ("password", support::ADMIN_PASSWORD.to_owned()), ("csrf", token), ("lang", "en".to_owned())]).send()
     };
+    // (A form posted by a browser without JavaScript is sent back to its page instead.)
     let refused = post("0".repeat(32), format!("shop_csrf={csrf}"), None).await.unwrap();
+    assert_eq!(refused.status(), 302);
+    let forged = shop.client.post(format!("{}{path}", shop.web)).header("cookie", format!("shop_csrf={csrf}"))
+        .form(&[("email", support::ADMIN_EMAIL), ("password", support::ADMIN_PASSWORD), ("csrf", "0".repeat(32).as_str()), ("lang", "en")]).send().await.unwrap();
+    assert_eq!(forged.status(), 400, "a forged form is a bad request");
+    assert!(forged.headers().get_all("set-cookie").iter().all(|c| !c.to_str().unwrap().starts_with("shop_session=")));
     assert!(refused.headers().get_all("set-cookie").iter().all(|c| !c.to_str().unwrap().starts_with("shop_session=")), "no session without the token");
+    let wrong = shop.client.post(format!("{}{path}", shop.web)).header("cookie", format!("shop_csrf={csrf}"))
+        .form(&[("email", support::ADMIN_EMAIL), ("password", "not the password"), ("csrf", csrf.as_str()), ("lang", "en")]).send().await.unwrap();
+    assert_eq!(wrong.status(), 401, "a wrong password");
+    assert!(wrong.text().await.unwrap().contains("not correct"));
     let cross = post(csrf.clone(), format!("shop_csrf={csrf}"), Some("https://evil.example")).await.unwrap();
     assert_eq!(cross.status(), 403);
     let signed_in = post(csrf.clone(), format!("shop_csrf={csrf}"), None).await.unwrap();
@@ -135,6 +145,11 @@ async fn seo_files_language_choice_and_the_admin_guard() {
     let html = products.text().await.unwrap();
     assert!(html.contains("Secret Draft"), "admins see drafts");
     assert_eq!(shop.client.post(format!("{}/_srv/admin/admin_products", shop.web)).form(&[("page", "1")]).send().await.unwrap().status(), 401);
+
+    // No body may be larger than an upload may be (16 MiB), whatever it is sent to.
+    let huge = vec![b'a'; 16 * 1024 * 1024 + 1];
+    let refused = shop.client.post(format!("{}/_srv/load_product", shop.web)).header("content-type", "application/x-www-form-urlencoded").body(huge).send().await.unwrap();
+    assert_eq!(refused.status(), 413);
 }
 
 #[tokio::test(flavor = "multi_thread")]

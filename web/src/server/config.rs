@@ -21,6 +21,9 @@ pub struct Config {
     pub cookie_secure: bool,
     /// The currency of the price filters (`WEB_CURRENCY`, default `SAR`).
     pub currency: String,
+    /// The largest request body, an image upload's files together (`WEB_MAX_BODY_BYTES`,
+    /// default 16 MiB, as the host's `SHOP_MAX_BODY_BYTES`).
+    pub max_body_bytes: usize,
 }
 
 /// Why the settings are unusable.
@@ -61,7 +64,9 @@ impl Config {
         if shop_domain::money::exponent(&currency).is_none() {
             return Err(ConfigError::Invalid { name: "WEB_CURRENCY", value: currency, why: "a currency the shop accepts (ISO 4217)" });
         }
-        Ok(Self { addr, api_url, public_url, site_dir: var("WEB_SITE_DIR").unwrap_or_else(|| "dist/web".into()).into(), cookie_secure, currency })
+        let max_body_text = var("WEB_MAX_BODY_BYTES").unwrap_or_else(|| (16 * 1024 * 1024).to_string());
+        let max_body_bytes = max_body_text.parse().ok().filter(|n| *n >= 1024).ok_or(ConfigError::Invalid { name: "WEB_MAX_BODY_BYTES", value: max_body_text.clone(), why: "a number of bytes, at least 1024" })?;
+        Ok(Self { addr, api_url, public_url, site_dir: var("WEB_SITE_DIR").unwrap_or_else(|| "dist/web".into()).into(), cookie_secure, currency, max_body_bytes })
     }
 }
 

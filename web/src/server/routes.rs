@@ -77,6 +77,27 @@ pub async fn first_visit(request: Request, next: Next) -> Response {
     next.run(request).await
 }
 
+/// Server functions answer every error with 500; this gives each `AppError` its own status
+/// (a refused form 422, a forged one 400, a dead API 503…). The body stays the typed error the
+/// hydrated page decodes.
+pub async fn server_function_status(request: Request, next: Next) -> Response {
+    if !request.uri().path().starts_with("/_srv/") {
+        return next.run(request).await;
+    }
+    let response = next.run(request).await;
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 1024 * 1024).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    if let Ok(error) = serde_json::from_slice::<crate::model::AppError>(&bytes) {
+        parts.status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
 /// `GET /robots.txt`.
 pub async fn robots() -> Response {
     let body = format!("User-agent: *\nDisallow: /admin\nDisallow: /ar/admin\nDisallow: /_srv/\nDisallow: /lang/\nSitemap: {}/sitemap.xml\n", config().public_url);
