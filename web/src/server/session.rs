@@ -7,7 +7,7 @@
 use crate::i18n::Lang;
 use crate::model::AppError;
 use crate::server::{api, config};
-use axum::extract::{ConnectInfo, Request};
+use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -247,11 +247,6 @@ async fn resolve(headers: &HeaderMap) -> Result<(Me, String, Option<Tokens>), Ap
         .await
         .map_err(|e| if matches!(e, AppError::Unavailable(_)) { e } else { AppError::Unauthorized })?;
     Ok((tokens.user.clone(), tokens.access_token.clone(), Some(tokens)))
-}
-
-/// Marks the connection's address on the request, for `client_address`.
-pub fn peer(request: &Request) -> Option<SocketAddr> {
-    request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0)
 }
 
 #[cfg(test)]
