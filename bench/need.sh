@@ -45,3 +45,17 @@ run_wrk() { wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "$1" 2>&1; }
 parse_rps() { awk '/Requests\/sec/ {print $2}'; }
 parse_p99() { awk '$1 == "99%" {print $2}'; }
 to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; printf "%.2f", v}'; }
+
+# `start_host WORK PORT TARGET`: the host built in TARGET on 127.0.0.1:PORT, data in
+# $WORK/data, with a fresh admin bench@example.com (password in $admin_password) and signing
+# key; waits until it is ready. Sets host_pid.
+start_host() {
+    local work=$1 port=$2 target=$3
+    admin_password=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+    SHOP_ADDR=127.0.0.1:$port SHOP_ADMIN_ADDR=off SHOP_DATA_DIR="$work/data" RUST_LOG=warn \
+        SHOP_ADMIN_EMAIL=bench@example.com SHOP_ADMIN_PASSWORD="$admin_password" \
+        SPIN_VARIABLE_JWT_SECRET="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
+        "$target/release/shop-host" 2>"$work/host.log" &
+    host_pid=$!
+    for _ in $(seq 200); do curl -sf "localhost:$port/readyz" >/dev/null && break; sleep 0.05; done
+}

@@ -33,13 +33,7 @@ trap cleanup EXIT
 cargo xtask build --fixtures >&2
 target="${CARGO_TARGET_DIR:-$PWD/target}"
 
-admin_password=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
-SHOP_ADDR=127.0.0.1:$HOST_PORT SHOP_ADMIN_ADDR=off SHOP_DATA_DIR="$work/data" RUST_LOG=warn \
-    SHOP_ADMIN_EMAIL=bench@example.com SHOP_ADMIN_PASSWORD="$admin_password" \
-    SPIN_VARIABLE_JWT_SECRET="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
-    "$target/release/shop-host" 2>"$work/host.log" &
-host_pid=$!
-for _ in $(seq 200); do curl -sf "localhost:$HOST_PORT/readyz" >/dev/null && break; sleep 0.05; done
+start_host "$work" "$HOST_PORT" "$target"
 token=$(curl -sf -X POST "localhost:$HOST_PORT/api/auth/login" -H 'content-type: application/json' \
     -d "{\"email\": \"bench@example.com\", \"password\": \"$admin_password\"}" | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
 for i in $(seq 1 20); do

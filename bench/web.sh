@@ -33,13 +33,7 @@ trap cleanup EXIT
 cargo xtask build >&2
 target="${CARGO_TARGET_DIR:-$PWD/target}"
 
-admin_password=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
-SHOP_ADDR=127.0.0.1:$HOST_PORT SHOP_ADMIN_ADDR=off SHOP_DATA_DIR="$work/data" RUST_LOG=warn \
-    SHOP_ADMIN_EMAIL=bench@example.com SHOP_ADMIN_PASSWORD="$admin_password" \
-    SPIN_VARIABLE_JWT_SECRET="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
-    "$target/release/shop-host" 2>"$work/host.log" &
-host_pid=$!
-for _ in $(seq 200); do curl -sf "localhost:$HOST_PORT/readyz" >/dev/null && break; sleep 0.05; done
+start_host "$work" "$HOST_PORT" "$target"
 echo "$admin_password" | SHOP_ADDR=127.0.0.1:$HOST_PORT "$target/release/shop-host" seed-demo --email bench@example.com --password-stdin >&2
 WEB_ADDR=127.0.0.1:$WEB_PORT API_URL=http://127.0.0.1:$HOST_PORT RUST_LOG=warn "$target/release/shop-web" >/dev/null 2>"$work/web.log" &
 web_pid=$!

@@ -70,14 +70,28 @@ fn ensure_c_toolchain() -> Result<()> {
     if missing.is_empty() {
         return Ok(());
     }
+    apt_install(&missing, &format!("the media component needs Debian's {} to compile libwebp for WebAssembly: run `sudo apt-get install {}`, then run this again", missing.join(", "), missing.join(" ")))
+}
+
+/// Installs Debian packages when running as root with apt; otherwise stops with `instead`.
+fn apt_install(packages: &[&str], instead: &str) -> Result<()> {
     let is_root = Command::new("id").arg("-u").output().is_ok_and(|out| String::from_utf8_lossy(&out.stdout).trim() == "0");
-    let has_apt = Path::new("/usr/bin/apt-get").exists();
-    if !(is_root && has_apt) {
-        bail!("the media component needs Debian's {} to compile libwebp for WebAssembly: run `sudo apt-get install {}`, then run this again", missing.join(", "), missing.join(" "));
+    if !(is_root && Path::new("/usr/bin/apt-get").exists()) {
+        bail!("{instead}");
     }
-    eprintln!("xtask: installing {} from Debian", missing.join(", "));
+    eprintln!("xtask: installing {} from Debian", packages.join(", "));
     run_checked(Command::new("apt-get").args(["update", "-qq"]))?;
-    run_checked(Command::new("apt-get").args(["install", "-y", "-qq", "--no-install-recommends"]).args(&missing).env("DEBIAN_FRONTEND", "noninteractive"))
+    run_checked(Command::new("apt-get").args(["install", "-y", "-qq", "--no-install-recommends"]).args(packages).env("DEBIAN_FRONTEND", "noninteractive"))
+}
+
+/// `npm ci` in `dir` (`--ignore-scripts`: a dependency's install script would phone home).
+fn npm_ci(dir: &Path, what: &str) -> Result<()> {
+    eprintln!("xtask: installing {what} from the npm registry ({})", dir.display());
+    match Command::new("npm").current_dir(dir).args(["ci", "--ignore-scripts", "--no-audit", "--no-fund"]).status() {
+        Ok(status) if status.success() => Ok(()),
+        Ok(status) => bail!("npm ci in {} failed with {status}", dir.display()),
+        Err(_) => bail!("npm is not on PATH: install Node.js with npm (Debian: apt-get install nodejs npm), then run this again"),
+    }
 }
 
 /// Where cargo puts the components workspace's output.
@@ -135,14 +149,7 @@ fn install_api_docs(root: &Path) -> Result<()> {
     let pinned = |text: &str| text.split("\"version\": \"").nth(1).and_then(|rest| rest.split('"').next()).map(str::to_owned);
     let wanted = lock.split("\"node_modules/swagger-ui-dist\"").nth(1).and_then(pinned);
     if wanted.is_none() || pinned(&installed) != wanted {
-        eprintln!("xtask: installing Swagger UI from the npm registry (docs/api)");
-        // --ignore-scripts: a dependency's install script would phone home.
-        let status = Command::new("npm").current_dir(&docs).args(["ci", "--ignore-scripts", "--no-audit", "--no-fund"]).status();
-        match status {
-            Ok(status) if status.success() => {}
-            Ok(status) => bail!("npm ci in docs/api failed with {status}"),
-            Err(_) => bail!("npm is not on PATH: install Node.js with npm (Debian: apt-get install nodejs npm), then run this again"),
-        }
+        npm_ci(&docs, "Swagger UI")?;
     }
     let out = root.join("dist/api-docs");
     std::fs::create_dir_all(&out)?;
@@ -334,13 +341,7 @@ fn ensure_chromium() -> Result<()> {
     if Path::new("/usr/bin/chromium").exists() || std::env::var_os("CHROMIUM").is_some() {
         return Ok(());
     }
-    let is_root = Command::new("id").arg("-u").output().is_ok_and(|out| String::from_utf8_lossy(&out.stdout).trim() == "0");
-    if !(is_root && Path::new("/usr/bin/apt-get").exists()) {
-        bail!("the browser tests need Debian's Chromium: run `sudo apt-get install chromium`, or set CHROMIUM to a Chromium binary, then run this again");
-    }
-    eprintln!("xtask: installing chromium from Debian");
-    run_checked(Command::new("apt-get").args(["update", "-qq"]))?;
-    run_checked(Command::new("apt-get").args(["install", "-y", "-qq", "--no-install-recommends", "chromium", "fonts-dejavu-core"]).env("DEBIAN_FRONTEND", "noninteractive"))
+    apt_install(&["chromium", "fonts-dejavu-core"], "the browser tests need Debian's Chromium: run `sudo apt-get install chromium`, or set CHROMIUM to a Chromium binary, then run this again")
 }
 
 fn test(root: &Path) -> Result<()> {
@@ -378,13 +379,8 @@ fn ensure_web_tools(root: &Path) -> Result<PathBuf> {
     let lock = std::fs::read(dir.join("package-lock.json")).context("reading web/e2e/package-lock.json")?;
     let stamp = dir.join("node_modules/.installed-lock");
     if std::fs::read(&stamp).ok().as_deref() != Some(lock.as_slice()) {
-        eprintln!("xtask: installing the storefront's tools from the npm registry (web/e2e)");
-        // --ignore-scripts: a dependency's install script would phone home.
-        match Command::new("npm").current_dir(&dir).args(["ci", "--ignore-scripts", "--no-audit", "--no-fund"]).status() {
-            Ok(status) if status.success() => std::fs::write(&stamp, &lock)?,
-            Ok(status) => bail!("npm ci in web/e2e failed with {status}"),
-            Err(_) => bail!("npm is not on PATH: install Node.js with npm (Debian: apt-get install nodejs npm), then run this again"),
-        }
+        npm_ci(&dir, "the storefront's tools")?;
+        std::fs::write(&stamp, &lock)?;
     }
     Ok(dir.join("node_modules"))
 }

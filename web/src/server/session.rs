@@ -80,7 +80,8 @@ pub fn csrf_matches(headers: &HeaderMap, given: &str) -> bool {
     cookie(headers, CSRF).is_some_and(|expected| !given.is_empty() && constant_time_eq(expected.as_bytes(), given.as_bytes()))
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+/// Compares secrets in time that does not depend on where they differ.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
@@ -191,7 +192,7 @@ pub async fn guard(mut request: Request, next: Next) -> Response {
                     Kind::Page => {
                         let lang = Lang::of_path(request.uri().path());
                         let next_path = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/admin");
-                        let to = format!("{}?next={}", lang.path("/admin/login"), form_urlencoded_component(next_path));
+                        let to = format!("{}?next={}", lang.path("/admin/login"), crate::data::encode(next_path).replace("%2F", "/"));
                         (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response()
                     }
                     _ => problem(StatusCode::UNAUTHORIZED, "Sign in as an admin first."),
@@ -218,16 +219,6 @@ fn append_cookie(headers: &mut HeaderMap, name: &str, value: &str) {
         _ => format!("{name}={value}"),
     };
     headers.insert(header::COOKIE, HeaderValue::from_str(&joined).expect("cookie values are ASCII"));
-}
-
-/// Percent-encodes a query component.
-pub fn form_urlencoded_component(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// Who the request's session belongs to: the access token, or a refresh when it has

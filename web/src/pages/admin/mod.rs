@@ -34,8 +34,7 @@ pub(crate) async fn session() -> Result<crate::server::session::Session, AppErro
 #[cfg(feature = "ssr")]
 pub(crate) async fn checked(csrf: &str) -> Result<crate::server::session::Session, AppError> {
     let session = session().await?;
-    let matches = session.csrf.len() == csrf.len() && session.csrf.bytes().zip(csrf.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
-    if !matches {
+    if !crate::server::session::constant_time_eq(session.csrf.as_bytes(), csrf.as_bytes()) {
         return Err(AppError::BadRequest("The form has expired; reload the page and try again.".into()));
     }
     Ok(session)
