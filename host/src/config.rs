@@ -44,6 +44,13 @@ pub struct Settings {
     /// How often the components directory is checked for new builds (`SHOP_SWAP_POLL_MS`,
     /// default 200; 0 disables the watcher).
     pub swap_poll: Option<Duration>,
+    /// Whether other hosts on this machine may use the same embedded store at once
+    /// (`SHOP_STORE_SHARED`, default `false`: a second host on the data directory is refused).
+    pub store_shared: bool,
+    /// How long a stopping host (SIGTERM) lets requests in flight finish before it exits
+    /// anyway (`SHOP_SHUTDOWN_GRACE_SECS`, default 20: inside the 30 s an orchestrator such
+    /// as docker compose waits before it kills).
+    pub shutdown_grace: Duration,
     /// When set, documents live in MongoDB instead of the embedded store (`MONGODB_URI`).
     pub mongodb_uri: Option<Secret>,
     /// The MongoDB database (`MONGODB_DB`; default: the URI's database, else `shop`).
@@ -171,6 +178,12 @@ impl Settings {
             max_body_bytes: parse("SHOP_MAX_BODY_BYTES", "16777216")? as usize,
             swap_poll: (poll_ms > 0).then(|| Duration::from_millis(poll_ms)),
             housekeeping: Some(parse("SHOP_HOUSEKEEPING_SECS", "300")?).filter(|s| *s > 0).map(Duration::from_secs),
+            store_shared: match get("SHOP_STORE_SHARED", "false").as_str() {
+                "true" | "1" => true,
+                "false" | "0" => false,
+                other => return Err(SettingError { name: "SHOP_STORE_SHARED", value: other.to_owned(), reason: "true or false".into() }),
+            },
+            shutdown_grace: Duration::from_secs(parse("SHOP_SHUTDOWN_GRACE_SECS", "20")?),
             mongodb_uri: lookup("MONGODB_URI").filter(|v| !v.is_empty()).map(Secret),
             mongodb_db: lookup("MONGODB_DB").filter(|v| !v.is_empty()),
             admin: match (lookup("SHOP_ADMIN_EMAIL").filter(|v| !v.is_empty()), lookup("SHOP_ADMIN_PASSWORD").filter(|v| !v.is_empty())) {

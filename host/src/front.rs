@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use http::{HeaderName, HeaderValue, Method, StatusCode, Uri, header};
 use http_body_util::Full;
+use http_telemetry::RouteLabel;
 use serde_json::json;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -42,6 +43,7 @@ pub const HOST_ROUTES: &[(&str, &str, &str)] = &[
     ("GET", "/api/docs", "docs.ui"),
     ("GET", "/api/docs/{asset}", "docs.asset"),
     ("GET", "/uploads/{*key}", "uploads.read"),
+    ("GET", "/metrics", "ops.metrics"),
 ];
 
 /// The public router.
@@ -55,15 +57,24 @@ pub fn router(front: Front) -> Router {
             "docs.openapi" => get(api_docs::openapi),
             "docs.ui" => get(api_docs::page),
             "uploads.read" => get(crate::uploads::serve),
+            "ops.metrics" => get(metrics),
             _ => get(api_docs::asset),
         };
         router = router.route(path, handler);
     }
+    let observe = axum::middleware::from_fn_with_state(front.runtime.metrics.http.clone(), http_telemetry::observe);
     let router = router.fallback(dispatch).with_state(front);
-    match cors {
+    let router = match cors {
         Some(cors) => router.layer(cors).layer(axum::middleware::map_response(only_for_allowed_origins)),
         None => router,
-    }
+    };
+    // Outermost, so every answer is logged and counted, CORS preflights included.
+    router.layer(observe)
+}
+
+/// `/metrics`: Prometheus metrics. nginx does not route it; scrape each host directly.
+async fn metrics(State(front): State<Front>) -> Response {
+    front.runtime.metrics.render()
 }
 
 /// `CorsLayer` grants credentials (and lists methods) on every answer; an origin it did not
@@ -123,6 +134,7 @@ async fn dispatch(State(front): State<Front>, request: Request) -> Response {
     let Some(route) = front.manifest.route(&path) else {
         return problem(StatusCode::NOT_FOUND, "not-found", "Not found", format!("Nothing is served at {path}."));
     };
+    let route_label = if route.wildcard { format!("{}/...", route.base.trim_end_matches('/')) } else { route.base.clone() };
     let Some(slot) = front.runtime.slots.get(&route.component).cloned() else {
         return problem(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", "The route's component is not loaded.");
     };
@@ -154,6 +166,13 @@ async fn dispatch(State(front): State<Front>, request: Request) -> Response {
     let request = hyper::Request::from_parts(parts, Full::new(bytes));
     let loaded = slot.current();
     let version = loaded.version.clone();
+    let mut response = call(&front, &slot, loaded, request, &path, &version).await;
+    response.extensions_mut().insert(RouteLabel(route_label));
+    response
+}
+
+/// Runs the request in the slot's component and names the version that answered.
+async fn call(front: &Front, slot: &crate::runtime::Slot, loaded: Arc<crate::runtime::slot::Loaded>, request: hyper::Request<Full<bytes::Bytes>>, path: &str, version: &str) -> Response {
     match handle_http(&front.runtime, slot.id.as_str().into(), loaded, request).await {
         Ok(response) => {
             let mut response = response.map(Body::new);
@@ -162,7 +181,7 @@ async fn dispatch(State(front): State<Front>, request: Request) -> Response {
             }
             response
         }
-        Err(error) => component_problem(&slot.id, &path, error),
+        Err(error) => component_problem(&slot.id, path, error),
     }
 }
 

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod front;
 pub mod housekeeping;
 pub mod manifest;
+pub mod metrics;
 pub mod problem;
 pub mod runtime;
 pub mod startup;

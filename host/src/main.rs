@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! shop-host                    serve (configuration from the environment, see .env.example)
+//! shop-host healthcheck        exit 0 when the host on SHOP_ADDR is ready (for container health checks)
 //! shop-host status             list the components a running host serves, with versions
 //! shop-host reload <component> swap in the component's file now
 //! shop-host create-admin --email <email> --password-stdin
@@ -46,6 +47,7 @@ async fn run() -> anyhow::Result<()> {
             })?;
             app.run(shutdown_signal()).await
         }
+        ["healthcheck"] => healthcheck(&settings).await,
         ["status"] => admin_call(&settings, "GET", "/components", "").await,
         ["reload", id] => admin_call(&settings, "POST", &format!("/components/{id}/reload"), "").await,
         ["create-admin", "--email", email, "--password-stdin"] => {
@@ -56,7 +58,7 @@ async fn run() -> anyhow::Result<()> {
         }
         ["seed-demo", rest @ ..] => seed_demo(&settings, rest).await,
         _ => bail!(
-            "usage: shop-host [serve | status | reload <component> | create-admin --email <email> --password-stdin | seed-demo [--url <url>] [--email <email> --password-stdin]]"
+            "usage: shop-host [serve | healthcheck | status | reload <component> | create-admin --email <email> --password-stdin | seed-demo [--url <url>] [--email <email> --password-stdin]]"
         ),
     }
 }
@@ -94,6 +96,11 @@ async fn seed_demo(settings: &Settings, args: &[&str]) -> anyhow::Result<()> {
     bar.finish();
     println!("demo catalogue: {} created, {} already there", report.created, report.present);
     Ok(())
+}
+
+/// `healthcheck`: `GET /readyz` on this container's own listener; succeeds on 200.
+async fn healthcheck(settings: &Settings) -> anyhow::Result<()> {
+    Ok(http_telemetry::health::probe(settings.addr, "/readyz", std::time::Duration::from_secs(5)).await?)
 }
 
 /// Sends one request to the operator listener of a running host and prints the answer.

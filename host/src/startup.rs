@@ -4,7 +4,7 @@ use crate::capabilities::blobs::FsBlobs;
 use crate::capabilities::config::Variables;
 use crate::capabilities::documents::DocumentStore;
 use crate::capabilities::documents::mongo::MongoStore;
-use crate::capabilities::documents::sqlite::SqliteStore;
+use crate::capabilities::documents::sqlite::{Sharing, SqliteStore};
 use crate::config::Settings;
 use crate::front::{self, Front};
 use crate::manifest::Manifest;
@@ -12,6 +12,7 @@ use crate::runtime::{Runtime, links};
 use crate::{admin, watcher};
 use anyhow::Context;
 use axum::serve::ListenerExt;
+use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
@@ -36,7 +37,7 @@ impl Application {
                 MongoStore::connect(uri.expose(), settings.mongodb_db.as_deref()).await.context("configuring the MongoDB store (MONGODB_URI)")?,
             ),
             None => DocumentStore::Sqlite(
-                SqliteStore::open(&settings.data_dir).with_context(|| format!("opening the embedded store in {}", settings.data_dir.display()))?,
+                SqliteStore::open_with(&settings.data_dir, if settings.store_shared { Sharing::Shared } else { Sharing::Exclusive }).with_context(|| format!("opening the embedded store in {}", settings.data_dir.display()))?,
             ),
         };
         let blobs = FsBlobs::open(&settings.uploads_dir).with_context(|| format!("opening the uploads directory {}", settings.uploads_dir.display()))?;
@@ -101,13 +102,14 @@ impl Application {
             // Small responses otherwise wait for Nagle's algorithm.
             let _ = tcp.set_nodelay(true);
         });
+        let grace = runtime.settings.shutdown_grace;
         let app = front::router(Front { runtime, manifest }).into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                shutdown.await;
-                let _ = stop_tx.send(true);
-            })
-            .await?;
+        let (stopping, began) = http_telemetry::shutdown::begin(async move {
+            shutdown.await;
+            let _ = stop_tx.send(true);
+        });
+        let serve = axum::serve(listener, app).with_graceful_shutdown(stopping).into_future();
+        let ending = http_telemetry::shutdown::within_deadline(serve, began, grace).await?;
         // Both listeners are done with the runtime: the store (and its lock) goes with it,
         // once a housekeeping round in progress is dropped too.
         if let Some(task) = housekeeping {
@@ -115,6 +117,9 @@ impl Application {
             let _ = task.await;
         }
         if let Some(task) = admin_task {
+            if ending == http_telemetry::shutdown::Ending::DeadlinePassed {
+                task.abort();
+            }
             let _ = task.await;
         }
         Ok(())
@@ -123,17 +128,5 @@ impl Application {
 
 /// Completes on Ctrl-C or SIGTERM.
 pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    tokio::select! { () = ctrl_c => {}, () = terminate => {} }
-    tracing::info!("shutting down: finishing requests in flight");
+    http_telemetry::shutdown::signal().await;
 }

@@ -9,12 +9,12 @@ use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use shop_web::app::{App, Assets, shell};
 use shop_web::server::{api, config, routes, session};
+use std::future::IntoFuture;
 use std::net::SocketAddr;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
-use tracing_subscriber::EnvFilter;
 
 /// What `cargo xtask build` writes beside the client bundle: the hashed file names.
 #[derive(serde::Deserialize)]
@@ -25,8 +25,21 @@ struct Manifest {
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    tracing_subscriber::fmt().with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"))).init();
+    http_telemetry::logging::init("info");
     let config = config::Config::from_env()?;
+    match std::env::args().nth(1).as_deref() {
+        None | Some("serve") => serve(config).await,
+        Some("healthcheck") => healthcheck(config.addr).await,
+        Some(other) => anyhow::bail!("unknown command {other:?}; usage: shop-web [serve | healthcheck]"),
+    }
+}
+
+/// `healthcheck`: `GET /healthz` on this container's own listener; succeeds on 200.
+async fn healthcheck(addr: SocketAddr) -> Result<()> {
+    Ok(http_telemetry::health::probe(addr, "/healthz", std::time::Duration::from_secs(5)).await?)
+}
+
+async fn serve(config: config::Config) -> Result<()> {
     config::init(config.clone());
     api::init(api::Api::new(&config.api_url));
 
@@ -42,6 +55,10 @@ async fn main() -> Result<()> {
         .site_addr(config.addr)
         .build();
     let assets = Assets { css: manifest.css.clone() };
+
+    let mut registry = prometheus_client::registry::Registry::with_prefix("shop_web");
+    let http_metrics = http_telemetry::HttpMetrics::register(&mut registry);
+    let registry = std::sync::Arc::new(registry);
 
     let routes = generate_route_list(App);
     let pages = Router::new()
@@ -64,6 +81,7 @@ async fn main() -> Result<()> {
         .route("/robots.txt", get(routes::robots))
         .route("/sitemap.xml", get(routes::sitemap))
         .route("/healthz", get(|| async { "ok" }))
+        .route("/metrics", get(move || std::future::ready(http_telemetry::render(&registry))))
         .merge(static_files)
         .merge(pages)
         .layer(axum::middleware::from_fn(routes::server_function_status))
@@ -74,16 +92,16 @@ async fn main() -> Result<()> {
         .layer(CompressionLayer::new())
         .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin")))
-        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")));
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        // Outermost: every answer is logged once and counted by route and status.
+        .layer(axum::middleware::from_fn_with_state(http_metrics, http_telemetry::observe));
 
     let listener = tokio::net::TcpListener::bind(config.addr).await.with_context(|| format!("binding {} (WEB_ADDR)", config.addr))?;
     let local = listener.local_addr()?;
     tracing::info!(address = %local, api = %config.api_url, "the storefront is listening");
     println!("shop-web listening on http://{local}");
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    let (stopping, began) = http_telemetry::shutdown::begin(http_telemetry::shutdown::signal());
+    let serve = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(stopping).into_future();
+    http_telemetry::shutdown::within_deadline(serve, began, config.shutdown_grace).await?;
     Ok(())
 }

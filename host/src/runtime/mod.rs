@@ -35,6 +35,8 @@ pub struct Runtime {
     pub blobs: FsBlobs,
     /// The variables granted to each component.
     pub variables: Variables,
+    /// The host's metrics (served at `/metrics`).
+    pub metrics: Arc<crate::metrics::HostMetrics>,
     /// The components, by id.
     pub slots: BTreeMap<String, Arc<Slot>>,
     pub(crate) cache: CompileCache,
@@ -75,7 +77,8 @@ impl Runtime {
             linkers.insert(world, world.linker(&engine).map_err(|e| RuntimeError::Engine(e.into()))?);
         }
         let cache = CompileCache::new(&settings.cache_dir, &engine);
-        let mut runtime = Self { engine, settings, documents, blobs, variables, slots: BTreeMap::new(), cache, linkers };
+        let metrics = Arc::new(crate::metrics::HostMetrics::new());
+        let mut runtime = Self { engine, settings, documents, blobs, variables, metrics, slots: BTreeMap::new(), cache, linkers };
         for id in manifest.components.keys() {
             let world = World::for_component(id);
             let path = runtime.settings.components_dir.join(format!("{id}.wasm"));

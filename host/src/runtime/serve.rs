@@ -46,6 +46,7 @@ impl CallError {
 
 /// A store for one instance of `component`, with its limits and deadline armed.
 pub fn new_store(runtime: &Arc<Runtime>, component: Arc<str>) -> Store<HostState> {
+    runtime.metrics.instantiated(&component);
     let state = HostState::new(runtime.clone(), component);
     let mut store = Store::new(&runtime.engine, state);
     store.limiter(|state| &mut state.limits);

@@ -123,10 +123,12 @@ impl Slot {
                     *e = None;
                 }
                 tracing::info!(component = %self.id, from = %old.version, to = %to, "component swapped");
+                runtime.metrics.swap(&self.id, crate::metrics::SwapResult::Swapped);
                 Ok(SwapOutcome::Swapped { from: old.version.clone(), to })
             }
             Err(error) => {
                 tracing::warn!(component = %self.id, error = format!("{error:#}"), "new component version refused; the old one keeps serving");
+                runtime.metrics.swap(&self.id, crate::metrics::SwapResult::Refused);
                 if let Ok(mut e) = self.last_error.lock() {
                     *e = Some(format!("{error:#}"));
                 }

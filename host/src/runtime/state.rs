@@ -91,8 +91,17 @@ fn to_wit(error: StoreError) -> documents::Error {
     }
 }
 
-/// Logs store failures a component cannot fix, and hands it the WIT error.
-fn report(component: &str, operation: &str, error: StoreError) -> documents::Error {
+/// Counts a failed store call, logs failures a component cannot fix, and hands it the WIT
+/// error.
+fn report(runtime: &Runtime, component: &str, operation: &str, error: StoreError) -> documents::Error {
+    let kind = match &error {
+        StoreError::Conflict(_) => "conflict",
+        StoreError::Duplicate(_) => "duplicate",
+        StoreError::Invalid(_) => "invalid",
+        StoreError::Unavailable(_) => "unavailable",
+        StoreError::Internal(_) => "internal",
+    };
+    runtime.metrics.store_error(runtime.documents.backend(), operation, kind);
     match &error {
         StoreError::Internal(_) | StoreError::Unavailable(_) => {
             tracing::error!(component, operation, error = %error, "document store failure")
@@ -129,7 +138,7 @@ fn query(q: documents::Query) -> Result<Query, StoreError> {
 impl documents::Host for HostState {
     async fn get(&mut self, collection: String, id: String) -> wasmtime::Result<Result<Option<String>, documents::Error>> {
         let result = async { self.runtime.documents.get(&Collection::parse(&collection)?, &id).await }.await;
-        Ok(result.map_err(|e| report(&self.component, "get", e)))
+        Ok(result.map_err(|e| report(&self.runtime, &self.component, "get", e)))
     }
 
     async fn find(&mut self, collection: String, q: documents::Query) -> wasmtime::Result<Result<documents::Page, documents::Error>> {
@@ -139,7 +148,7 @@ impl documents::Host for HostState {
             Ok(documents::Page { items, total })
         }
         .await;
-        Ok(result.map_err(|e| report(&self.component, "find", e)))
+        Ok(result.map_err(|e| report(&self.runtime, &self.component, "find", e)))
     }
 
     async fn count_by(&mut self, collection: String, filter: Vec<documents::Clause>, field: String) -> wasmtime::Result<Result<Vec<(String, u64)>, documents::Error>> {
@@ -150,12 +159,12 @@ impl documents::Host for HostState {
             Ok(counts.into_iter().map(|(value, n)| (value.to_string(), n)).collect())
         }
         .await;
-        Ok(result.map_err(|e| report(&self.component, "count-by", e)))
+        Ok(result.map_err(|e| report(&self.runtime, &self.component, "count-by", e)))
     }
 
     async fn insert(&mut self, collection: String, doc: String) -> wasmtime::Result<Result<String, documents::Error>> {
         let result = async { self.runtime.documents.insert(&Collection::parse(&collection)?, docs::parse_document(&doc)?).await }.await;
-        Ok(result.map_err(|e| report(&self.component, "insert", e)))
+        Ok(result.map_err(|e| report(&self.runtime, &self.component, "insert", e)))
     }
 
     async fn replace(
@@ -170,12 +179,12 @@ impl documents::Host for HostState {
             self.runtime.documents.replace(&c, &id, expected_version, docs::parse_document(&doc)?).await
         }
         .await;
-        Ok(result.map_err(|e| report(&self.component, "replace", e)))
+        Ok(result.map_err(|e| report(&self.runtime, &self.component, "replace", e)))
     }
 
     async fn delete(&mut self, collection: String, id: String, expected_version: Option<u64>) -> wasmtime::Result<Result<bool, documents::Error>> {
         let result = async { self.runtime.documents.delete(&Collection::parse(&collection)?, &id, expected_version).await }.await;
-        Ok(result.map_err(|e| report(&self.component, "delete", e)))
+        Ok(result.map_err(|e| report(&self.runtime, &self.component, "delete", e)))
     }
 
     async fn ensure_index(&mut self, collection: String, spec: documents::IndexSpec) -> wasmtime::Result<Result<(), documents::Error>> {
@@ -190,7 +199,7 @@ impl documents::Host for HostState {
             self.runtime.documents.ensure_index(&c, spec).await
         }
         .await;
-        Ok(result.map_err(|e| report(&self.component, "ensure-index", e)))
+        Ok(result.map_err(|e| report(&self.runtime, &self.component, "ensure-index", e)))
     }
 }
 

@@ -9,6 +9,7 @@ mod demo;
 mod helpers;
 mod images;
 mod links;
+mod metrics;
 mod openapi;
 mod operator;
 mod pictures;

@@ -1,6 +1,7 @@
 //! Durability of the embedded store, with real processes: writers run against the host,
 //! which is killed with SIGKILL at random moments; after each restart every write that got
-//! a 2xx must be there, intact. Also: a second host on the same data directory is refused.
+//! a 2xx must be there, intact. Also: a second host on the same data directory is refused,
+//! and SIGTERM lets the requests in flight finish, up to a deadline.
 
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -397,4 +398,91 @@ async fn hostile_images_leave_the_host_far_below_its_memory_cap() {
     assert!(after - before < 256, "peak {after} MiB (from {before})");
     host.kill().unwrap();
     host.wait().unwrap();
+}
+
+/// Sends SIGTERM, as `docker stop` and orchestrators do.
+fn terminate(child: &Child) {
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+}
+
+/// Waits for the process to exit, at most `limit`; returns how long that took.
+fn wait_exit(child: &mut Child, limit: Duration) -> (Duration, std::process::ExitStatus) {
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return (started.elapsed(), status);
+        }
+        assert!(started.elapsed() < limit, "the host did not exit within {limit:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A category POST whose body is sent in two halves on one raw connection: the head and
+/// the first half now, the rest when the caller says.
+async fn half_sent_request(port: u16, token: &str, name: &str) -> (tokio::net::TcpStream, Vec<u8>) {
+    use tokio::io::AsyncWriteExt;
+    let body = json!({"name": {"en": name, "ar": "فئة"}}).to_string().into_bytes();
+    let head = format!(
+        "POST /api/categories HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    let (first, rest) = body.split_at(body.len() / 2);
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(first).await.unwrap();
+    stream.flush().await.unwrap();
+    (stream, rest.to_vec())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_finishes_the_requests_in_flight_and_takes_no_new_ones() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = scratch();
+    let client = reqwest::Client::new();
+    let port = free_port();
+    let mut host = start_host_with(dir.path(), port, &[("SHOP_SHUTDOWN_GRACE_SECS", "10")]);
+    wait_ready(&client, port).await;
+    let token = admin_token(&client, port).await;
+    let (mut stream, rest) = half_sent_request(port, &token, "Lanterns").await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    terminate(&host);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(host.try_wait().unwrap().is_none(), "the host waits for the request in flight");
+    assert!(tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err(), "no new connection is taken while stopping");
+
+    stream.write_all(&rest).await.unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 201"), "the request in flight is answered: {answer}");
+    let (_, status) = wait_exit(&mut host, Duration::from_secs(10));
+    assert!(status.success(), "a graceful stop exits 0: {status}");
+
+    // What was acknowledged while stopping is stored.
+    let mut again = start_host(dir.path(), port);
+    wait_ready(&client, port).await;
+    let category: Value = client.get(format!("http://127.0.0.1:{port}/api/categories/lanterns")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(category["name"]["en"], "Lanterns");
+    again.kill().unwrap();
+    again.wait().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_gives_up_on_a_stalled_request_at_the_deadline() {
+    let dir = scratch();
+    let client = reqwest::Client::new();
+    let port = free_port();
+    let mut host = start_host_with(dir.path(), port, &[("SHOP_SHUTDOWN_GRACE_SECS", "1")]);
+    wait_ready(&client, port).await;
+    let token = admin_token(&client, port).await;
+    // A client that never sends the rest of its body.
+    let (_stalled, _) = half_sent_request(port, &token, "Never finished").await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    terminate(&host);
+    let (took, status) = wait_exit(&mut host, Duration::from_secs(10));
+    assert!(took >= Duration::from_millis(900), "the host gave the request its grace period ({took:?})");
+    assert!(took < Duration::from_secs(5), "and then stopped, at the deadline ({took:?})");
+    assert!(status.success(), "{status}");
 }

@@ -24,6 +24,9 @@ pub struct Config {
     /// The largest request body, an image upload's files together (`WEB_MAX_BODY_BYTES`,
     /// default 16 MiB, as the host's `SHOP_MAX_BODY_BYTES`).
     pub max_body_bytes: usize,
+    /// How long a stopping storefront (SIGTERM) lets requests in flight finish
+    /// (`WEB_SHUTDOWN_GRACE_SECS`, default 20).
+    pub shutdown_grace: std::time::Duration,
 }
 
 /// Why the settings are unusable.
@@ -66,7 +69,18 @@ impl Config {
         }
         let max_body_text = var("WEB_MAX_BODY_BYTES").unwrap_or_else(|| (16 * 1024 * 1024).to_string());
         let max_body_bytes = max_body_text.parse().ok().filter(|n| *n >= 1024).ok_or(ConfigError::Invalid { name: "WEB_MAX_BODY_BYTES", value: max_body_text.clone(), why: "a number of bytes, at least 1024" })?;
-        Ok(Self { addr, api_url, public_url, site_dir: var("WEB_SITE_DIR").unwrap_or_else(|| "dist/web".into()).into(), cookie_secure, currency, max_body_bytes })
+        let grace_text = var("WEB_SHUTDOWN_GRACE_SECS").unwrap_or_else(|| "20".into());
+        let grace_secs: u64 = grace_text.parse().map_err(|_| ConfigError::Invalid { name: "WEB_SHUTDOWN_GRACE_SECS", value: grace_text.clone(), why: "a whole number of seconds" })?;
+        Ok(Self {
+            addr,
+            api_url,
+            public_url,
+            site_dir: var("WEB_SITE_DIR").unwrap_or_else(|| "dist/web".into()).into(),
+            cookie_secure,
+            currency,
+            max_body_bytes,
+            shutdown_grace: std::time::Duration::from_secs(grace_secs),
+        })
     }
 }
 

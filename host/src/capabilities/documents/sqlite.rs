@@ -37,10 +37,15 @@ struct Inner {
     /// What the schema holds, so hot paths skip DDL: collections that exist, indexes made
     /// (by collection and name), and each collection's text fields.
     schema: RwLock<Schema>,
+    /// Whether other processes may change the schema (then it is reloaded when SQLite's
+    /// schema version moves).
+    shared: bool,
 }
 
 #[derive(Default)]
 struct Schema {
+    /// SQLite's `schema_version` when this was read.
+    version: i64,
     collections: HashSet<String>,
     indexes: HashMap<(String, String), IndexSpec>,
     text_fields: HashMap<String, Vec<String>>,
@@ -208,6 +213,44 @@ fn write_error(error: rusqlite::Error) -> StoreError {
     internal(error)
 }
 
+/// Reads what the schema holds: collections, indexes and text fields.
+fn load_schema(conn: &Connection) -> Result<Schema, StoreError> {
+    let mut schema = Schema { version: conn.query_row("PRAGMA schema_version", [], |row| row.get(0)).map_err(internal)?, ..Schema::default() };
+    let mut stmt = conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'c\\_%' ESCAPE '\\'").map_err(internal)?;
+    let names = stmt.query_map([], |row| row.get::<_, String>(0)).map_err(internal)?;
+    for name in names {
+        let name = name.map_err(internal)?;
+        schema.collections.insert(name[2..].to_owned());
+    }
+    let mut stmt = conn.prepare("SELECT collection, name, spec FROM _indexes").map_err(internal)?;
+    let rows = stmt.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?))).map_err(internal)?;
+    for row in rows {
+        let (collection, name, spec) = row.map_err(internal)?;
+        let spec = decode_spec(&name, &spec)?;
+        if spec.kind == IndexKind::Text {
+            schema.text_fields.insert(collection.clone(), spec.keys.iter().map(|k| k.field.as_str().to_owned()).collect());
+        }
+        schema.indexes.insert((collection, name), spec);
+    }
+    Ok(schema)
+}
+
+/// For a shared store: reloads the cached schema when another host changed it (every
+/// collection or index made moves SQLite's `schema_version`), so a text index another host
+/// made is kept up to date here too.
+fn refresh_schema(conn: &Connection, inner: &Inner) -> Result<(), StoreError> {
+    if !inner.shared {
+        return Ok(());
+    }
+    let version: i64 = conn.query_row("PRAGMA schema_version", [], |row| row.get(0)).map_err(write_error)?;
+    if inner.schema.read().map(|s| s.version == version).unwrap_or(false) {
+        return Ok(());
+    }
+    let fresh = load_schema(conn)?;
+    *inner.schema.write().map_err(|_| internal("schema lock poisoned"))? = fresh;
+    Ok(())
+}
+
 fn table(c: &Collection) -> String {
     format!("c_{}", c.as_str())
 }
@@ -221,11 +264,27 @@ fn index_name(c: &Collection, name: &str) -> String {
     format!("i_{}__{}", c.as_str(), name)
 }
 
+/// Whether other hosts may open the same store at the same time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sharing {
+    /// One host only: a second one is refused (the default; it catches a host started twice).
+    Exclusive,
+    /// Several hosts on this machine, each opening it `Shared` (`SHOP_STORE_SHARED=true`):
+    /// SQLite's WAL serialises their writes and each sees the others' commits. Hosts on
+    /// several machines share MongoDB instead.
+    Shared,
+}
+
 impl SqliteStore {
-    /// Opens (creating if needed) the store at `<data_dir>/shop.db`.
+    /// Opens (creating if needed) the store at `<data_dir>/shop.db`, for this host alone.
     pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
+        Self::open_with(data_dir, Sharing::Exclusive)
+    }
+
+    /// Opens (creating if needed) the store at `<data_dir>/shop.db`, shared or not.
+    pub fn open_with(data_dir: &Path, sharing: Sharing) -> Result<Self, StoreError> {
         std::fs::create_dir_all(data_dir).map_err(|e| StoreError::Unavailable(format!("{}: {e}", data_dir.display())))?;
-        let lock = lock_data_dir(data_dir)?;
+        let lock = lock_data_dir(data_dir, sharing)?;
         let path = data_dir.join("shop.db");
         let writer = open(&path, false)?;
         writer
@@ -235,28 +294,18 @@ impl SqliteStore {
                      PRIMARY KEY (collection, name)) WITHOUT ROWID;",
             )
             .map_err(internal)?;
-        let mut schema = Schema::default();
-        {
-            let mut stmt = writer.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'c\\_%' ESCAPE '\\'").map_err(internal)?;
-            let names = stmt.query_map([], |row| row.get::<_, String>(0)).map_err(internal)?;
-            for name in names {
-                let name = name.map_err(internal)?;
-                schema.collections.insert(name[2..].to_owned());
-            }
-            let mut stmt = writer.prepare("SELECT collection, name, spec FROM _indexes").map_err(internal)?;
-            let rows = stmt.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?))).map_err(internal)?;
-            for row in rows {
-                let (collection, name, spec) = row.map_err(internal)?;
-                let spec = decode_spec(&name, &spec)?;
-                if spec.kind == IndexKind::Text {
-                    schema.text_fields.insert(collection.clone(), spec.keys.iter().map(|k| k.field.as_str().to_owned()).collect());
-                }
-                schema.indexes.insert((collection, name), spec);
-            }
-        }
+        let schema = load_schema(&writer)?;
         let readers = (0..READERS).map(|_| open(&path, true).map(Mutex::new)).collect::<Result<_, _>>()?;
         Ok(Self {
-            inner: Arc::new(Inner { _lock: lock, path, writer: Mutex::new(writer), readers, next_reader: AtomicUsize::new(0), schema: RwLock::new(schema) }),
+            inner: Arc::new(Inner {
+                _lock: lock,
+                path,
+                writer: Mutex::new(writer),
+                readers,
+                next_reader: AtomicUsize::new(0),
+                schema: RwLock::new(schema),
+                shared: sharing == Sharing::Shared,
+            }),
         })
     }
 
@@ -270,6 +319,7 @@ impl SqliteStore {
         tokio::task::spawn_blocking(move || {
             let i = inner.next_reader.fetch_add(1, Ordering::Relaxed) % inner.readers.len();
             let conn = inner.readers[i].lock().map_err(|_| internal("reader lock poisoned"))?;
+            refresh_schema(&conn, &inner)?;
             f(&conn, &inner)
         })
         .await
@@ -280,6 +330,7 @@ impl SqliteStore {
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = inner.writer.lock().map_err(|_| internal("writer lock poisoned"))?;
+            refresh_schema(&conn, &inner)?;
             f(&mut conn, &inner)
         })
         .await
@@ -567,9 +618,10 @@ impl SqliteStore {
     }
 }
 
-/// Takes the data directory's lock, so two hosts never write one store. The lock file
-/// names the holder's process id, for the message the second one prints.
-fn lock_data_dir(data_dir: &Path) -> Result<std::fs::File, StoreError> {
+/// Takes the data directory's lock, so two hosts never write one store unless both share
+/// it. An exclusive holder writes its process id in the lock file, for the message the
+/// second one prints.
+fn lock_data_dir(data_dir: &Path, sharing: Sharing) -> Result<std::fs::File, StoreError> {
     use std::io::{Read, Seek, Write};
     let path = data_dir.join("LOCK");
     let mut file = std::fs::OpenOptions::new()
@@ -579,6 +631,21 @@ fn lock_data_dir(data_dir: &Path) -> Result<std::fs::File, StoreError> {
         .truncate(false)
         .open(&path)
         .map_err(|e| StoreError::Unavailable(format!("{}: {e}", path.display())))?;
+    if sharing == Sharing::Shared {
+        return match file.try_lock_shared() {
+            Ok(()) => Ok(file),
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let mut holder = String::new();
+                let _ = file.read_to_string(&mut holder);
+                Err(StoreError::Unavailable(format!(
+                    "the data directory {} is in use by a shop-host (process {}) that does not share it; start every host on it with SHOP_STORE_SHARED=true",
+                    data_dir.display(),
+                    if holder.trim().is_empty() { "unknown" } else { holder.trim() }
+                )))
+            }
+            Err(std::fs::TryLockError::Error(e)) => Err(StoreError::Unavailable(format!("{}: {e}", path.display()))),
+        };
+    }
     match file.try_lock() {
         Ok(()) => {
             let _ = file.set_len(0);
@@ -590,7 +657,7 @@ fn lock_data_dir(data_dir: &Path) -> Result<std::fs::File, StoreError> {
             let mut holder = String::new();
             let _ = file.read_to_string(&mut holder);
             Err(StoreError::Unavailable(format!(
-                "the data directory {} is in use by another shop-host (process {}); stop it, or give this one its own SHOP_DATA_DIR",
+                "the data directory {} is in use by another shop-host (process {}); stop it, give this one its own SHOP_DATA_DIR, or start every host on it with SHOP_STORE_SHARED=true",
                 data_dir.display(),
                 if holder.trim().is_empty() { "unknown" } else { holder.trim() }
             )))
@@ -653,6 +720,30 @@ mod tests {
         assert!(error.to_string().contains(&std::process::id().to_string()), "{error}");
         drop(first);
         assert!(SqliteStore::open(dir.path()).is_ok(), "the lock goes with the store");
+    }
+
+    #[tokio::test]
+    async fn shared_stores_see_each_others_writes_and_exclude_an_exclusive_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = SqliteStore::open_with(dir.path(), Sharing::Shared).unwrap();
+        let b = SqliteStore::open_with(dir.path(), Sharing::Shared).unwrap();
+        let error = SqliteStore::open(dir.path()).err().unwrap();
+        assert!(error.to_string().contains("in use by another shop-host"), "{error}");
+        let products = Collection::parse("products").unwrap();
+        let text = IndexSpec::parse("search", vec![Key { field: FieldPath::parse("name").unwrap(), descending: false }], IndexKind::Text).unwrap();
+        // `b` opened before the collection and its text index existed: it must notice both.
+        a.ensure_index(&products, text).await.unwrap();
+        let stored: Value = serde_json::from_str(&b.insert(&products, doc(json!({"name": "Ajwa dates"}))).await.unwrap()).unwrap();
+        let id = stored["_id"].as_str().unwrap().to_owned();
+        let found = a.find(&products, Query { filter: vec![], text: Some(vec!["ajwa".into()]), sort: vec![], skip: 0, limit: 10 }).await.unwrap();
+        assert_eq!(found.1, 1, "a text search in one store finds what the other wrote");
+        assert!(a.replace(&products, &id, 1, doc(json!({"name": "Ajwa dates, 1 kg"}))).await.unwrap().is_some());
+        assert!(matches!(b.replace(&products, &id, 1, doc(json!({"name": "stale"}))).await, Err(StoreError::Conflict(_))), "versions hold across hosts");
+        drop((a, b));
+        let exclusive = SqliteStore::open(dir.path()).unwrap();
+        let refused = SqliteStore::open_with(dir.path(), Sharing::Shared).err().unwrap();
+        assert!(refused.to_string().contains("does not share it"), "{refused}");
+        drop(exclusive);
     }
 
     #[tokio::test]

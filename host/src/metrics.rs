@@ -1,0 +1,110 @@
+//! The host's Prometheus metrics, served at `/metrics`: requests by route and status (from
+//! `http-telemetry`), component instantiations, hot swaps and document-store errors.
+
+use http_telemetry::{HttpMetrics, SharedRegistry};
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::registry::Registry;
+use std::sync::Arc;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ComponentLabels {
+    component: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct SwapLabels {
+    component: String,
+    outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StoreErrorLabels {
+    backend: String,
+    operation: String,
+    kind: String,
+}
+
+/// Every metric of one host.
+pub struct HostMetrics {
+    registry: SharedRegistry,
+    /// Requests, for the front's middleware.
+    pub http: HttpMetrics,
+    instantiations: Family<ComponentLabels, Counter>,
+    swaps: Family<SwapLabels, Counter>,
+    store_errors: Family<StoreErrorLabels, Counter>,
+}
+
+/// How a swap attempt ended, as the `outcome` label says it.
+#[derive(Clone, Copy, Debug)]
+pub enum SwapResult {
+    /// A new version now serves.
+    Swapped,
+    /// The new file was refused; the old version keeps serving.
+    Refused,
+}
+
+impl HostMetrics {
+    /// A registry with the host's metrics, all at zero.
+    pub fn new() -> Self {
+        let mut registry = Registry::with_prefix("shop");
+        let http = HttpMetrics::register(&mut registry);
+        let instantiations = Family::<ComponentLabels, Counter>::default();
+        let swaps = Family::<SwapLabels, Counter>::default();
+        let store_errors = Family::<StoreErrorLabels, Counter>::default();
+        registry.register("component_instantiations", "Component instances created (one per request or cross-component call)", instantiations.clone());
+        registry.register("component_swaps", "Hot-swap attempts by outcome (swapped or refused)", swaps.clone());
+        registry.register("store_errors", "Document-store calls that failed, by backend, operation and kind", store_errors.clone());
+        Self { registry: Arc::new(registry), http, instantiations, swaps, store_errors }
+    }
+
+    /// Counts one instance of `component`.
+    pub fn instantiated(&self, component: &str) {
+        self.instantiations.get_or_create(&ComponentLabels { component: component.to_owned() }).inc();
+    }
+
+    /// Counts one swap attempt of `component`.
+    pub fn swap(&self, component: &str, result: SwapResult) {
+        let outcome = match result {
+            SwapResult::Swapped => "swapped",
+            SwapResult::Refused => "refused",
+        };
+        self.swaps.get_or_create(&SwapLabels { component: component.to_owned(), outcome: outcome.to_owned() }).inc();
+    }
+
+    /// Counts one failed store call; `kind` is the error's variant (`conflict`, `unavailable`, …).
+    pub fn store_error(&self, backend: &str, operation: &str, kind: &str) {
+        self.store_errors.get_or_create(&StoreErrorLabels { backend: backend.to_owned(), operation: operation.to_owned(), kind: kind.to_owned() }).inc();
+    }
+
+    /// The `/metrics` answer.
+    pub fn render(&self) -> axum::response::Response {
+        http_telemetry::render(&self.registry)
+    }
+}
+
+impl Default for HostMetrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn every_family_is_exposed_with_the_shop_prefix() {
+        let metrics = HostMetrics::new();
+        metrics.instantiated("catalog");
+        metrics.instantiated("catalog");
+        metrics.swap("catalog", SwapResult::Refused);
+        metrics.store_error("embedded", "replace", "unavailable");
+        let body = axum::body::to_bytes(metrics.render().into_body(), usize::MAX).await.unwrap();
+        let text = String::from_utf8(body.to_vec()).unwrap();
+        assert!(text.contains(r#"shop_component_instantiations_total{component="catalog"} 2"#), "{text}");
+        assert!(text.contains(r#"shop_component_swaps_total{component="catalog",outcome="refused"} 1"#), "{text}");
+        assert!(text.contains(r#"shop_store_errors_total{backend="embedded",operation="replace",kind="unavailable"} 1"#), "{text}");
+    }
+}

@@ -1,0 +1,68 @@
+//! `/metrics`: Prometheus metrics of what the host did, by route and status; and the
+//! request id every answer carries.
+
+use crate::helpers::{built, install, spawn_app, variant};
+
+/// The value of one sample line (`name{labels} value`), 0 when absent.
+fn sample(text: &str, series: &str) -> f64 {
+    text.lines().find_map(|line| line.strip_prefix(series).and_then(|rest| rest.trim().parse().ok())).unwrap_or(0.0)
+}
+
+async fn metrics(app: &crate::helpers::TestApp) -> String {
+    let response = app.get("/metrics").await;
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("application/openmetrics-text"));
+    response.text().await.unwrap()
+}
+
+#[tokio::test]
+async fn requests_instances_swaps_and_store_errors_are_counted() {
+    let app = spawn_app().await;
+    let before = metrics(&app).await;
+    for _ in 0..3 {
+        assert_eq!(app.get("/api/categories").await.status(), 200);
+    }
+    assert_eq!(app.get("/api/products/no-such-product").await.status(), 404);
+    assert_eq!(app.get("/nowhere").await.status(), 404);
+    // A stale write: the store reports a conflict.
+    let category = app.create_category("Rugs", "سجاد", 1).await;
+    let path = format!("/api/categories/{}", category["id"].as_str().unwrap());
+    let body = |order: i64| serde_json::json!({"name": {"en": "Rugs", "ar": "سجاد"}, "sort_order": order, "version": 1});
+    assert_eq!(app.as_admin(reqwest::Method::PUT, &path).json(&body(2)).send().await.unwrap().status(), 200);
+    assert_eq!(app.as_admin(reqwest::Method::PUT, &path).json(&body(3)).send().await.unwrap().status(), 409);
+    // A refused swap.
+    install(&app, "catalog", b"not a component");
+    let admin = format!("http://{}", app.admin_addr);
+    let _ = app.client.post(format!("{admin}/components/catalog/reload")).send().await.unwrap();
+    install(&app, "catalog", &variant(&built("components", "catalog"), 7));
+    let _ = app.client.post(format!("{admin}/components/catalog/reload")).send().await.unwrap();
+
+    let after = metrics(&app).await;
+    let grew = |series: &str| sample(&after, series) - sample(&before, series);
+    assert_eq!(grew(r#"shop_http_requests_total{method="GET",route="/api/categories/...",status="200"}"#), 3.0, "{after}");
+    assert_eq!(grew(r#"shop_http_requests_total{method="GET",route="/api/products/...",status="404"}"#), 1.0, "{after}");
+    assert_eq!(grew(r#"shop_http_requests_total{method="GET",route="unmatched",status="404"}"#), 1.0, "{after}");
+    assert_eq!(grew(r#"shop_http_request_duration_seconds_count{method="GET",route="/api/categories/...",status="200"}"#), 3.0, "{after}");
+    assert!(grew(r#"shop_component_instantiations_total{component="catalog"}"#) >= 4.0, "{after}");
+    assert!(grew(r#"shop_component_instantiations_total{component="auth"}"#) >= 2.0, "catalog writes verify tokens through auth: {after}");
+    assert!(grew(r#"shop_store_errors_total{backend="embedded",operation="replace",kind="conflict"}"#) >= 1.0, "{after}");
+    // The watcher may notice the file before the operator call does: once or twice.
+    assert!(grew(r#"shop_component_swaps_total{component="catalog",outcome="refused"}"#) >= 1.0, "{after}");
+    assert_eq!(grew(r#"shop_component_swaps_total{component="catalog",outcome="swapped"}"#), 1.0, "{after}");
+    assert!(!after.contains("no-such-product"), "raw paths never become labels");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn every_answer_carries_a_request_id_and_a_proxy_s_id_is_kept() {
+    let app = spawn_app().await;
+    let made = app.get("/api/categories").await;
+    let id = made.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert_eq!(id.len(), 32);
+    assert_ne!(app.get("/api/categories").await.headers()["x-request-id"].to_str().unwrap(), id, "a new id per request");
+    let kept = app.client.get(app.url("/api/categories")).header("x-request-id", "nginx-7f3a").send().await.unwrap();
+    assert_eq!(kept.headers()["x-request-id"], "nginx-7f3a");
+    let problem = app.get("/nowhere").await;
+    assert!(problem.headers().contains_key("x-request-id"), "errors too");
+    app.stop().await;
+}
