@@ -344,9 +344,28 @@ fn ensure_chromium() -> Result<()> {
     apt_install(&["chromium", "fonts-dejavu-core"], "the browser tests need Debian's Chromium: run `sudo apt-get install chromium`, or set CHROMIUM to a Chromium binary, then run this again")
 }
 
+/// Debian's nginx (with its brotli module), envsubst and openssl, for the deployment test
+/// through real nginx (`web/tests/nginx.rs` runs `nginx/render.sh` and `nginx/make-cert.sh`).
+const NGINX_TOOLS: [(&str, &str); 4] = [
+    ("/usr/sbin/nginx", "nginx-light"),
+    ("/usr/lib/nginx/modules/ngx_http_brotli_filter_module.so", "libnginx-mod-http-brotli-filter"),
+    ("/usr/bin/envsubst", "gettext-base"),
+    ("/usr/bin/openssl", "openssl"),
+];
+
+/// Installs what the nginx test needs when it is missing (as root; otherwise says what to run).
+fn ensure_nginx() -> Result<()> {
+    let missing: Vec<&str> = NGINX_TOOLS.iter().filter(|(path, _)| !Path::new(path).exists()).map(|(_, package)| *package).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    apt_install(&missing, &format!("the deployment test runs the shop behind Debian's nginx: run `sudo apt-get install {}`, then run this again", missing.join(" ")))
+}
+
 fn test(root: &Path) -> Result<()> {
     check_dependencies(root)?;
     ensure_chromium()?;
+    ensure_nginx()?;
     // The native workspace: unit tests and the host's integration tests (which start real
     // hosts with the components built above).
     run_checked(cargo().current_dir(root).args(["test", "--workspace", "--release", "--features", "shop-web/ssr"]))?;

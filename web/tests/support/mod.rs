@@ -31,7 +31,7 @@ impl Drop for Process {
 }
 
 /// The host binary: beside this test's storefront binary (both built by `cargo xtask`).
-fn host_binary() -> PathBuf {
+pub fn host_binary() -> PathBuf {
     let web = PathBuf::from(env!("CARGO_BIN_EXE_shop-web"));
     let host = web.with_file_name("shop-host");
     assert!(host.exists(), "{} is missing: run `cargo xtask test`", host.display());
