@@ -36,6 +36,13 @@ pub struct Settings {
     pub cpu_deadline: Duration,
     /// Component instances alive at once, across all requests (`SHOP_MAX_INSTANCES`, default 256).
     pub max_instances: u32,
+    /// Requests served by components at once (`SHOP_MAX_CONCURRENT_REQUESTS`, default 64);
+    /// more wait in line for up to `queue_timeout`. Kept well under `max_instances`, since a
+    /// request may hold more than one instance (catalog calls auth and media).
+    pub max_concurrent_requests: u32,
+    /// How long a request may wait in line for a turn before it is answered 503 with
+    /// `Retry-After` (`SHOP_QUEUE_TIMEOUT_MS`, default 2000).
+    pub queue_timeout: Duration,
     /// How often components' `housekeeping` exports run (`SHOP_HOUSEKEEPING_SECS`, default
     /// 300; `0` disables). The first round runs at start.
     pub housekeeping: Option<Duration>,
@@ -175,6 +182,11 @@ impl Settings {
             media_memory_limit_bytes: (parse("SHOP_MEDIA_MEMORY_LIMIT_MB", "256")? as usize) << 20,
             cpu_deadline: Duration::from_millis(parse("SHOP_CPU_DEADLINE_MS", "5000")?),
             max_instances: parse("SHOP_MAX_INSTANCES", "256")? as u32,
+            max_concurrent_requests: match parse("SHOP_MAX_CONCURRENT_REQUESTS", "64")? {
+                0 => return Err(SettingError { name: "SHOP_MAX_CONCURRENT_REQUESTS", value: "0".into(), reason: "at least 1".into() }),
+                n => n as u32,
+            },
+            queue_timeout: Duration::from_millis(parse("SHOP_QUEUE_TIMEOUT_MS", "2000")?),
             max_body_bytes: parse("SHOP_MAX_BODY_BYTES", "16777216")? as usize,
             swap_poll: (poll_ms > 0).then(|| Duration::from_millis(poll_ms)),
             housekeeping: Some(parse("SHOP_HOUSEKEEPING_SECS", "300")?).filter(|s| *s > 0).map(Duration::from_secs),

@@ -35,6 +35,9 @@ pub struct Runtime {
     pub blobs: FsBlobs,
     /// The variables granted to each component.
     pub variables: Variables,
+    /// Turns for HTTP requests (`max_concurrent_requests`): a request waits for one before its
+    /// instance is made, so a burst queues instead of exhausting the instance pool.
+    pub admission: Arc<tokio::sync::Semaphore>,
     /// The host's metrics (served at `/metrics`).
     pub metrics: Arc<crate::metrics::HostMetrics>,
     /// The components, by id.
@@ -78,7 +81,8 @@ impl Runtime {
         }
         let cache = CompileCache::new(&settings.cache_dir, &engine);
         let metrics = Arc::new(crate::metrics::HostMetrics::new());
-        let mut runtime = Self { engine, settings, documents, blobs, variables, metrics, slots: BTreeMap::new(), cache, linkers };
+        let admission = Arc::new(tokio::sync::Semaphore::new(settings.max_concurrent_requests as usize));
+        let mut runtime = Self { engine, settings, documents, blobs, variables, admission, metrics, slots: BTreeMap::new(), cache, linkers };
         for id in manifest.components.keys() {
             let world = World::for_component(id);
             let path = runtime.settings.components_dir.join(format!("{id}.wasm"));

@@ -75,12 +75,18 @@ pub async fn handle_http(
     request: hyper::Request<Full<Bytes>>,
 ) -> Result<hyper::Response<HyperOutgoingBody>, CallError> {
     let proxy = loaded.proxy.clone().ok_or_else(|| CallError::Host(anyhow::anyhow!("component {component} does not serve HTTP")))?;
+    // Wait in line for a turn; the turn is held until the instance is done (body included).
+    let turn = match tokio::time::timeout(runtime.settings.queue_timeout, runtime.admission.clone().acquire_owned()).await {
+        Ok(Ok(turn)) => turn,
+        Ok(Err(_)) | Err(_) => return Err(CallError::Overloaded),
+    };
     let mut store = new_store(runtime, component);
     let (sender, receiver) = tokio::sync::oneshot::channel();
     let incoming = store.data_mut().http_view().new_incoming_request(Scheme::Http, request).map_err(|e| CallError::Host(e.into()))?;
     let outparam = store.data_mut().http_view().new_response_outparam(sender).map_err(|e| CallError::Host(e.into()))?;
     let task = tokio::spawn(async move {
         let _keep_version = loaded;
+        let _turn = turn;
         let proxy = proxy.instantiate_async(&mut store).await?;
         proxy.wasi_http_incoming_handler().call_handle(&mut store, incoming, outparam).await
     });

@@ -62,3 +62,49 @@ async fn a_component_cannot_import_what_its_world_does_not_grant() {
     assert_eq!(app.get("/fixture/ok").await.status(), 200);
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_burst_waits_in_line_and_only_a_long_wait_is_refused() {
+    // One turn; a looping request holds it until its deadline.
+    let deadline = Duration::from_millis(1000);
+    let app = spawn_app_with(Options {
+        extra_manifest: FIXTURE_ROUTES,
+        env: vec![
+            ("SHOP_CPU_DEADLINE_MS", deadline.as_millis().to_string()),
+            ("SHOP_MAX_CONCURRENT_REQUESTS", "1".into()),
+            ("SHOP_QUEUE_TIMEOUT_MS", "3000".into()),
+        ],
+        ..Options::default()
+    })
+    .await;
+    let (client, url) = (app.client.clone(), app.url("/fixture/loop"));
+    let hog = tokio::spawn(async move { client.get(url).send().await.unwrap().status() });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // This one waits for the turn, then is served.
+    let started = Instant::now();
+    assert_eq!(app.get("/fixture/ok").await.status(), 200);
+    assert!(started.elapsed() >= Duration::from_millis(500), "it waited for the looping request ({:?})", started.elapsed());
+    assert_eq!(hog.await.unwrap(), 504);
+    app.stop().await;
+
+    // With a short line, a request that cannot get a turn in time gets 503 and Retry-After.
+    let app = spawn_app_with(Options {
+        extra_manifest: FIXTURE_ROUTES,
+        env: vec![
+            ("SHOP_CPU_DEADLINE_MS", deadline.as_millis().to_string()),
+            ("SHOP_MAX_CONCURRENT_REQUESTS", "1".into()),
+            ("SHOP_QUEUE_TIMEOUT_MS", "100".into()),
+        ],
+        ..Options::default()
+    })
+    .await;
+    let (client, url) = (app.client.clone(), app.url("/fixture/loop"));
+    let hog = tokio::spawn(async move { client.get(url).send().await.unwrap().status() });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let refused = app.get("/fixture/ok").await;
+    assert_eq!(refused.headers()["retry-after"], "1");
+    assert_problem(refused, 503, None).await;
+    assert_eq!(hog.await.unwrap(), 504);
+    assert_eq!(app.get("/fixture/ok").await.status(), 200, "the turn comes back");
+    app.stop().await;
+}
