@@ -9,7 +9,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 #[derive(Debug, thiserror::Error)]
 pub enum ProbeError {
     /// Nothing answered on the address.
-    #[error("nothing answers on {addr}: {source}")]
+    #[error("nothing answers on {addr}")]
     Unreachable {
         /// The address probed.
         addr: SocketAddr,
