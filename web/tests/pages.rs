@@ -1,6 +1,6 @@
 //! The storefront over plain HTTP, as a browser without JavaScript or a search engine sees
 //! it: server-rendered pages in both languages, filters in the URL, SEO files, the admin
-//! guard and CSRF, and a polite page when the API is down.
+//! guard and CSRF, a polite page when the API is down, metrics by route, and SIGTERM.
 
 mod support;
 
@@ -183,4 +183,35 @@ async fn a_dead_api_gets_an_error_page_with_a_retry() {
     let arabic = client.get(format!("{web}/ar")).send().await.unwrap().text().await.unwrap();
     assert!(arabic.contains("حاول مجددًا"));
     assert_eq!(client.get(format!("{web}/sitemap.xml")).send().await.unwrap().status(), 503);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn metrics_count_pages_by_route_and_sigterm_stops_the_storefront() {
+    let port = free_port();
+    let dead_api = format!("http://127.0.0.1:{}", free_port());
+    let mut web_process = start_web(&dead_api, port);
+    let client = reqwest::Client::new();
+    let web = format!("http://127.0.0.1:{port}");
+    wait_ok(&client, &format!("{web}/healthz")).await;
+    for path in ["/c/coffee", "/c/dates", "/p/anything"] {
+        let answer = client.get(format!("{web}{path}")).send().await.unwrap();
+        assert!(answer.headers().contains_key("x-request-id"), "{path} carries a request id");
+    }
+    let metrics = client.get(format!("{web}/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains(r#"shop_web_http_requests_total{method="GET",route="/c/{slug}",status="503"} 2"#), "{metrics}");
+    assert!(metrics.contains(r#"shop_web_http_requests_total{method="GET",route="/p/{slug}",status="503"} 1"#), "{metrics}");
+    assert!(!metrics.contains("/c/coffee"), "raw paths never become labels");
+
+    // SIGTERM: an idle storefront exits at once, and cleanly.
+    let pid = web_process.0.id().to_string();
+    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = web_process.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "the storefront did not stop");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status}");
 }
