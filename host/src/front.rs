@@ -166,14 +166,7 @@ async fn dispatch(State(front): State<Front>, request: Request) -> Response {
     let request = hyper::Request::from_parts(parts, Full::new(bytes));
     let loaded = slot.current();
     let version = loaded.version.clone();
-    let mut response = call(&front, &slot, loaded, request, &path, &version).await;
-    response.extensions_mut().insert(RouteLabel(route_label));
-    response
-}
-
-/// Runs the request in the slot's component and names the version that answered.
-async fn call(front: &Front, slot: &crate::runtime::Slot, loaded: Arc<crate::runtime::slot::Loaded>, request: hyper::Request<Full<bytes::Bytes>>, path: &str, version: &str) -> Response {
-    match handle_http(&front.runtime, slot.id.as_str().into(), loaded, request).await {
+    let mut response = match handle_http(&front.runtime, slot.id.as_str().into(), loaded, request).await {
         Ok(response) => {
             let mut response = response.map(Body::new);
             if let Ok(value) = HeaderValue::from_str(&format!("{}@{}", slot.id, &version[..12])) {
@@ -181,8 +174,10 @@ async fn call(front: &Front, slot: &crate::runtime::Slot, loaded: Arc<crate::run
             }
             response
         }
-        Err(error) => component_problem(&slot.id, path, error),
-    }
+        Err(error) => component_problem(&slot.id, &path, error),
+    };
+    response.extensions_mut().insert(RouteLabel(route_label));
+    response
 }
 
 fn too_large(limit: usize) -> Response {

@@ -66,11 +66,19 @@ const C_TOOLCHAIN: [(&str, &str); 3] = [("/usr/bin/clang-19", "clang-19"), ("/us
 
 /// Installs the C toolchain for the component target from Debian when it is missing.
 fn ensure_c_toolchain() -> Result<()> {
-    let missing: Vec<&str> = C_TOOLCHAIN.iter().filter(|(path, _)| !Path::new(path).exists()).map(|(_, package)| *package).collect();
+    ensure_packages(&C_TOOLCHAIN, |missing| {
+        format!("the media component needs Debian's {} to compile libwebp for WebAssembly: run `sudo apt-get install {}`, then run this again", missing.join(", "), missing.join(" "))
+    })
+}
+
+/// Installs the Debian packages of `(file, package)` pairs whose file is missing; `instead`
+/// words the message for a user who cannot install them.
+fn ensure_packages(wanted: &[(&str, &str)], instead: impl Fn(&[&str]) -> String) -> Result<()> {
+    let missing: Vec<&str> = wanted.iter().filter(|(path, _)| !Path::new(path).exists()).map(|(_, package)| *package).collect();
     if missing.is_empty() {
         return Ok(());
     }
-    apt_install(&missing, &format!("the media component needs Debian's {} to compile libwebp for WebAssembly: run `sudo apt-get install {}`, then run this again", missing.join(", "), missing.join(" ")))
+    apt_install(&missing, &instead(&missing))
 }
 
 /// Installs Debian packages when running as root with apt; otherwise stops with `instead`.
@@ -355,11 +363,9 @@ const NGINX_TOOLS: [(&str, &str); 4] = [
 
 /// Installs what the nginx test needs when it is missing (as root; otherwise says what to run).
 fn ensure_nginx() -> Result<()> {
-    let missing: Vec<&str> = NGINX_TOOLS.iter().filter(|(path, _)| !Path::new(path).exists()).map(|(_, package)| *package).collect();
-    if missing.is_empty() {
-        return Ok(());
-    }
-    apt_install(&missing, &format!("the deployment test runs the shop behind Debian's nginx: run `sudo apt-get install {}`, then run this again", missing.join(" ")))
+    ensure_packages(&NGINX_TOOLS, |missing| {
+        format!("the deployment test runs the shop behind Debian's nginx: run `sudo apt-get install {}`, then run this again", missing.join(" "))
+    })
 }
 
 fn test(root: &Path) -> Result<()> {

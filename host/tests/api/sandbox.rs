@@ -63,24 +63,25 @@ async fn a_component_cannot_import_what_its_world_does_not_grant() {
     app.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_burst_waits_in_line_and_only_a_long_wait_is_refused() {
-    // One turn; a looping request holds it until its deadline.
-    let deadline = Duration::from_millis(1000);
+/// A host with one turn for requests, a line `queue_ms` long, and the fixture routes; and a
+/// request to the looping fixture, holding that turn until its deadline.
+async fn one_turn_held(queue_ms: u64) -> (crate::helpers::TestApp, tokio::task::JoinHandle<reqwest::StatusCode>) {
     let app = spawn_app_with(Options {
         extra_manifest: FIXTURE_ROUTES,
-        env: vec![
-            ("SHOP_CPU_DEADLINE_MS", deadline.as_millis().to_string()),
-            ("SHOP_MAX_CONCURRENT_REQUESTS", "1".into()),
-            ("SHOP_QUEUE_TIMEOUT_MS", "3000".into()),
-        ],
+        env: vec![("SHOP_CPU_DEADLINE_MS", "1000".into()), ("SHOP_MAX_CONCURRENT_REQUESTS", "1".into()), ("SHOP_QUEUE_TIMEOUT_MS", queue_ms.to_string())],
         ..Options::default()
     })
     .await;
     let (client, url) = (app.client.clone(), app.url("/fixture/loop"));
     let hog = tokio::spawn(async move { client.get(url).send().await.unwrap().status() });
     tokio::time::sleep(Duration::from_millis(200)).await;
+    (app, hog)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_burst_waits_in_line_and_only_a_long_wait_is_refused() {
     // This one waits for the turn, then is served.
+    let (app, hog) = one_turn_held(3000).await;
     let started = Instant::now();
     assert_eq!(app.get("/fixture/ok").await.status(), 200);
     assert!(started.elapsed() >= Duration::from_millis(500), "it waited for the looping request ({:?})", started.elapsed());
@@ -88,19 +89,7 @@ async fn a_burst_waits_in_line_and_only_a_long_wait_is_refused() {
     app.stop().await;
 
     // With a short line, a request that cannot get a turn in time gets 503 and Retry-After.
-    let app = spawn_app_with(Options {
-        extra_manifest: FIXTURE_ROUTES,
-        env: vec![
-            ("SHOP_CPU_DEADLINE_MS", deadline.as_millis().to_string()),
-            ("SHOP_MAX_CONCURRENT_REQUESTS", "1".into()),
-            ("SHOP_QUEUE_TIMEOUT_MS", "100".into()),
-        ],
-        ..Options::default()
-    })
-    .await;
-    let (client, url) = (app.client.clone(), app.url("/fixture/loop"));
-    let hog = tokio::spawn(async move { client.get(url).send().await.unwrap().status() });
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    let (app, hog) = one_turn_held(100).await;
     let refused = app.get("/fixture/ok").await;
     assert_eq!(refused.headers()["retry-after"], "1");
     assert_problem(refused, 503, None).await;

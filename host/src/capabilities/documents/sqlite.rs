@@ -631,36 +631,33 @@ fn lock_data_dir(data_dir: &Path, sharing: Sharing) -> Result<std::fs::File, Sto
         .truncate(false)
         .open(&path)
         .map_err(|e| StoreError::Unavailable(format!("{}: {e}", path.display())))?;
-    if sharing == Sharing::Shared {
-        return match file.try_lock_shared() {
-            Ok(()) => Ok(file),
-            Err(std::fs::TryLockError::WouldBlock) => {
-                let mut holder = String::new();
-                let _ = file.read_to_string(&mut holder);
-                Err(StoreError::Unavailable(format!(
-                    "the data directory {} is in use by a shop-host (process {}) that does not share it; start every host on it with SHOP_STORE_SHARED=true",
-                    data_dir.display(),
-                    if holder.trim().is_empty() { "unknown" } else { holder.trim() }
-                )))
-            }
-            Err(std::fs::TryLockError::Error(e)) => Err(StoreError::Unavailable(format!("{}: {e}", path.display()))),
-        };
-    }
-    match file.try_lock() {
+    let locked = match sharing {
+        Sharing::Exclusive => file.try_lock(),
+        Sharing::Shared => file.try_lock_shared(),
+    };
+    match locked {
         Ok(()) => {
+            // An exclusive holder names itself; shared holders leave the file empty, so a
+            // refused exclusive host never names a process that has gone.
             let _ = file.set_len(0);
-            let _ = file.seek(std::io::SeekFrom::Start(0));
-            let _ = write!(file, "{}", std::process::id());
+            if sharing == Sharing::Exclusive {
+                let _ = file.seek(std::io::SeekFrom::Start(0));
+                let _ = write!(file, "{}", std::process::id());
+            }
             Ok(file)
         }
         Err(std::fs::TryLockError::WouldBlock) => {
             let mut holder = String::new();
             let _ = file.read_to_string(&mut holder);
-            Err(StoreError::Unavailable(format!(
-                "the data directory {} is in use by another shop-host (process {}); stop it, give this one its own SHOP_DATA_DIR, or start every host on it with SHOP_STORE_SHARED=true",
-                data_dir.display(),
-                if holder.trim().is_empty() { "unknown" } else { holder.trim() }
-            )))
+            let holder = match holder.trim() {
+                "" => "another shop-host, shared (SHOP_STORE_SHARED)".to_owned(),
+                pid => format!("another shop-host (process {pid})"),
+            };
+            let advice = match sharing {
+                Sharing::Exclusive => "stop it, give this one its own SHOP_DATA_DIR, or start every host on it with SHOP_STORE_SHARED=true",
+                Sharing::Shared => "it does not share it: start every host on it with SHOP_STORE_SHARED=true",
+            };
+            Err(StoreError::Unavailable(format!("the data directory {} is in use by {holder}; {advice}", data_dir.display())))
         }
         Err(std::fs::TryLockError::Error(e)) => Err(StoreError::Unavailable(format!("{}: {e}", path.display()))),
     }
