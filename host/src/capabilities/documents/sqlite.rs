@@ -8,11 +8,10 @@
 //! - Concurrency: one writer connection and a few reader connections (WAL lets readers run
 //!   beside the writer); every call runs on tokio's blocking pool.
 
-use super::text;
-use super::{Clause, Collection, FieldPath, IndexKind, IndexSpec, Key, MAX_LIMIT, Op, Query, StoreError};
-use rusqlite::types::Value as SqlValue;
+use super::{Clause, Collection, FieldPath, IndexKind, IndexSpec, Query, StoreError};
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, params, params_from_iter};
 use serde_json::{Map, Value, json};
+use shop_documents::sql::{self, SqlValue, decode_spec, encode_spec, fts_table, searchable, table};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -71,141 +70,14 @@ fn open(path: &Path, read_only: bool) -> Result<Connection, StoreError> {
     Ok(conn)
 }
 
-/// The SQL expression for a field of the document.
-fn field_sql(path: &str) -> String {
-    // Paths are checked to be `[A-Za-z0-9_.]`, so they are safe inside the literal.
-    match path {
-        "_id" => "d.id".to_owned(),
-        "_version" => "d.version".to_owned(),
-        _ => format!("json_extract(d.body, '$.{path}')"),
-    }
-}
-
-/// The SQL value compared against a JSON scalar (json_extract gives booleans as 0/1).
-fn sql_value(value: &Value) -> SqlValue {
-    match value {
-        Value::Null => SqlValue::Null,
-        Value::Bool(b) => SqlValue::Integer(i64::from(*b)),
-        Value::Number(n) => n.as_i64().map(SqlValue::Integer).unwrap_or_else(|| SqlValue::Real(n.as_f64().unwrap_or(0.0))),
-        Value::String(s) => SqlValue::Text(s.clone()),
-        other => SqlValue::Text(other.to_string()),
-    }
-}
-
-/// The JSON types a value compares with, as `json_type` names them: comparisons stay within
-/// one type, as in MongoDB (SQLite alone would order every text above every number).
-fn same_type(path: &str, value: &Value) -> Option<String> {
-    let types = match value {
-        Value::Number(_) => "'integer', 'real'",
-        Value::String(_) => "'text'",
-        Value::Bool(true) => "'true'",
-        Value::Bool(false) => "'false'",
-        _ => return None,
-    };
-    match path {
-        "_id" | "_version" => None,
-        _ => Some(format!("json_type(d.body, '$.{path}') IN ({types})")),
-    }
-}
-
-/// The SQL of one clause, pushing its parameters.
-fn clause_sql(clause: &Clause, args: &mut Vec<SqlValue>) -> String {
-    let path = clause.field.as_str();
-    let field = field_sql(path);
-    // Booleans are stored as JSON true/false but read back as 1/0: match them by type.
-    if let (Op::Eq | Op::Ne, Value::Bool(_)) = (clause.op, &clause.value) {
-        if let Some(test) = same_type(path, &clause.value) {
-            return if clause.op == Op::Eq { test } else { format!("NOT coalesce({test}, 0)") };
-        }
-    }
-    // Ranges stay within the value's type. SQLite orders NULL < numbers < text < blobs, so
-    // "is a number" is `x < ''` and "is text" is `x >= ''`: plain comparisons on the indexed
-    // expression, which the index range absorbs (a `json_type` test would re-parse every
-    // candidate row's body: 14x slower on the products benchmark).
-    let guarded = |sql: String| match (&clause.value, path) {
-        (_, "_id" | "_version") => sql,
-        (Value::Number(_), _) => format!("({field} < '' AND {sql})"),
-        (Value::String(_), _) => format!("({field} >= '' AND {sql})"),
-        _ => match same_type(path, &clause.value) {
-            Some(test) => format!("({test} AND {sql})"),
-            None => sql,
-        },
-    };
-    let mut bind = |value: &Value| {
-        args.push(sql_value(value));
-        "?".to_owned()
-    };
-    match clause.op {
-        Op::Eq if clause.value.is_null() => format!("{field} IS NULL"),
-        Op::Ne if clause.value.is_null() => format!("{field} IS NOT NULL"),
-        Op::Eq => format!("{field} = {}", bind(&clause.value)),
-        Op::Ne => format!("({field} IS NULL OR {field} <> {})", bind(&clause.value)),
-        Op::Gt => guarded(format!("{field} > {}", bind(&clause.value))),
-        Op::Gte => guarded(format!("{field} >= {}", bind(&clause.value))),
-        Op::Lt => guarded(format!("{field} < {}", bind(&clause.value))),
-        Op::Lte => guarded(format!("{field} <= {}", bind(&clause.value))),
-        Op::In => {
-            let items = clause.value.as_array().map(Vec::as_slice).unwrap_or_default();
-            if items.is_empty() {
-                "0".to_owned()
-            } else {
-                let marks: Vec<String> = items.iter().map(&mut bind).collect();
-                format!("{field} IN ({})", marks.join(", "))
-            }
-        }
-        Op::Exists => {
-            let path = clause.field.as_str();
-            let test = if clause.value.as_bool().unwrap_or(true) { "IS NOT NULL" } else { "IS NULL" };
-            match path {
-                "_id" | "_version" => if test == "IS NULL" { "0".into() } else { "1".into() },
-                _ => format!("json_type(d.body, '$.{path}') {test}"),
-            }
-        }
-    }
-}
-
-fn order_sql(keys: &[Key]) -> String {
-    keys.iter()
-        .map(|k| format!("{} {}", field_sql(k.field.as_str()), if k.descending { "DESC" } else { "ASC" }))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// An FTS5 query matching every word, the last as a prefix. Words are letters and digits
-/// only, so quoting them is safe.
-fn fts_query(words: &[String]) -> String {
-    let last = words.len().saturating_sub(1);
-    words.iter().enumerate().map(|(i, w)| if i == last { format!("\"{w}\"*") } else { format!("\"{w}\"") }).collect::<Vec<_>>().join(" ")
-}
-
-/// The searchable text of a document: its text fields, normalised, joined.
-fn searchable(doc: &Value, fields: &[String]) -> String {
-    let mut out = String::new();
-    for field in fields {
-        let value = field.split('.').try_fold(doc, |v, s| v.get(s));
-        if let Some(Value::String(s)) = value {
-            out.push_str(&text::words(s).join(" "));
-            out.push(' ');
-        }
-    }
-    out
-}
-
 /// Maps a SQLite failure of a write: unique violations name their index.
 fn write_error(error: rusqlite::Error) -> StoreError {
-    if let rusqlite::Error::SqliteFailure(e, Some(message)) = &error {
+    if let rusqlite::Error::SqliteFailure(e, message) = &error {
         if e.code == ErrorCode::ConstraintViolation {
-            if let Some(index) = message.split("index '").nth(1).and_then(|rest| rest.split('\'').next()) {
-                // `i_<collection>__<name>`; collection names never contain `__`.
-                let name = index.split_once("__").map(|(_, n)| n).unwrap_or(index);
-                return StoreError::Duplicate(name.to_owned());
-            }
-            if message.contains(".id") {
-                return StoreError::Duplicate("_id".to_owned());
+            if let Some(index) = message.as_deref().and_then(sql::duplicate_in) {
+                return StoreError::Duplicate(index);
             }
         }
-    }
-    if let rusqlite::Error::SqliteFailure(e, _) = &error {
         if matches!(e.code, ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked | ErrorCode::CannotOpen | ErrorCode::DiskFull) {
             return StoreError::Unavailable(error.to_string());
         }
@@ -213,16 +85,28 @@ fn write_error(error: rusqlite::Error) -> StoreError {
     internal(error)
 }
 
+/// The rusqlite form of a shared-dialect parameter.
+fn bind(value: &SqlValue) -> rusqlite::types::Value {
+    match value {
+        SqlValue::Null => rusqlite::types::Value::Null,
+        SqlValue::Integer(i) => rusqlite::types::Value::Integer(*i),
+        SqlValue::Real(r) => rusqlite::types::Value::Real(*r),
+        SqlValue::Text(t) => rusqlite::types::Value::Text(t.clone()),
+    }
+}
+
 /// Reads what the schema holds: collections, indexes and text fields.
 fn load_schema(conn: &Connection) -> Result<Schema, StoreError> {
     let mut schema = Schema { version: conn.query_row("PRAGMA schema_version", [], |row| row.get(0)).map_err(internal)?, ..Schema::default() };
-    let mut stmt = conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'c\\_%' ESCAPE '\\'").map_err(internal)?;
+    let mut stmt = conn.prepare(sql::LIST_COLLECTIONS).map_err(internal)?;
     let names = stmt.query_map([], |row| row.get::<_, String>(0)).map_err(internal)?;
     for name in names {
         let name = name.map_err(internal)?;
-        schema.collections.insert(name[2..].to_owned());
+        if let Some(collection) = sql::collection_of_table(&name) {
+            schema.collections.insert(collection.to_owned());
+        }
     }
-    let mut stmt = conn.prepare("SELECT collection, name, spec FROM _indexes").map_err(internal)?;
+    let mut stmt = conn.prepare(sql::LIST_INDEXES).map_err(internal)?;
     let rows = stmt.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?))).map_err(internal)?;
     for row in rows {
         let (collection, name, spec) = row.map_err(internal)?;
@@ -251,19 +135,6 @@ fn refresh_schema(conn: &Connection, inner: &Inner) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn table(c: &Collection) -> String {
-    format!("c_{}", c.as_str())
-}
-
-fn fts_table(c: &Collection) -> String {
-    format!("f_{}", c.as_str())
-}
-
-/// SQLite index names are global: `i_<collection>__<name>`.
-fn index_name(c: &Collection, name: &str) -> String {
-    format!("i_{}__{}", c.as_str(), name)
-}
-
 /// Whether other hosts may open the same store at the same time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Sharing {
@@ -287,13 +158,7 @@ impl SqliteStore {
         let lock = lock_data_dir(data_dir, sharing)?;
         let path = data_dir.join("shop.db");
         let writer = open(&path, false)?;
-        writer
-            .execute_batch(
-                "CREATE TABLE IF NOT EXISTS _indexes (
-                     collection TEXT NOT NULL, name TEXT NOT NULL, spec TEXT NOT NULL,
-                     PRIMARY KEY (collection, name)) WITHOUT ROWID;",
-            )
-            .map_err(internal)?;
+        writer.execute_batch(sql::CREATE_INDEX_REGISTRY).map_err(internal)?;
         let schema = load_schema(&writer)?;
         let readers = (0..READERS).map(|_| open(&path, true).map(Mutex::new)).collect::<Result<_, _>>()?;
         Ok(Self {
@@ -345,11 +210,7 @@ impl SqliteStore {
         if Self::has_collection(inner, c) {
             return Ok(());
         }
-        conn.execute_batch(&format!(
-            "CREATE TABLE IF NOT EXISTS {t} (rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, version INTEGER NOT NULL, body TEXT NOT NULL);",
-            t = table(c)
-        ))
-        .map_err(internal)?;
+        conn.execute_batch(&sql::create_table(c)).map_err(internal)?;
         inner.schema.write().map_err(|_| internal("schema lock poisoned"))?.collections.insert(c.as_str().to_owned());
         Ok(())
     }
@@ -383,38 +244,15 @@ impl SqliteStore {
             if !Self::has_collection(inner, &c) {
                 return Ok((Vec::new(), 0));
             }
-            let mut args = Vec::new();
-            let mut from = format!("{} d", table(&c));
-            let mut conditions = Vec::new();
-            let mut relevance = None;
-            if let Some(words) = q.text.as_ref().filter(|w| !w.is_empty()) {
-                if Self::text_fields(inner, &c).is_none() {
-                    return Err(StoreError::Invalid(format!("collection {} has no text index", c.as_str())));
-                }
-                let fts = fts_table(&c);
-                from.push_str(&format!(" JOIN {fts} f ON f.rowid = d.rowid"));
-                conditions.push(format!("{fts} MATCH ?"));
-                args.push(SqlValue::Text(fts_query(words)));
-                relevance = Some("f.rank".to_owned());
-            }
-            conditions.extend(q.filter.iter().map(|clause| clause_sql(clause, &mut args)));
-            let where_sql = if conditions.is_empty() { String::new() } else { format!(" WHERE {}", conditions.join(" AND ")) };
+            let statements = sql::find_sql(&c, &q, Self::text_fields(inner, &c).is_some())?;
+            let args: Vec<_> = statements.args.iter().map(bind).collect();
             let total: i64 = conn
-                .prepare_cached(&format!("SELECT count(*) FROM {from}{where_sql}"))
+                .prepare_cached(&statements.count)
                 .map_err(internal)?
                 .query_row(params_from_iter(args.iter()), |row| row.get(0))
                 .map_err(internal)?;
-            let limit = q.limit.min(MAX_LIMIT);
-            if limit == 0 {
-                return Ok((Vec::new(), total as u64));
-            }
-            let mut order = if q.sort.is_empty() { relevance.unwrap_or_default() } else { order_sql(&q.sort) };
-            if !order.is_empty() {
-                order.push_str(", ");
-            }
-            order.push_str("d.id ASC");
-            let sql = format!("SELECT d.body FROM {from}{where_sql} ORDER BY {order} LIMIT {limit} OFFSET {}", q.skip);
-            let mut stmt = conn.prepare_cached(&sql).map_err(internal)?;
+            let Some(page) = statements.page else { return Ok((Vec::new(), total as u64)) };
+            let mut stmt = conn.prepare_cached(&page).map_err(internal)?;
             let rows = stmt.query_map(params_from_iter(args.iter()), |row| row.get::<_, String>(0)).map_err(internal)?;
             let items = rows.collect::<Result<Vec<_>, _>>().map_err(internal)?;
             Ok((items, total as u64))
@@ -424,22 +262,13 @@ impl SqliteStore {
 
     /// How many documents match `filter`, per value of `field`.
     pub async fn count_by(&self, c: &Collection, filter: Vec<Clause>, field: &FieldPath) -> Result<Vec<(Value, u64)>, StoreError> {
-        let c = c.clone();
-        let path = field.as_str().to_owned();
+        let (c, field) = (c.clone(), field.clone());
         self.read(move |conn, inner| {
             if !Self::has_collection(inner, &c) {
                 return Ok(Vec::new());
             }
-            let mut args = Vec::new();
-            let conditions: Vec<String> = filter.iter().map(|clause| clause_sql(clause, &mut args)).collect();
-            let where_sql = if conditions.is_empty() { String::new() } else { format!(" WHERE {}", conditions.join(" AND ")) };
-            // `->` keeps the JSON text of the value (so strings, numbers and booleans come back
-            // as they are stored).
-            let value = match path.as_str() {
-                "_id" => "json_quote(d.id)".to_owned(),
-                _ => format!("d.body -> '$.{path}'"),
-            };
-            let sql = format!("SELECT {value}, count(*) FROM {} d{where_sql} GROUP BY 1", table(&c));
+            let (sql, args) = sql::count_by_sql(&c, &filter, &field);
+            let args: Vec<_> = args.iter().map(bind).collect();
             let mut stmt = conn.prepare_cached(&sql).map_err(internal)?;
             let rows = stmt
                 .query_map(params_from_iter(args.iter()), |row| Ok((row.get::<_, Option<String>>(0)?, row.get::<_, i64>(1)?)))
@@ -447,8 +276,7 @@ impl SqliteStore {
             let mut out = Vec::new();
             for row in rows {
                 let (json, n) = row.map_err(internal)?;
-                let value = json.map(|j| serde_json::from_str(&j).unwrap_or(Value::Null)).unwrap_or(Value::Null);
-                out.push((value, n as u64));
+                out.push((sql::count_by_value(json.as_deref()), n as u64));
             }
             Ok(out)
         })
@@ -578,18 +406,11 @@ impl SqliteStore {
             let tx = conn.transaction().map_err(write_error)?;
             match spec.kind {
                 IndexKind::Regular | IndexKind::Unique => {
-                    let unique = if spec.kind == IndexKind::Unique { "UNIQUE " } else { "" };
-                    tx.execute_batch(&format!(
-                        "CREATE {unique}INDEX IF NOT EXISTS {} ON {} ({});",
-                        index_name(&c, &spec.name),
-                        table(&c),
-                        order_sql(&spec.keys).replace("d.", "")
-                    ))
-                    .map_err(write_error)?;
+                    tx.execute_batch(&sql::create_index(&c, &spec)).map_err(write_error)?;
                 }
                 IndexKind::Text => {
                     let fts = fts_table(&c);
-                    tx.execute_batch(&format!("CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5(content, tokenize = 'unicode61 remove_diacritics 2');"))
+                    tx.execute_batch(&format!("CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5(content, {});", sql::FTS_TOKENIZE))
                         .map_err(internal)?;
                     let fields: Vec<String> = spec.keys.iter().map(|k| k.field.as_str().to_owned()).collect();
                     let docs: Vec<(i64, String)> = {
@@ -604,7 +425,7 @@ impl SqliteStore {
                     }
                 }
             }
-            tx.execute("INSERT OR REPLACE INTO _indexes (collection, name, spec) VALUES (?1, ?2, ?3)", params![c.as_str(), spec.name, encode_spec(&spec)])
+            tx.execute(sql::RECORD_INDEX, params![c.as_str(), spec.name, encode_spec(&spec)])
                 .map_err(internal)?;
             tx.commit().map_err(write_error)?;
             let mut schema = inner.schema.write().map_err(|_| internal("schema lock poisoned"))?;
@@ -663,36 +484,9 @@ fn lock_data_dir(data_dir: &Path, sharing: Sharing) -> Result<std::fs::File, Sto
     }
 }
 
-fn encode_spec(spec: &IndexSpec) -> String {
-    let kind = match spec.kind {
-        IndexKind::Regular => "regular",
-        IndexKind::Unique => "unique",
-        IndexKind::Text => "text",
-    };
-    let keys: Vec<Value> = spec.keys.iter().map(|k| json!({"field": k.field.as_str(), "descending": k.descending})).collect();
-    json!({"kind": kind, "keys": keys}).to_string()
-}
-
-fn decode_spec(name: &str, text: &str) -> Result<IndexSpec, StoreError> {
-    let value: Value = serde_json::from_str(text).map_err(internal)?;
-    let kind = match value["kind"].as_str() {
-        Some("unique") => IndexKind::Unique,
-        Some("text") => IndexKind::Text,
-        _ => IndexKind::Regular,
-    };
-    let keys = value["keys"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default()
-        .iter()
-        .map(|k| Ok(Key { field: super::FieldPath::parse(k["field"].as_str().unwrap_or(""))?, descending: k["descending"].as_bool().unwrap_or(false) }))
-        .collect::<Result<_, StoreError>>()?;
-    IndexSpec::parse(name, keys, kind)
-}
-
 #[cfg(test)]
 mod tests {
-    use super::super::FieldPath;
+    use super::super::{FieldPath, Key, text};
     use super::*;
 
     fn key(field: &str, descending: bool) -> Key {

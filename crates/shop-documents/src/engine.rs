@@ -1,0 +1,472 @@
+//! The document store over a connection that can only run one statement at a time.
+//!
+//! Spin's `spin:sqlite` offers `execute(statement, parameters)` on a connection that Spin may
+//! share between concurrent requests, so a `BEGIN … COMMIT` spanning calls is not safe there.
+//! Every write here is therefore a single statement:
+//! - a replace or delete is one `UPDATE`/`DELETE … RETURNING` that checks the version in its
+//!   `WHERE` clause;
+//! - a collection with a text index keeps each document's folded words in a `search` column of
+//!   its own row, and triggers copy that column into the FTS5 table (an external-content
+//!   table), so the document and its search entry change in the same statement.
+//!
+//! Reads and filters use the shared dialect ([`crate::sql`]), so they mean what they mean in
+//! the host's embedded store. The schema (collections, indexes) is read once per [`Engine`]:
+//! under Spin an engine lives for one request.
+
+use crate::sql::{self, SqlValue, fts_table, searchable, table};
+use crate::{Clause, Collection, FieldPath, IndexKind, IndexSpec, Query, StoreError, document_id};
+use serde_json::{Map, Value, json};
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+
+/// Why a statement failed, as the connection reports it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SqlError {
+    /// The database cannot be reached or opened now.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// The statement failed; SQLite's message.
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// What the engine needs of a SQLite connection (with JSON1 and FTS5).
+pub trait Sql {
+    /// Runs one statement with positional parameters and returns its rows.
+    fn run(&self, statement: &str, params: &[SqlValue]) -> Result<Vec<Vec<SqlValue>>, SqlError>;
+}
+
+/// The store's view of a failed statement: unique violations name their index.
+fn store_error(error: SqlError) -> StoreError {
+    match error {
+        SqlError::Unavailable(message) => StoreError::Unavailable(message),
+        SqlError::Failed(message) => {
+            if let Some(index) = sql::duplicate_in(&message) {
+                StoreError::Duplicate(index)
+            } else if message.contains("database is locked") || message.contains("database is busy") {
+                StoreError::Unavailable(message)
+            } else {
+                StoreError::Internal(message)
+            }
+        }
+    }
+}
+
+#[derive(Default)]
+struct Schema {
+    collections: HashSet<String>,
+    has_registry: bool,
+    indexes: HashMap<(String, String), IndexSpec>,
+    text_fields: HashMap<String, Vec<String>>,
+}
+
+/// The document store on one connection.
+pub struct Engine<C> {
+    conn: C,
+    schema: RefCell<Option<Schema>>,
+}
+
+fn text_of(row: Vec<SqlValue>) -> Result<String, StoreError> {
+    row.into_iter().next().and_then(SqlValue::into_text).ok_or_else(|| StoreError::Internal("expected a text column".into()))
+}
+
+fn integer_of(row: &[SqlValue]) -> Result<i64, StoreError> {
+    row.first().and_then(SqlValue::as_i64).ok_or_else(|| StoreError::Internal("expected an integer column".into()))
+}
+
+impl<C: Sql> Engine<C> {
+    /// A store on this connection; nothing is read until the first call.
+    pub fn new(conn: C) -> Self {
+        Self { conn, schema: RefCell::new(None) }
+    }
+
+    fn run(&self, statement: &str, params: &[SqlValue]) -> Result<Vec<Vec<SqlValue>>, StoreError> {
+        self.conn.run(statement, params).map_err(store_error)
+    }
+
+    /// Reads the schema unless this engine already has.
+    fn load(&self) -> Result<(), StoreError> {
+        if self.schema.borrow().is_some() {
+            return Ok(());
+        }
+        let mut schema = Schema::default();
+        for row in self.run("SELECT name FROM sqlite_master WHERE type = 'table' AND (name LIKE 'c\\_%' ESCAPE '\\' OR name = '_indexes')", &[])? {
+            let name = text_of(row)?;
+            match sql::collection_of_table(&name) {
+                Some(collection) => {
+                    schema.collections.insert(collection.to_owned());
+                }
+                None => schema.has_registry = true,
+            }
+        }
+        if schema.has_registry {
+            for row in self.run(sql::LIST_INDEXES, &[])? {
+                let mut values = row.into_iter().map(SqlValue::into_text);
+                let (Some(Some(collection)), Some(Some(name)), Some(Some(spec))) = (values.next(), values.next(), values.next()) else {
+                    return Err(StoreError::Internal("malformed _indexes row".into()));
+                };
+                let spec = sql::decode_spec(&name, &spec)?;
+                if spec.kind == IndexKind::Text {
+                    schema.text_fields.insert(collection.clone(), spec.keys.iter().map(|k| k.field.as_str().to_owned()).collect());
+                }
+                schema.indexes.insert((collection, name), spec);
+            }
+        }
+        *self.schema.borrow_mut() = Some(schema);
+        Ok(())
+    }
+
+    fn has_collection(&self, c: &Collection) -> Result<bool, StoreError> {
+        self.load()?;
+        Ok(self.schema.borrow().as_ref().is_some_and(|s| s.collections.contains(c.as_str())))
+    }
+
+    fn text_fields(&self, c: &Collection) -> Option<Vec<String>> {
+        self.schema.borrow().as_ref().and_then(|s| s.text_fields.get(c.as_str()).cloned())
+    }
+
+    fn create_collection(&self, c: &Collection) -> Result<(), StoreError> {
+        if self.has_collection(c)? {
+            return Ok(());
+        }
+        self.run(&sql::create_table(c), &[])?;
+        if let Some(schema) = self.schema.borrow_mut().as_mut() {
+            schema.collections.insert(c.as_str().to_owned());
+        }
+        Ok(())
+    }
+
+    /// Checks that the database answers.
+    pub fn ping(&self) -> Result<(), StoreError> {
+        self.run("SELECT 1", &[]).map(drop)
+    }
+
+    /// The document with this id.
+    pub fn get(&self, c: &Collection, id: &str) -> Result<Option<String>, StoreError> {
+        if !self.has_collection(c)? {
+            return Ok(None);
+        }
+        let rows = self.run(&format!("SELECT body FROM {} WHERE id = ?1", table(c)), &[SqlValue::Text(id.to_owned())])?;
+        rows.into_iter().next().map(text_of).transpose()
+    }
+
+    /// The documents matching a query, and their total.
+    pub fn find(&self, c: &Collection, q: &Query) -> Result<(Vec<String>, u64), StoreError> {
+        if !self.has_collection(c)? {
+            return Ok((Vec::new(), 0));
+        }
+        let statements = sql::find_sql(c, q, self.text_fields(c).is_some())?;
+        let total = self.run(&statements.count, &statements.args)?.first().map(|row| integer_of(row)).transpose()?.unwrap_or(0);
+        let Some(page) = statements.page else { return Ok((Vec::new(), total as u64)) };
+        let items = self.run(&page, &statements.args)?.into_iter().map(text_of).collect::<Result<_, _>>()?;
+        Ok((items, total as u64))
+    }
+
+    /// How many documents match `filter`, per value of `field`.
+    pub fn count_by(&self, c: &Collection, filter: &[Clause], field: &FieldPath) -> Result<Vec<(Value, u64)>, StoreError> {
+        if !self.has_collection(c)? {
+            return Ok(Vec::new());
+        }
+        let (statement, args) = sql::count_by_sql(c, filter, field);
+        let mut out = Vec::new();
+        for row in self.run(&statement, &args)? {
+            let count = row.get(1).and_then(SqlValue::as_i64).unwrap_or(0) as u64;
+            let json = row.into_iter().next().and_then(SqlValue::into_text);
+            out.push((sql::count_by_value(json.as_deref()), count));
+        }
+        Ok(out)
+    }
+
+    /// Stores a new document at version 1 and returns it as stored.
+    pub fn insert(&self, c: &Collection, mut doc: Map<String, Value>) -> Result<String, StoreError> {
+        let id = document_id(&doc)?;
+        doc.insert("_id".into(), json!(id));
+        doc.insert("_version".into(), json!(1));
+        let body = Value::Object(doc);
+        self.create_collection(c)?;
+        let json = body.to_string();
+        let mut args = vec![SqlValue::Text(id), SqlValue::Text(json.clone())];
+        let statement = match self.text_fields(c) {
+            Some(fields) => {
+                args.push(SqlValue::Text(searchable(&body, &fields)));
+                format!("INSERT INTO {} (id, version, body, search) VALUES (?1, 1, ?2, ?3)", table(c))
+            }
+            None => format!("INSERT INTO {} (id, version, body) VALUES (?1, 1, ?2)", table(c)),
+        };
+        self.run(&statement, &args)?;
+        Ok(json)
+    }
+
+    /// The current version of a document, if it exists.
+    fn version(&self, c: &Collection, id: &str) -> Result<Option<i64>, StoreError> {
+        let rows = self.run(&format!("SELECT version FROM {} WHERE id = ?1", table(c)), &[SqlValue::Text(id.to_owned())])?;
+        rows.first().map(|row| integer_of(row)).transpose()
+    }
+
+    /// Replaces a document at the expected version; none when it does not exist.
+    pub fn replace(&self, c: &Collection, id: &str, expected: u64, mut doc: Map<String, Value>) -> Result<Option<String>, StoreError> {
+        let next = expected.checked_add(1).ok_or_else(|| StoreError::Invalid("version overflow".into()))?;
+        if !self.has_collection(c)? {
+            return Ok(None);
+        }
+        doc.insert("_id".into(), json!(id));
+        doc.insert("_version".into(), json!(next));
+        let body = Value::Object(doc);
+        let json = body.to_string();
+        let mut args = vec![SqlValue::Integer(next as i64), SqlValue::Text(json.clone()), SqlValue::Text(id.to_owned()), SqlValue::Integer(expected as i64)];
+        let search = match self.text_fields(c) {
+            Some(fields) => {
+                args.push(SqlValue::Text(searchable(&body, &fields)));
+                ", search = ?5"
+            }
+            None => "",
+        };
+        let updated = self.run(&format!("UPDATE {} SET version = ?1, body = ?2{search} WHERE id = ?3 AND version = ?4 RETURNING rowid", table(c)), &args)?;
+        if !updated.is_empty() {
+            return Ok(Some(json));
+        }
+        match self.version(c, id)? {
+            None => Ok(None),
+            Some(current) => Err(StoreError::Conflict(format!("expected version {expected}, current is {current}"))),
+        }
+    }
+
+    /// Deletes a document (only at `expected`, when given); whether one was deleted.
+    pub fn delete(&self, c: &Collection, id: &str, expected: Option<u64>) -> Result<bool, StoreError> {
+        if !self.has_collection(c)? {
+            return Ok(false);
+        }
+        let mut args = vec![SqlValue::Text(id.to_owned())];
+        let at_version = match expected {
+            Some(version) => {
+                args.push(SqlValue::Integer(version as i64));
+                " AND version = ?2"
+            }
+            None => "",
+        };
+        let deleted = self.run(&format!("DELETE FROM {} WHERE id = ?1{at_version} RETURNING rowid", table(c)), &args)?;
+        if !deleted.is_empty() {
+            return Ok(true);
+        }
+        match (expected, self.version(c, id)?) {
+            (Some(expected), Some(current)) => Err(StoreError::Conflict(format!("expected version {expected}, current is {current}"))),
+            _ => Ok(false),
+        }
+    }
+
+    /// Creates an index unless it exists with the same definition.
+    pub fn ensure_index(&self, c: &Collection, spec: IndexSpec) -> Result<(), StoreError> {
+        self.load()?;
+        let key = (c.as_str().to_owned(), spec.name.clone());
+        let registered = self.schema.borrow().as_ref().is_some_and(|s| s.has_registry);
+        if let Some(existing) = self.schema.borrow().as_ref().and_then(|s| s.indexes.get(&key).cloned()) {
+            return if existing == spec { Ok(()) } else { Err(StoreError::Invalid(format!("index {} exists with another definition", spec.name))) };
+        }
+        if spec.kind == IndexKind::Text && self.text_fields(c).is_some() {
+            return Err(StoreError::Invalid(format!("collection {} already has a text index", c.as_str())));
+        }
+        if !registered {
+            self.run(sql::CREATE_INDEX_REGISTRY, &[])?;
+        }
+        self.create_collection(c)?;
+        match spec.kind {
+            IndexKind::Regular | IndexKind::Unique => {
+                self.run(&sql::create_index(c, &spec), &[])?;
+            }
+            IndexKind::Text => self.create_text_index(c, &spec)?,
+        }
+        // Recorded last: a crash before this leaves an index that the next call completes.
+        self.run(sql::RECORD_INDEX, &[SqlValue::Text(c.as_str().to_owned()), SqlValue::Text(spec.name.clone()), SqlValue::Text(sql::encode_spec(&spec))])?;
+        let mut schema = self.schema.borrow_mut();
+        if let Some(schema) = schema.as_mut() {
+            schema.has_registry = true;
+            if spec.kind == IndexKind::Text {
+                schema.text_fields.insert(c.as_str().to_owned(), spec.keys.iter().map(|k| k.field.as_str().to_owned()).collect());
+            }
+            schema.indexes.insert(key, spec);
+        }
+        Ok(())
+    }
+
+    /// The `search` column, the external-content FTS5 table over it, the triggers that keep
+    /// the two in step, and the words of the documents already stored. Every step is
+    /// idempotent, so an interrupted call is finished by the next.
+    fn create_text_index(&self, c: &Collection, spec: &IndexSpec) -> Result<(), StoreError> {
+        let (t, f) = (table(c), fts_table(c));
+        match self.run(&format!("ALTER TABLE {t} ADD COLUMN search TEXT"), &[]) {
+            Err(StoreError::Internal(message)) if message.contains("duplicate column") => {}
+            other => {
+                other?;
+            }
+        }
+        self.run(&format!("CREATE VIRTUAL TABLE IF NOT EXISTS {f} USING fts5(search, content = '{t}', content_rowid = 'rowid', {})", sql::FTS_TOKENIZE), &[])?;
+        self.run(
+            &format!("CREATE TRIGGER IF NOT EXISTS {t}_search_insert AFTER INSERT ON {t} WHEN new.search IS NOT NULL BEGIN INSERT INTO {f} (rowid, search) VALUES (new.rowid, new.search); END"),
+            &[],
+        )?;
+        self.run(
+            &format!("CREATE TRIGGER IF NOT EXISTS {t}_search_delete AFTER DELETE ON {t} WHEN old.search IS NOT NULL BEGIN INSERT INTO {f} ({f}, rowid, search) VALUES ('delete', old.rowid, old.search); END"),
+            &[],
+        )?;
+        self.run(
+            &format!(
+                "CREATE TRIGGER IF NOT EXISTS {t}_search_update AFTER UPDATE OF search ON {t} BEGIN \
+                 INSERT INTO {f} ({f}, rowid, search) SELECT 'delete', old.rowid, old.search WHERE old.search IS NOT NULL; \
+                 INSERT INTO {f} (rowid, search) SELECT new.rowid, new.search WHERE new.search IS NOT NULL; END"
+            ),
+            &[],
+        )?;
+        let fields: Vec<String> = spec.keys.iter().map(|k| k.field.as_str().to_owned()).collect();
+        for row in self.run(&format!("SELECT rowid, body FROM {t} WHERE search IS NULL"), &[])? {
+            let rowid = integer_of(&row)?;
+            let body = row.into_iter().nth(1).and_then(SqlValue::into_text).unwrap_or_default();
+            let doc: Value = serde_json::from_str(&body).map_err(|e| StoreError::Internal(e.to_string()))?;
+            self.run(&format!("UPDATE {t} SET search = ?1 WHERE rowid = ?2"), &[SqlValue::Text(searchable(&doc, &fields)), SqlValue::Integer(rowid)])?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Key, Op, text};
+
+    /// The engine on real SQLite (rusqlite's bundled build, with JSON1 and FTS5), reached the
+    /// way Spin offers it: one statement at a time.
+    struct Sqlite(rusqlite::Connection);
+
+    impl Sql for Sqlite {
+        fn run(&self, statement: &str, params: &[SqlValue]) -> Result<Vec<Vec<SqlValue>>, SqlError> {
+            use rusqlite::types::{Value as V, ValueRef};
+            let params: Vec<V> = params
+                .iter()
+                .map(|p| match p {
+                    SqlValue::Null => V::Null,
+                    SqlValue::Integer(i) => V::Integer(*i),
+                    SqlValue::Real(r) => V::Real(*r),
+                    SqlValue::Text(t) => V::Text(t.clone()),
+                })
+                .collect();
+            let failed = |e: rusqlite::Error| SqlError::Failed(e.to_string());
+            let mut stmt = self.0.prepare(statement).map_err(failed)?;
+            let columns = stmt.column_count();
+            let rows = stmt
+                .query_map(rusqlite::params_from_iter(params), |row| {
+                    (0..columns)
+                        .map(|i| {
+                            Ok(match row.get_ref(i)? {
+                                ValueRef::Null => SqlValue::Null,
+                                ValueRef::Integer(i) => SqlValue::Integer(i),
+                                ValueRef::Real(r) => SqlValue::Real(r),
+                                ValueRef::Text(t) => SqlValue::Text(String::from_utf8_lossy(t).into_owned()),
+                                ValueRef::Blob(_) => SqlValue::Null,
+                            })
+                        })
+                        .collect()
+                })
+                .map_err(failed)?;
+            rows.collect::<Result<_, _>>().map_err(failed)
+        }
+    }
+
+    fn engine(path: &std::path::Path) -> Engine<Sqlite> {
+        Engine::new(Sqlite(rusqlite::Connection::open(path).unwrap()))
+    }
+
+    fn doc(value: Value) -> Map<String, Value> {
+        value.as_object().unwrap().clone()
+    }
+
+    fn key(field: &str) -> Key {
+        Key { field: FieldPath::parse(field).unwrap(), descending: false }
+    }
+
+    fn search(words: &str) -> Query {
+        Query { filter: vec![], text: Some(text::words(words)), sort: vec![], skip: 0, limit: 10 }
+    }
+
+    #[test]
+    fn versions_guard_replace_and_delete() {
+        let dir = std::env::temp_dir().join(format!("shop-documents-{}", crate::new_id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let store = engine(&dir.join("db"));
+        let c = Collection::parse("users").unwrap();
+        assert_eq!(store.get(&c, "nobody").unwrap(), None, "a missing collection reads as empty");
+        let stored: Value = serde_json::from_str(&store.insert(&c, doc(json!({"email": "a@example.com"}))).unwrap()).unwrap();
+        let id = stored["_id"].as_str().unwrap().to_owned();
+        assert_eq!(stored["_version"], 1);
+        let replaced: Value = serde_json::from_str(&store.replace(&c, &id, 1, doc(json!({"email": "b@example.com"}))).unwrap().unwrap()).unwrap();
+        assert_eq!(replaced["_version"], 2);
+        assert!(matches!(store.replace(&c, &id, 1, doc(json!({}))), Err(StoreError::Conflict(_))), "a stale version is refused");
+        assert_eq!(store.replace(&c, "missing", 1, doc(json!({}))).unwrap(), None);
+        assert!(matches!(store.delete(&c, &id, Some(1)), Err(StoreError::Conflict(_))));
+        // Another engine (another request) sees what this one wrote.
+        let other = engine(&dir.join("db"));
+        assert_eq!(serde_json::from_str::<Value>(&other.get(&c, &id).unwrap().unwrap()).unwrap()["email"], "b@example.com");
+        assert!(other.delete(&c, &id, Some(2)).unwrap());
+        assert!(!other.delete(&c, &id, None).unwrap());
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn unique_indexes_name_the_duplicate_and_definitions_cannot_change() {
+        let store = engine(std::path::Path::new(":memory:"));
+        let c = Collection::parse("users").unwrap();
+        let unique = IndexSpec::parse("email", vec![key("email")], IndexKind::Unique).unwrap();
+        store.ensure_index(&c, unique.clone()).unwrap();
+        store.ensure_index(&c, unique).unwrap();
+        store.insert(&c, doc(json!({"email": "a@example.com", "_id": "u1"}))).unwrap();
+        assert_eq!(store.insert(&c, doc(json!({"email": "a@example.com"}))), Err(StoreError::Duplicate("email".into())));
+        assert_eq!(store.insert(&c, doc(json!({"email": "b@example.com", "_id": "u1"}))), Err(StoreError::Duplicate("_id".into())));
+        let changed = IndexSpec::parse("email", vec![key("name")], IndexKind::Regular).unwrap();
+        assert!(matches!(store.ensure_index(&c, changed), Err(StoreError::Invalid(_))));
+    }
+
+    #[test]
+    fn text_search_folds_both_languages_and_follows_every_write() {
+        let store = engine(std::path::Path::new(":memory:"));
+        let c = Collection::parse("products").unwrap();
+        // A document stored before the index exists is indexed when it is made.
+        let coffee: Value = serde_json::from_str(&store.insert(&c, doc(json!({"name": {"en": "Arabic coffee", "ar": "قهوة عربية"}, "price": 30}))).unwrap()).unwrap();
+        let spec = IndexSpec::parse("search", vec![key("name.en"), key("name.ar")], IndexKind::Text).unwrap();
+        store.ensure_index(&c, spec).unwrap();
+        let latte: Value = serde_json::from_str(&store.insert(&c, doc(json!({"name": {"en": "Café crème", "ar": "قهوة بالحليب"}, "price": 12}))).unwrap()).unwrap();
+        assert_eq!(store.find(&c, &search("قَهْوَة")).unwrap().1, 2);
+        assert_eq!(store.find(&c, &search("عربيه")).unwrap().1, 1);
+        assert_eq!(store.find(&c, &search("cafe")).unwrap().1, 1);
+        let cheap = Query { filter: vec![Clause::parse("price", Op::Lt, "20").unwrap()], ..search("قهوه") };
+        let (items, total) = store.find(&c, &cheap).unwrap();
+        assert_eq!((items.len(), total), (1, 1), "search and filters combine");
+        store.replace(&c, latte["_id"].as_str().unwrap(), 1, doc(json!({"name": {"en": "Cardamom tea", "ar": "شاي بالهيل"}}))).unwrap().unwrap();
+        assert_eq!(store.find(&c, &search("cafe")).unwrap().1, 0, "a replaced name is no longer found");
+        assert_eq!(store.find(&c, &search("cardam")).unwrap().1, 1, "the last word matches as a prefix");
+        assert!(store.delete(&c, coffee["_id"].as_str().unwrap(), None).unwrap());
+        assert_eq!(store.find(&c, &search("arabic")).unwrap().1, 0, "a deleted document leaves the index");
+        let no_index = Collection::parse("users").unwrap();
+        store.insert(&no_index, doc(json!({}))).unwrap();
+        assert!(matches!(store.find(&no_index, &search("x")), Err(StoreError::Invalid(_))));
+    }
+
+    #[test]
+    fn filters_sorts_pages_and_counts() {
+        let store = engine(std::path::Path::new(":memory:"));
+        let c = Collection::parse("products").unwrap();
+        for (i, category) in ["a", "b", "a", "c", "a"].iter().enumerate() {
+            store.insert(&c, doc(json!({"category": category, "price": i * 10, "active": i % 2 == 0}))).unwrap();
+        }
+        let q = Query {
+            filter: vec![Clause::parse("active", Op::Eq, "true").unwrap()],
+            text: None,
+            sort: vec![Key { field: FieldPath::parse("price").unwrap(), descending: true }],
+            skip: 1,
+            limit: 1,
+        };
+        let (items, total) = store.find(&c, &q).unwrap();
+        assert_eq!(total, 3);
+        assert_eq!(serde_json::from_str::<Value>(&items[0]).unwrap()["price"], 20);
+        let mut counts = store.count_by(&c, &[], &FieldPath::parse("category").unwrap()).unwrap();
+        counts.sort_by_key(|(v, _)| v.to_string());
+        assert_eq!(counts, [(json!("a"), 3), (json!("b"), 1), (json!("c"), 1)]);
+    }
+}
