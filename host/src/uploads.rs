@@ -15,15 +15,7 @@ use http::{HeaderMap, HeaderValue, StatusCode, header};
 /// How long browsers and proxies may keep an upload: a year, never revalidated.
 pub const CACHE_CONTROL: &str = "public, max-age=31536000, immutable";
 
-/// The media type of a blob, by its name's extension (the names are the components').
-pub fn content_type(key: &str) -> &'static str {
-    match key.rsplit_once('.').map(|(_, ext)| ext) {
-        Some("webp") => "image/webp",
-        Some("jpg" | "jpeg") => "image/jpeg",
-        Some("png") => "image/png",
-        _ => "application/octet-stream",
-    }
-}
+pub use shop_domain::blob_key::content_type;
 
 /// Serves one upload (GET and HEAD).
 pub async fn serve(State(front): State<Front>, Path(key): Path<String>, headers: HeaderMap) -> Response {
@@ -53,17 +45,4 @@ pub async fn serve(State(front): State<Front>, Path(key): Path<String>, headers:
         headers.insert(header::ETAG, value);
     }
     response
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn types_follow_the_extension() {
-        assert_eq!(content_type("products/p/abc.webp"), "image/webp");
-        assert_eq!(content_type("a.png"), "image/png");
-        assert_eq!(content_type("noext"), "application/octet-stream");
-        assert_eq!(content_type("a.html"), "application/octet-stream");
-    }
 }

@@ -5,6 +5,7 @@
 //! they concern, for `application/problem+json` answers that name the bad field.
 #![deny(missing_docs)]
 
+pub mod blob_key;
 pub mod fields;
 pub mod localized;
 pub mod money;

@@ -41,16 +41,9 @@ pub struct FsBlobs {
     root: PathBuf,
 }
 
-/// Checks a key: `/`-separated segments of `[a-z0-9._-]`, none empty, `.` or `..`,
-/// none starting with `.`, at most 255 bytes.
+/// Checks a key ([`shop_domain::blob_key::is_valid`]).
 pub fn check_key(key: &str) -> Result<(), BlobError> {
-    let ok = (1..=255).contains(&key.len())
-        && key.split('/').all(|segment| {
-            !segment.is_empty()
-                && !segment.starts_with('.')
-                && segment.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'_'))
-        });
-    if ok { Ok(()) } else { Err(BlobError::InvalidKey(key.to_owned())) }
+    if shop_domain::blob_key::is_valid(key) { Ok(()) } else { Err(BlobError::InvalidKey(key.to_owned())) }
 }
 
 impl FsBlobs {
