@@ -12,6 +12,8 @@
 //! - `test`: `build` (plus test fixtures), then every test of both workspaces.
 //! - `components`: only the components (what a developer runs to hot-swap a change).
 
+mod spin;
+
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -115,7 +117,8 @@ fn build_components(root: &Path, with_fixtures: bool) -> Result<()> {
     ensure_c_toolchain()?;
     let mut command = cargo();
     command.current_dir(root.join("components")).args(["build", "--release", "--target", WASM_TARGET]);
-    for name in COMPONENTS.iter().chain(if with_fixtures { FIXTURES.iter() } else { [].iter() }) {
+    let spin_only = spin::ADAPTERS.iter().chain(&["uploads"]);
+    for name in COMPONENTS.iter().chain(spin_only).chain(if with_fixtures { FIXTURES.iter() } else { [].iter() }) {
         command.args(["-p", name]);
     }
     run_checked(&mut command)?;
@@ -123,6 +126,24 @@ fn build_components(root: &Path, with_fixtures: bool) -> Result<()> {
     install(&out, &root.join("dist/components"), &COMPONENTS)?;
     if with_fixtures {
         install(&out, &root.join("dist/test-fixtures"), &FIXTURES)?;
+    }
+    compose_for_spin(&out, &root.join("dist/spin"))
+}
+
+/// The components `spin.toml` deploys, composed with their adapters into `dest`.
+fn compose_for_spin(built: &Path, dest: &Path) -> Result<()> {
+    let read = |name: &str| -> Result<Vec<u8>> {
+        let path = match name.strip_prefix("spin:") {
+            Some(composed) => dest.join(format!("{composed}.wasm")),
+            None => built.join(format!("{}.wasm", name.replace('-', "_"))),
+        };
+        std::fs::read(&path).with_context(|| format!("reading {}", path.display()))
+    };
+    std::fs::create_dir_all(dest)?;
+    for composition in &spin::COMPOSITIONS {
+        let plugs = composition.plugs.iter().map(|name| Ok((*name, read(name)?))).collect::<Result<Vec<_>>>()?;
+        let bytes = spin::compose((composition.socket, read(composition.socket)?), plugs)?;
+        write_if_changed(dest, composition.name, &bytes)?;
     }
     Ok(())
 }
@@ -135,15 +156,22 @@ fn install(from: &Path, dest: &Path, names: &[&str]) -> Result<()> {
         // Cargo names a cdylib after its package with `-` turned into `_`.
         let source = from.join(format!("{}.wasm", name.replace('-', "_")));
         let bytes = std::fs::read(&source).with_context(|| format!("reading {}", source.display()))?;
-        let target = dest.join(format!("{name}.wasm"));
-        if std::fs::read(&target).ok().as_deref() == Some(bytes.as_slice()) {
-            continue;
-        }
-        let tmp = dest.join(format!(".{name}.wasm.tmp"));
-        std::fs::write(&tmp, &bytes)?;
-        std::fs::rename(&tmp, &target)?;
-        eprintln!("xtask: installed {} ({} KiB)", target.display(), bytes.len() / 1024);
+        write_if_changed(dest, name, &bytes)?;
     }
+    Ok(())
+}
+
+/// Writes `dest/<name>.wasm` through a temporary file and a rename, unless it already holds
+/// these bytes.
+fn write_if_changed(dest: &Path, name: &str, bytes: &[u8]) -> Result<()> {
+    let target = dest.join(format!("{name}.wasm"));
+    if std::fs::read(&target).ok().as_deref() == Some(bytes) {
+        return Ok(());
+    }
+    let tmp = dest.join(format!(".{name}.wasm.tmp"));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, &target)?;
+    eprintln!("xtask: installed {} ({} KiB)", target.display(), bytes.len() / 1024);
     Ok(())
 }
 
