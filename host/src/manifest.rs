@@ -1,5 +1,9 @@
 //! The application manifest (`spin.toml`, Spin manifest v2): the single source of truth for
 //! which component serves which routes and which variables each component may read.
+//!
+//! The same file deploys the shop on Spin. The host reads it with one difference: the
+//! components in [`HOST_NATIVE`] stand in, under Spin, for something the host does itself,
+//! so the host leaves them and their routes out.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -66,6 +70,10 @@ pub enum ManifestError {
     },
 }
 
+/// Components that exist only for Spin, because the host does their job natively: `uploads`
+/// serves `/uploads/*` from `blobs`, which the host serves from its uploads directory.
+pub const HOST_NATIVE: [&str; 1] = ["uploads"];
+
 #[derive(serde::Deserialize)]
 struct Raw {
     spin_manifest_version: u32,
@@ -109,7 +117,7 @@ impl Manifest {
 
     /// Parses manifest text.
     pub fn parse(text: &str) -> Result<Self, String> {
-        let raw: Raw = toml::from_str(text).map_err(|e| e.to_string())?;
+        let mut raw: Raw = toml::from_str(text).map_err(|e| e.to_string())?;
         if raw.spin_manifest_version != 2 {
             return Err(format!("spin_manifest_version is {}, expected 2", raw.spin_manifest_version));
         }
@@ -117,6 +125,9 @@ impl Manifest {
         for trigger in raw.trigger.http {
             if !raw.component.contains_key(&trigger.component) {
                 return Err(format!("route {} names an undefined component {:?}", trigger.route, trigger.component));
+            }
+            if HOST_NATIVE.contains(&trigger.component.as_str()) {
+                continue;
             }
             if !trigger.route.starts_with('/') {
                 return Err(format!("route {:?} must start with /", trigger.route));
@@ -129,6 +140,7 @@ impl Manifest {
         }
         // Longest (most specific) first; exact before wildcard at the same length.
         routes.sort_by(|a, b| b.base.len().cmp(&a.base.len()).then(a.wildcard.cmp(&b.wildcard)));
+        raw.component.retain(|id, _| !HOST_NATIVE.contains(&id.as_str()));
         let components = raw.component.into_iter().map(|(id, c)| (id, ComponentEntry { variables: c.variables })).collect();
         let variables = raw.variables.into_iter().map(|(name, v)| (name, v.default)).collect();
         Ok(Self { routes, components, variables })
@@ -168,6 +180,15 @@ mod tests {
         assert_eq!(manifest.route("/api/categories/special").unwrap().component, "other");
         assert!(manifest.route("/api/categoriesx").is_none());
         assert!(manifest.route("/").is_none());
+    }
+
+    #[test]
+    fn spin_only_components_are_left_to_spin() {
+        let text = format!("{MANIFEST}\n[[trigger.http]]\nroute = \"/uploads/...\"\ncomponent = \"uploads\"\n[component.uploads]\nsource = \"uploads.wasm\"\n");
+        let manifest = Manifest::parse(&text).unwrap();
+        assert!(manifest.route("/uploads/a.webp").is_none(), "the host serves uploads itself");
+        assert!(!manifest.components.contains_key("uploads"));
+        assert!(manifest.components.contains_key("catalog"));
     }
 
     #[test]
