@@ -15,6 +15,7 @@ mod operator;
 mod pictures;
 mod products;
 mod sandbox;
+mod spin;
 mod store_down;
 mod throttling;
 mod users;
