@@ -195,6 +195,7 @@ fn login(body: Map<String, Value>, client: Option<&str>) -> Result<ApiResponse, 
     let key = tokens::signing_key()?;
     // A malformed email is a validation problem; it reveals nothing about accounts.
     let (email, password) = accounts::credentials(body, false).map_err(Problem::validation)?;
+    bootstrap_admin(&email);
     let attempt = match throttle::begin(email.as_str(), client)? {
         Ok(attempt) => attempt,
         Err(retry_after) => {
@@ -224,6 +225,27 @@ fn login(body: Map<String, Value>, client: Option<&str>) -> Result<ApiResponse, 
     }
     let refresh = tokens::new_refresh(&user.id, None)?;
     session(&user, refresh, &key)
+}
+
+/// Where no operator command exists (under Spin), the `admin_email` and `admin_password`
+/// variables name the first admin: a sign-in with that email first makes the account, as
+/// `shop-host create-admin` would (an existing admin keeps its password; a customer account
+/// with that email is never promoted). Unset or empty, nothing happens; any other email costs
+/// nothing.
+fn bootstrap_admin(email: &accounts::Email) {
+    use shop::platform::config;
+    let Some(admin) = config::get("admin_email").filter(|e| !e.trim().is_empty()) else { return };
+    let Ok(admin) = accounts::Email::parse(&admin) else {
+        eprintln!("auth: the admin_email variable is not a valid email; no admin is made from it");
+        return;
+    };
+    let Some(password) = config::get("admin_password").filter(|p| !p.is_empty()) else { return };
+    if admin.as_str() != email.as_str() {
+        return;
+    }
+    if let Err(reason) = <Auth as exports::shop::platform::operator::Guest>::create_admin(admin.as_str().to_owned(), password) {
+        eprintln!("auth: the admin from admin_email was not made: {reason}");
+    }
 }
 
 fn refresh_token_field(mut body: Map<String, Value>) -> Result<String, Problem> {

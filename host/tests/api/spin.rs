@@ -109,7 +109,7 @@ impl sqlite::HostConnection for State {
         let db = self.platform.db.lock().unwrap();
         let io = |e: rusqlite::Error| sqlite::Error::Io(e.to_string());
         let mut stmt = db.prepare_cached(&statement).map_err(io)?;
-        let columns: Vec<String> = stmt.column_names().into_iter().map(str::to_owned).collect();
+        let columns: Vec<String> = stmt.column_names().map(str::to_owned).collect();
         let params = parameters.into_iter().map(|p| match p {
             sqlite::Value::Integer(i) => V::Integer(i),
             sqlite::Value::Real(r) => V::Real(r),
@@ -194,6 +194,7 @@ struct SpinApp {
 }
 
 const SECRET: &str = "a test signing key of at least thirty-two bytes";
+const ADMIN_PASSWORD: &str = "a long admin passphrase";
 
 impl SpinApp {
     fn new() -> Self {
@@ -207,8 +208,11 @@ impl SpinApp {
         let dir = tempfile::tempdir().unwrap();
         let platform = Platform { db: Arc::new(Mutex::new(rusqlite::Connection::open(dir.path().join("sqlite_db.db")).unwrap())), kv: Arc::default() };
         let jwt = HashMap::from([("jwt_secret".to_owned(), SECRET.to_owned())]);
+        let mut auth = jwt.clone();
+        auth.insert("admin_email".into(), "Admin@Example.com".into());
+        auth.insert("admin_password".into(), ADMIN_PASSWORD.into());
         let mut components = HashMap::new();
-        for (name, variables) in [("auth", jwt.clone()), ("catalog", jwt), ("uploads", HashMap::new())] {
+        for (name, variables) in [("auth", auth), ("catalog", jwt), ("uploads", HashMap::new())] {
             let path = project_root().join("dist/spin").join(format!("{name}.wasm"));
             let component = Component::from_file(&engine, &path).unwrap_or_else(|e| panic!("{}: {e:#} (run `cargo xtask build`)", path.display()));
             let pre = ProxyPre::new(linker.instantiate_pre(&component).unwrap()).unwrap();
@@ -276,12 +280,16 @@ fn png(width: u32, height: u32) -> Vec<u8> {
 #[tokio::test]
 async fn the_composed_components_run_the_shop_on_spins_interfaces() {
     let app = SpinApp::new();
-    let admin = app.create_admin("admin@example.com", "a long admin passphrase").await.expect("create-admin");
-    assert_eq!(app.create_admin("admin@example.com", "a long admin passphrase").await.unwrap(), admin, "idempotent, on the same store");
-
-    // auth, over spin:sqlite and the jwt_secret variable.
-    let (status, session) = app.json("auth", "POST", "/api/auth/login", None, Some(json!({"email": "admin@example.com", "password": "a long admin passphrase"}))).await;
+    let login = |email: &'static str, password: &'static str| app.json("auth", "POST", "/api/auth/login", None, Some(json!({"email": email, "password": password})));
+    // No operator command under Spin: the admin_email / admin_password variables make the
+    // admin on its first sign-in (and only then: a wrong password still fails).
+    assert_eq!(login("admin@example.com", "not the passphrase").await.0, 401);
+    let (status, session) = login("admin@example.com", ADMIN_PASSWORD).await;
     assert_eq!(status, 200, "{session}");
+    assert_eq!(session["user"]["role"], "admin", "{session}");
+    let admin = session["user"]["id"].as_str().unwrap().to_owned();
+    // The composed auth keeps its operator export; it finds the same admin.
+    assert_eq!(app.create_admin("admin@example.com", ADMIN_PASSWORD).await.unwrap(), admin);
     let token = session["access_token"].as_str().unwrap().to_owned();
     let (status, _) = app.json("auth", "POST", "/api/auth/register", None, Some(json!({"email": "layla@example.com", "password": "a customer passphrase"}))).await;
     assert_eq!(status, 201);
