@@ -131,10 +131,10 @@ pub fn clause_sql(clause: &Clause, args: &mut Vec<SqlValue>) -> String {
     let path = clause.field.as_str();
     let field = field_sql(path);
     // Booleans are stored as JSON true/false but read back as 1/0: match them by type.
-    if let (Op::Eq | Op::Ne, Value::Bool(_)) = (clause.op, &clause.value) {
-        if let Some(test) = same_type(path, &clause.value) {
-            return if clause.op == Op::Eq { test } else { format!("NOT coalesce({test}, 0)") };
-        }
+    if let (Op::Eq | Op::Ne, Value::Bool(_)) = (clause.op, &clause.value)
+        && let Some(test) = same_type(path, &clause.value)
+    {
+        return if clause.op == Op::Eq { test } else { format!("NOT coalesce({test}, 0)") };
     }
     // Ranges stay within the value's type. SQLite orders NULL < numbers < text < blobs, so
     // "is a number" is `x < ''` and "is text" is `x >= ''`: plain comparisons on the indexed

@@ -73,10 +73,10 @@ fn open(path: &Path, read_only: bool) -> Result<Connection, StoreError> {
 /// Maps a SQLite failure of a write: unique violations name their index.
 fn write_error(error: rusqlite::Error) -> StoreError {
     if let rusqlite::Error::SqliteFailure(e, message) = &error {
-        if e.code == ErrorCode::ConstraintViolation {
-            if let Some(index) = message.as_deref().and_then(sql::duplicate_in) {
-                return StoreError::Duplicate(index);
-            }
+        if e.code == ErrorCode::ConstraintViolation
+            && let Some(index) = message.as_deref().and_then(sql::duplicate_in)
+        {
+            return StoreError::Duplicate(index);
         }
         if matches!(e.code, ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked | ErrorCode::CannotOpen | ErrorCode::DiskFull) {
             return StoreError::Unavailable(error.to_string());
