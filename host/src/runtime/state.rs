@@ -58,7 +58,8 @@ impl WasiView for HostState {
 
 /// wasi:http hooks that refuse every outgoing request. (The outgoing handler is not even
 /// linked; this keeps the refusal if it ever is.)
-struct DenyOutbound;
+#[derive(Debug, Default, Clone, Copy)]
+pub struct DenyOutbound;
 
 impl WasiHttpHooks for DenyOutbound {
     fn send_request(

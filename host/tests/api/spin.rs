@@ -10,6 +10,7 @@
 //! binaries' imports against Spin's WIT.)
 
 use crate::helpers::project_root;
+use shop_host::runtime::state::DenyOutbound;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use serde_json::{Value, json};
@@ -49,33 +50,9 @@ struct Platform {
     kv: Arc<Mutex<HashMap<String, Vec<u8>>>>,
 }
 
-/// Outgoing requests: none (the shop's components make none; Spin would also refuse them
-/// without `allowed_outbound_hosts`).
-#[derive(Default)]
-struct NoOutbound;
-
-impl wasmtime_wasi_http::WasiHttpHooks for NoOutbound {
-    #[allow(clippy::type_complexity)]
-    fn send_request(
-        &mut self,
-        _request: http::Request<wasmtime_wasi_http::WasiBody>,
-        _options: Option<wasmtime_wasi_http::RequestOptions>,
-        _fut: Box<dyn Future<Output = Result<(), wasmtime_wasi_http::Error>> + Send>,
-    ) -> Box<
-        dyn Future<
-                Output = Result<
-                    (http::Response<wasmtime_wasi_http::WasiBody>, Box<dyn Future<Output = Result<(), wasmtime_wasi_http::Error>> + Send>),
-                    wasmtime_wasi_http::Error,
-                >,
-            > + Send,
-    > {
-        Box::new(async { Err(wasmtime_wasi_http::Error::HttpRequestDenied) })
-    }
-}
-
 struct State {
     platform: Platform,
-    hooks: NoOutbound,
+    hooks: DenyOutbound,
     variables: HashMap<String, String>,
     wasi: WasiCtx,
     http: WasiHttpCtx,
@@ -222,7 +199,7 @@ impl SpinApp {
     }
 
     fn store(&self, variables: HashMap<String, String>) -> Store<State> {
-        let state = State { platform: self.platform.clone(), hooks: NoOutbound, variables, wasi: WasiCtx::builder().inherit_stderr().build(), http: WasiHttpCtx::new(), table: ResourceTable::new() };
+        let state = State { platform: self.platform.clone(), hooks: DenyOutbound, variables, wasi: WasiCtx::builder().inherit_stderr().build(), http: WasiHttpCtx::new(), table: ResourceTable::new() };
         Store::new(&self.engine, state)
     }
 
