@@ -11,11 +11,7 @@ use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
-
-/// How long browsers and proxies may keep an upload: a year, never revalidated.
-pub const CACHE_CONTROL: &str = "public, max-age=31536000, immutable";
-
-pub use shop_domain::blob_key::content_type;
+use shop_domain::blob_key::{self, content_type};
 
 /// Serves one upload (GET and HEAD).
 pub async fn serve(State(front): State<Front>, Path(key): Path<String>, headers: HeaderMap) -> Response {
@@ -23,9 +19,8 @@ pub async fn serve(State(front): State<Front>, Path(key): Path<String>, headers:
     if check_key(&key).is_err() {
         return missing();
     }
-    // The key names the content, so it is a strong validator.
-    let etag = format!("\"{key}\"");
-    let matches = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    let etag = blob_key::etag(&key);
+    let matches = blob_key::is_fresh(headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()), &etag);
     let bytes = match front.runtime.blobs.get(&key).await {
         Ok(Some(bytes)) => bytes,
         Ok(None) => return missing(),
@@ -38,9 +33,8 @@ pub async fn serve(State(front): State<Front>, Path(key): Path<String>, headers:
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type(&key)));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE_CONTROL));
-    // Even if a browser were told to render it as a page, it could run nothing.
-    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; sandbox"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(blob_key::CACHE_CONTROL));
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(blob_key::CONTENT_SECURITY_POLICY));
     if let Ok(value) = HeaderValue::from_str(&etag) {
         headers.insert(header::ETAG, value);
     }

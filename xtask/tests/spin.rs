@@ -44,8 +44,14 @@ fn spin_wit_dir() -> PathBuf {
     Path::new(package["manifest_path"].as_str().unwrap()).parent().unwrap().join("wit")
 }
 
-/// Spin's WIT and its `platform` world (everything Spin gives a component to import).
-fn spin() -> (Resolve, WorldId) {
+/// Spin's WIT and its `platform` world (everything Spin gives a component to import), read
+/// once for all the tests.
+fn spin() -> &'static (Resolve, WorldId) {
+    static SPIN: std::sync::OnceLock<(Resolve, WorldId)> = std::sync::OnceLock::new();
+    SPIN.get_or_init(read_spin)
+}
+
+fn read_spin() -> (Resolve, WorldId) {
     let mut resolve = Resolve::default();
     let (package, _) = resolve.push_dir(spin_wit_dir()).expect("Spin's WIT parses");
     let world = resolve.select_world(&[package], Some("platform")).expect("spin:up has a platform world");
@@ -203,6 +209,7 @@ impl Compare<'_> {
 fn mismatches(name: &str) -> (Vec<String>, Vec<String>) {
     let (spin, platform) = spin();
     let (ours, world) = component(name);
+    let platform = *platform;
     let provided: Vec<InterfaceId> = spin.worlds[platform]
         .imports
         .values()
@@ -211,7 +218,7 @@ fn mismatches(name: &str) -> (Vec<String>, Vec<String>) {
             _ => None,
         })
         .collect();
-    let compare = Compare { ours: &ours, spin: &spin };
+    let compare = Compare { ours: &ours, spin };
     let mut problems = Vec::new();
     let mut imported = Vec::new();
     for item in ours.worlds[world].imports.values() {
@@ -222,13 +229,13 @@ fn mismatches(name: &str) -> (Vec<String>, Vec<String>) {
         let (interface, version) = interface_name(&ours, *id);
         let shown = format!("{interface}@{}", version.as_ref().map(ToString::to_string).unwrap_or_default());
         imported.push(shown.clone());
-        let Some(theirs) = provider(&spin, &provided, &interface, &version) else {
+        let Some(theirs) = provider(spin, &provided, &interface, &version) else {
             problems.push(format!("{shown}: Spin provides no {interface} on this version's track"));
             continue;
         };
         for (function, f) in &ours.interfaces[*id].functions {
             match spin.interfaces[theirs].functions.get(function) {
-                None => problems.push(format!("{shown}: Spin's {interface}@{} has no {function}", interface_name(&spin, theirs).1.unwrap())),
+                None => problems.push(format!("{shown}: Spin's {interface}@{} has no {function}", interface_name(spin, theirs).1.unwrap())),
                 Some(g) => {
                     if let Err(e) = compare.function(f, g) {
                         problems.push(format!("{shown}: {function} {e}"));
@@ -247,7 +254,7 @@ fn mismatches(name: &str) -> (Vec<String>, Vec<String>) {
         None => problems.push(format!("{name} exports no wasi:http/incoming-handler")),
         Some(id) => {
             let version = interface_name(&ours, id).1;
-            match provider(&spin, &all, "wasi:http/incoming-handler", &version) {
+            match provider(spin, &all, "wasi:http/incoming-handler", &version) {
                 None => problems.push(format!("{name} exports wasi:http/incoming-handler@{version:?}, which Spin's HTTP trigger does not call")),
                 Some(theirs) => {
                     let (f, g) = (&ours.interfaces[id].functions["handle"], &spin.interfaces[theirs].functions["handle"]);

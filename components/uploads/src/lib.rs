@@ -12,38 +12,34 @@ wit_bindgen::generate!({
 
 use http::{HeaderValue, Method, StatusCode, header};
 use shop::platform::blobs;
-use shop_domain::blob_key;
+use shop_domain::{Problem, blob_key, problem};
 use wstd::http::{Body, Error, Request, Response};
 
-/// How long browsers and proxies may keep an upload: a year, never revalidated.
-const CACHE_CONTROL: &str = "public, max-age=31536000, immutable";
-
-fn problem(status: StatusCode, kind: &str, title: &str, detail: &str) -> Response<Body> {
-    let body = format!(r#"{{"type":"/problems/{kind}","title":"{title}","status":{},"detail":"{detail}"}}"#, status.as_u16());
-    let mut response = Response::new(Body::from(body));
-    *response.status_mut() = status;
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+fn answer(problem: Problem) -> Response<Body> {
+    let mut response = Response::new(Body::from(problem.to_json()));
+    *response.status_mut() = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(problem::CONTENT_TYPE));
     response
 }
 
 #[wstd::http_server]
 async fn main(request: Request<Body>) -> Result<Response<Body>, Error> {
     if !matches!(*request.method(), Method::GET | Method::HEAD) {
-        let mut response = problem(StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed", "Method not allowed", "Uploads are read with GET.");
+        let mut response = answer(Problem::method_not_allowed("GET, HEAD"));
         response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
         return Ok(response);
     }
-    let missing = || problem(StatusCode::NOT_FOUND, "not-found", "Not found", "There is no such upload.");
+    let missing = || answer(Problem::not_found("There is no such upload."));
     let Some(key) = request.uri().path().strip_prefix("/uploads/") else { return Ok(missing()) };
     if !blob_key::is_valid(key) {
         return Ok(missing());
     }
-    let etag = format!("\"{key}\"");
-    let revalidated = request.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    let etag = blob_key::etag(key);
+    let revalidated = blob_key::is_fresh(request.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()), &etag);
     let bytes = match blobs::get(key) {
         Ok(Some(bytes)) => bytes,
         Ok(None) => return Ok(missing()),
-        Err(_) => return Ok(problem(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", "The file could not be read.")),
+        Err(_) => return Ok(answer(Problem::internal().with_detail("The file could not be read."))),
     };
     let length = bytes.len();
     let mut response = if revalidated || request.method() == Method::HEAD { Response::new(Body::empty()) } else { Response::new(Body::from(bytes)) };
@@ -56,8 +52,8 @@ async fn main(request: Request<Body>) -> Result<Response<Body>, Error> {
         headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
     }
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE_CONTROL));
-    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; sandbox"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(blob_key::CACHE_CONTROL));
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(blob_key::CONTENT_SECURITY_POLICY));
     if let Ok(value) = HeaderValue::from_str(&etag) {
         headers.insert(header::ETAG, value);
     }
