@@ -12,9 +12,13 @@
 //! - `test`: `build` (plus test fixtures), then every test of both workspaces.
 //! - `components`: only the components (what a developer runs to hot-swap a change).
 
+mod checkout;
+mod mongodb;
 mod spin;
+mod supervise;
 
 use anyhow::{Context, Result, bail};
+use checkout::Checkout;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -26,27 +30,26 @@ const FIXTURES: [&str; 3] = ["misbehave", "link-probe", "raw-ok"];
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let root = project_root()?;
-    match args.first().map(String::as_str) {
-        Some("build") => build(&root, args.iter().any(|a| a == "--fixtures")),
-        Some("components") => build_components(&root, false),
+    let command = args.first().map(String::as_str);
+    if !matches!(command, Some("build" | "components" | "run" | "test")) {
+        bail!("usage: cargo xtask <build [--fixtures] | components | run | test>");
+    }
+    let checkout = Checkout::find()?;
+    checkout.announce(command.unwrap_or_default());
+    match command {
+        Some("build") => build(&checkout, args.iter().any(|a| a == "--fixtures")),
+        Some("components") => build_components(&checkout, false),
         Some("run") => {
-            build(&root, false)?;
-            run(&root)
+            build(&checkout, false)?;
+            run(&checkout)
         }
-        Some("test") => {
+        _ => {
             // `cargo test` builds the binaries itself, with the dev-dependencies' features;
             // building them first without those would compile much of the tree twice.
-            build_assets(&root, true)?;
-            test(&root)
+            build_assets(&checkout, true)?;
+            test(&checkout)
         }
-        _ => bail!("usage: cargo xtask <build [--fixtures] | components | run | test>"),
     }
-}
-
-fn project_root() -> Result<PathBuf> {
-    let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    Ok(manifest_dir.parent().context("xtask lives in the project root")?.to_owned())
 }
 
 fn cargo() -> Command {
@@ -104,25 +107,18 @@ fn npm_ci(dir: &Path, what: &str) -> Result<()> {
     }
 }
 
-/// Where cargo puts the components workspace's output.
-fn wasm_target_dir(root: &Path) -> PathBuf {
-    match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => root.join("components").join("target"),
-    }
-}
-
-fn build_components(root: &Path, with_fixtures: bool) -> Result<()> {
+fn build_components(checkout: &Checkout, with_fixtures: bool) -> Result<()> {
     ensure_target(WASM_TARGET)?;
     ensure_c_toolchain()?;
+    let root = &checkout.root;
     let mut command = cargo();
-    command.current_dir(root.join("components")).args(["build", "--release", "--target", WASM_TARGET]);
+    command.current_dir(root.join("components")).env("CARGO_TARGET_DIR", &checkout.wasm_target).args(["build", "--release", "--target", WASM_TARGET]);
     let spin_only = spin::ADAPTERS.iter().chain(&["uploads"]);
     for name in COMPONENTS.iter().chain(spin_only).chain(if with_fixtures { FIXTURES.iter() } else { [].iter() }) {
         command.args(["-p", name]);
     }
     run_checked(&mut command)?;
-    let out = wasm_target_dir(root).join(WASM_TARGET).join("release");
+    let out = checkout.wasm_target.join(WASM_TARGET).join("release");
     install(&out, &root.join("dist/components"), &COMPONENTS)?;
     if with_fixtures {
         install(&out, &root.join("dist/test-fixtures"), &FIXTURES)?;
@@ -199,19 +195,20 @@ fn install_api_docs(root: &Path) -> Result<()> {
 }
 
 /// Everything but the native binaries: components, Swagger UI, the storefront's client.
-fn build_assets(root: &Path, with_fixtures: bool) -> Result<()> {
-    build_components(root, with_fixtures)?;
-    install_api_docs(root)?;
-    build_web_client(root)
+fn build_assets(checkout: &Checkout, with_fixtures: bool) -> Result<()> {
+    build_components(checkout, with_fixtures)?;
+    install_api_docs(&checkout.root)?;
+    build_web_client(checkout)
 }
 
-fn build(root: &Path, with_fixtures: bool) -> Result<()> {
-    build_assets(root, with_fixtures)?;
-    run_checked(cargo().current_dir(root).args(["build", "--release", "-p", "shop-host", "-p", "shop-web", "--features", "shop-web/ssr"]))
+fn build(checkout: &Checkout, with_fixtures: bool) -> Result<()> {
+    build_assets(checkout, with_fixtures)?;
+    run_checked(cargo().current_dir(&checkout.root).env("CARGO_TARGET_DIR", &checkout.target).args(["build", "--release", "-p", "shop-host", "-p", "shop-web", "--features", "shop-web/ssr"]))
 }
 
-fn run(root: &Path) -> Result<()> {
-    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
+fn run(checkout: &Checkout) -> Result<()> {
+    let root = checkout.root.as_path();
+    let target = &checkout.target;
     let host = target.join("release/shop-host");
     let addr = std::env::var("SHOP_ADDR").unwrap_or_else(|_| "127.0.0.1:5000".into());
     let mut env: Vec<(&str, String)> = Vec::new();
@@ -232,10 +229,13 @@ fn run(root: &Path) -> Result<()> {
         env.push(("SHOP_TRUSTED_PROXIES", "127.0.0.1".into()));
     }
     eprintln!("xtask: starting the shop on http://{addr} (embedded store in ./data; Ctrl-C stops it)");
-    let mut child = Command::new(&host).current_dir(root).envs(env.iter().map(|(k, v)| (k, v))).spawn().with_context(|| format!("starting {}", host.display()))?;
-    if !wait_ready(&addr, &mut child)? {
-        let status = child.wait()?;
-        bail!("the shop stopped before it was ready ({status}); its log above says why");
+    // SIGTERM or SIGHUP to xtask stops both programs and waits for them (see `supervise`).
+    let stop = supervise::stop_flag().context("handling SIGTERM")?;
+    let mut shop = supervise::Supervised::new(std::time::Duration::from_secs(30));
+    let host_child = Command::new(&host).current_dir(root).envs(env.iter().map(|(k, v)| (k, v))).spawn().with_context(|| format!("starting {}", host.display()))?;
+    shop.add("shop-host", host_child);
+    if !wait_http_ok(&addr, "/readyz", &mut shop, &stop)? {
+        return stopped_early(&mut shop, &stop, "the shop stopped before it was ready; its log above says why");
     }
     // The first run fills the shop with the demo catalogue, so there is something to see.
     let marker = root.join("data/.demo_seeded");
@@ -250,16 +250,16 @@ fn run(root: &Path) -> Result<()> {
     // The storefront, in front of the host's API.
     let web_addr = std::env::var("WEB_ADDR").unwrap_or_else(|_| "127.0.0.1:4000".into());
     let api_url = std::env::var("API_URL").unwrap_or_else(|_| format!("http://{addr}"));
-    let mut web = Command::new(target.join("release/shop-web"))
+    let web = Command::new(target.join("release/shop-web"))
         .current_dir(root)
         .env("WEB_ADDR", &web_addr)
         .env("API_URL", &api_url)
         .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()))
         .spawn()
         .context("starting shop-web")?;
-    if !wait_http_ok(&web_addr, "/healthz", &mut web)? {
-        let _ = child.kill();
-        bail!("the storefront stopped before it was ready; its log above says why");
+    shop.add("shop-web", web);
+    if !wait_http_ok(&web_addr, "/healthz", &mut shop, &stop)? {
+        return stopped_early(&mut shop, &stop, "the storefront stopped before it was ready; its log above says why");
     }
     eprintln!();
     eprintln!("xtask: the shop is open: http://{web_addr}   (Arabic: http://{web_addr}/ar)");
@@ -269,40 +269,35 @@ fn run(root: &Path) -> Result<()> {
     }
     eprintln!("xtask: Ctrl-C stops both");
     // Whichever stops first (Ctrl-C reaches both), the other follows.
-    loop {
-        if let Some(status) = child.try_wait()? {
-            let _ = web.kill();
-            let _ = web.wait();
-            if !status.success() {
-                bail!("shop-host exited with {status}");
-            }
-            return Ok(());
+    match shop.wait(&stop) {
+        supervise::Ended::Stopped => {
+            eprintln!("xtask: stopped the shop");
+            Ok(())
         }
-        if let Some(status) = web.try_wait()? {
-            let _ = child.kill();
-            let _ = child.wait();
-            if !status.success() {
-                bail!("shop-web exited with {status}");
-            }
-            return Ok(());
-        }
-        std::thread::sleep(std::time::Duration::from_millis(200));
+        supervise::Ended::Exited(name, status) if !status.success() => bail!("{name} exited with {status}"),
+        supervise::Ended::Exited(..) => Ok(()),
     }
+}
+
+/// Ends `run` when the shop stopped (or was asked to) before it was ready.
+fn stopped_early(shop: &mut supervise::Supervised, stop: &std::sync::atomic::AtomicBool, why: &str) -> Result<()> {
+    shop.stop_all();
+    if stop.load(std::sync::atomic::Ordering::SeqCst) {
+        eprintln!("xtask: stopped the shop");
+        return Ok(());
+    }
+    bail!("{why}")
 }
 
 /// The admin `cargo xtask run` makes for a local shop.
 const LOCAL_ADMIN: &str = "admin@shop.local";
 
-/// Waits until `GET /readyz` answers 200 (true), or the host exits (false).
-fn wait_ready(addr: &str, child: &mut std::process::Child) -> Result<bool> {
-    wait_http_ok(addr, "/readyz", child)
-}
-
-/// Waits until `GET path` answers 200 (true), or the process exits (false).
-fn wait_http_ok(addr: &str, path: &str, child: &mut std::process::Child) -> Result<bool> {
+/// Waits until `GET path` answers 200 (true), or a supervised process exits or a stop is
+/// asked for (false).
+fn wait_http_ok(addr: &str, path: &str, shop: &mut supervise::Supervised, stop: &std::sync::atomic::AtomicBool) -> Result<bool> {
     use std::io::{Read, Write};
     for _ in 0..1200 {
-        if child.try_wait()?.is_some() {
+        if shop.exited().is_some() || stop.load(std::sync::atomic::Ordering::SeqCst) {
             return Ok(false);
         }
         if let Ok(mut stream) = std::net::TcpStream::connect(addr) {
@@ -396,17 +391,50 @@ fn ensure_nginx() -> Result<()> {
     })
 }
 
-fn test(root: &Path) -> Result<()> {
+fn test(checkout: &Checkout) -> Result<()> {
+    let root = checkout.root.as_path();
     check_dependencies(root)?;
     ensure_chromium()?;
     ensure_nginx()?;
-    // The native workspace: unit tests and the host's integration tests (which start real
-    // hosts with the components built above).
-    run_checked(cargo().current_dir(root).args(["test", "--workspace", "--release", "--features", "shop-web/ssr"]))?;
+    let spin = find_spin(root);
+    let started = std::time::Instant::now();
+    // The native workspace: unit tests and the integration tests (which start real hosts with
+    // the components built above), on the embedded store; the MongoDB run comes after.
+    let mut native = cargo();
+    native.current_dir(root).env("CARGO_TARGET_DIR", &checkout.target).env_remove("MONGODB_URI");
+    // The two-checkout test seeds its copies' component builds from this one's (see there).
+    native.env("SHOP_COMPONENTS_TARGET_DIR", &checkout.wasm_target);
+    if let Some(spin) = &spin {
+        native.env("SPIN_BIN", spin);
+    }
+    run_checked(native.args(["test", "--workspace", "--release", "--features", "shop-web/ssr"]))?;
     // The components' own unit tests run natively (`--lib`: the cdylib itself only links
     // for WebAssembly).
-    run_checked(cargo().current_dir(root.join("components")).args(["test", "--workspace", "--lib"]))?;
+    run_checked(cargo().current_dir(root.join("components")).env("CARGO_TARGET_DIR", &checkout.wasm_target).args(["test", "--workspace", "--lib"]))?;
+    let embedded = started.elapsed();
+    let mongodb = mongodb::run(checkout)?;
+    eprintln!("xtask: test times: {:.0} s on the embedded store (Spin included: {}), {}", embedded.as_secs_f64(), if spin.is_some() { "yes" } else { "no" }, mongodb);
     Ok(())
+}
+
+/// The Spin CLI for the test that runs `spin up`: `SPIN_BIN`, then `spin` on `PATH`, then
+/// the prebuilt copy beside the project (`../shared/tools/spin`, unpacked into the cache).
+fn find_spin(root: &Path) -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("SPIN_BIN").filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(path));
+    }
+    let on_path = std::env::var_os("PATH").and_then(|paths| std::env::split_paths(&paths).map(|dir| dir.join("spin")).find(|p| p.is_file()));
+    if on_path.is_some() {
+        return on_path;
+    }
+    let install = root.join("../shared/tools/spin/install.sh");
+    if !install.is_file() {
+        return None;
+    }
+    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
+    let out = Command::new("sh").arg(&install).arg(home.join(".cache/shop/spin-4.0.2")).output().ok()?;
+    let path = String::from_utf8_lossy(&out.stdout).lines().last().map(PathBuf::from)?;
+    (out.status.success() && path.is_file()).then_some(path)
 }
 
 /// The browser's target, for the storefront's client.
@@ -451,12 +479,21 @@ fn short_hash(parts: &[&[u8]]) -> String {
 /// `wasm32-unknown-unknown`, wasm-bindgen's JavaScript glue, wasm-opt -Oz, the stylesheet;
 /// every file named by a hash of its contents (cached for a year) with a gzip copy beside it,
 /// and `dist/web/assets.json` naming them for the server.
-fn build_web_client(root: &Path) -> Result<()> {
+fn build_web_client(checkout: &Checkout) -> Result<()> {
     ensure_target(WEB_TARGET)?;
+    let root = checkout.root.as_path();
     let node_modules = ensure_web_tools(root)?;
-    run_checked(cargo().current_dir(root).args(["build", "-p", "shop-web", "--lib", "--target", WEB_TARGET, "--features", "hydrate", "--profile", "wasm-release"]))?;
-    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
-    let input = target.join(WEB_TARGET).join("wasm-release/shop_web.wasm");
+    let mut command = cargo();
+    command.current_dir(root).env("CARGO_TARGET_DIR", &checkout.web_target);
+    run_checked(command.args(["build", "-p", "shop-web", "--lib", "--target", WEB_TARGET, "--features", "hydrate", "--profile", "wasm-release"]))?;
+    let input = checkout.web_target.join(WEB_TARGET).join("wasm-release/shop_web.wasm");
+    // wasm-bindgen and wasm-opt take a minute: skip them when neither the build nor the
+    // stylesheet changed since the files in dist/web were made from them.
+    let stamp_path = root.join("dist/web/.source-stamp");
+    let stamp = short_hash(&[&std::fs::read(&input).with_context(|| format!("reading {}", input.display()))?, &std::fs::read(root.join("web/style/shop.css"))?]);
+    if std::fs::read_to_string(&stamp_path).is_ok_and(|s| s == stamp) && root.join("dist/web/assets.json").is_file() && root.join("dist/web/pkg").is_dir() {
+        return Ok(());
+    }
     let work = root.join("dist/web/.build");
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work)?;
@@ -488,6 +525,7 @@ fn build_web_client(root: &Path) -> Result<()> {
     let manifest = serde_json::json!({ "output_name": output_name, "css": css_name });
     std::fs::write(root.join("dist/web/assets.json"), serde_json::to_vec_pretty(&manifest)?)?;
     let _ = std::fs::remove_dir_all(&work);
+    std::fs::write(&stamp_path, &stamp)?;
     let gz = std::fs::metadata(pkg.join(format!("{output_name}_bg.wasm.gz")))?.len();
     eprintln!("xtask: storefront client {output_name}: wasm {} KiB, {} KiB gzipped", wasm.len() / 1024, gz / 1024);
     Ok(())
