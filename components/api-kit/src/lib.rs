@@ -20,7 +20,7 @@ use serde::Serialize;
 use serde_json::Value;
 use shop_domain::{Problem, problem};
 use http::{HeaderValue, StatusCode, header};
-use wstd::http::{Body, Request, Response};
+use wstd::http::{Body, Request};
 
 /// The largest JSON body a catalog route reads.
 pub const MAX_JSON_BODY: usize = 64 * 1024;
@@ -59,25 +59,24 @@ impl ApiResponse {
         self
     }
 
-    /// The HTTP response.
-    pub fn into_response(self) -> Response<Body> {
-        let length = self.body.len();
-        let mut response = Response::new(Body::from(self.body));
-        *response.status_mut() = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let headers = response.headers_mut();
+    /// The whole answer, as `guest_http` writes it.
+    pub fn into_answer(self) -> guest_http::Answer {
+        let mut headers = Vec::with_capacity(self.headers.len() + 2);
         if !self.content_type.is_empty() {
-            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(self.content_type));
+            headers.push((header::CONTENT_TYPE, HeaderValue::from_static(self.content_type)));
         }
         // A known length lets the response go out unchunked (204 and 304 have none).
         if !matches!(self.status, 204 | 304) {
-            headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+            headers.push((header::CONTENT_LENGTH, HeaderValue::from(self.body.len())));
         }
         for (name, value) in self.headers {
             if let Ok(value) = HeaderValue::from_str(&value) {
-                headers.insert(name, value);
+                headers.retain(|(existing, _)| *existing != name);
+                headers.push((name, value));
             }
         }
-        response
+        let status = StatusCode::from_u16(self.status).map(|s| s.as_u16()).unwrap_or(500);
+        guest_http::Answer { status, headers, body: self.body }
     }
 }
 

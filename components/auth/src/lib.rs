@@ -26,7 +26,7 @@ use exports::shop::platform::auth::{AuthError, Guest, Principal, Role};
 use http::header;
 use serde_json::{Map, Value, json};
 use shop_domain::{Problem, time};
-use wstd::http::{Body, Error, Request, Response};
+use wstd::http::{Body, Request};
 
 struct Auth;
 
@@ -87,14 +87,24 @@ fn new_user(email: &accounts::Email, password: &str, role: &str) -> Result<Map<S
     Ok(doc)
 }
 
-#[wstd::http_server]
-async fn main(request: Request<Body>) -> Result<Response<Body>, Error> {
-    Ok(route(request).await.unwrap_or_else(ApiResponse::problem).into_response())
+guest_http::export_http_handler!(serve);
+
+/// Answers one request (a problem answer when the operation fails).
+async fn serve(request: Request<Body>) -> guest_http::Answer {
+    route(request).await.unwrap_or_else(ApiResponse::problem).into_answer()
 }
 
-/// The header carrying the client's address: set by the host (and by Spin), never by the
-/// client (the host replaces any value a client sends).
+/// The header carrying the client's address. The host removes any a client sends and sets
+/// its own; Spin passes the client's own through and appends its value after them, so only
+/// the last value is the runtime's (see [`client_address`]).
 const CLIENT_ADDR: &str = "spin-client-addr";
+
+/// The client's address as the runtime set it: the last `spin-client-addr` value (the last
+/// element of it, should a client have sent a comma-separated list that a runtime joined).
+fn client_address(headers: &http::HeaderMap) -> Option<String> {
+    let last = headers.get_all(CLIENT_ADDR).iter().next_back()?.to_str().ok()?;
+    last.rsplit(',').next().map(str::trim).filter(|addr| !addr.is_empty()).map(str::to_owned)
+}
 
 /// The routes this component serves (see `routes.txt`).
 pub const ROUTES: &str = include_str!("../routes.txt");
@@ -109,7 +119,7 @@ async fn route(mut request: Request<Body>) -> Result<ApiResponse, Problem> {
     match matched.operation {
         "auth.register" => register(api_kit::read_json_object(&mut request).await?),
         "auth.login" => {
-            let client = request.headers().get(CLIENT_ADDR).and_then(|v| v.to_str().ok()).map(str::to_owned);
+            let client = client_address(request.headers());
             login(api_kit::read_json_object(&mut request).await?, client.as_deref())
         }
         "auth.refresh" => refresh(api_kit::read_json_object(&mut request).await?),
@@ -286,4 +296,25 @@ fn me(request: &Request<Body>) -> Result<ApiResponse, Problem> {
     let principal = principal(request)?;
     let user = store::get(USERS, &principal.user_id)?.ok_or_else(|| Problem::unauthorized("This account no longer exists."))?;
     Ok(ApiResponse::json(200, &UserView::of(&user)).with_header(header::CACHE_CONTROL, "no-store"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_client_address_is_the_last_one_the_runtime_appended() {
+        let mut headers = http::HeaderMap::new();
+        assert_eq!(client_address(&headers), None);
+        headers.append(CLIENT_ADDR, http::HeaderValue::from_static("198.51.100.9:4000"));
+        assert_eq!(client_address(&headers).as_deref(), Some("198.51.100.9:4000"));
+        // Spin: the client's forged value first, Spin's own after it.
+        let mut forged = http::HeaderMap::new();
+        forged.append(CLIENT_ADDR, http::HeaderValue::from_static("203.0.113.7:5555"));
+        forged.append(CLIENT_ADDR, http::HeaderValue::from_static("127.0.0.1:40000"));
+        assert_eq!(client_address(&forged).as_deref(), Some("127.0.0.1:40000"));
+        let mut joined = http::HeaderMap::new();
+        joined.append(CLIENT_ADDR, http::HeaderValue::from_static("203.0.113.7:5555, 127.0.0.1:40000"));
+        assert_eq!(client_address(&joined).as_deref(), Some("127.0.0.1:40000"));
+    }
 }

@@ -168,6 +168,7 @@ fn refusal(error: media::MediaError, label: &str, file_name: Option<&str>) -> Pr
             .with_field(label, "has too many pixels"),
         media::MediaError::Corrupt(why) => Problem::new(422, "image-corrupt", "Image does not decode").with_detail(named(&why)).with_field(label, "is damaged or truncated"),
         media::MediaError::InvalidOptions(why) => misconfigured("image_*", &why),
+        media::MediaError::TimedOut(why) => Problem::unavailable(format!("{}. Nothing was stored; send the images again.", named(&why))),
     }
 }
 

@@ -21,7 +21,7 @@ use api_kit::router;
 use api_kit::{ApiResponse, if_match_version, query::QueryParams, read_json_object};
 use products::Status;
 use shop_domain::Problem;
-use wstd::http::{Body, Error, Request, Response};
+use wstd::http::{Body, Request};
 
 /// The routes this component serves (see `routes.txt`).
 pub const ROUTES: &str = include_str!("../routes.txt");
@@ -41,9 +41,11 @@ impl exports::shop::platform::housekeeping::Guest for Upkeep {
 
 export!(Upkeep);
 
-#[wstd::http_server]
-async fn main(request: Request<Body>) -> Result<Response<Body>, Error> {
-    Ok(route(request).await.unwrap_or_else(ApiResponse::problem).into_response())
+guest_http::export_http_handler!(serve);
+
+/// Answers one request (a problem answer when the operation fails).
+async fn serve(request: Request<Body>) -> guest_http::Answer {
+    route(request).await.unwrap_or_else(ApiResponse::problem).into_answer()
 }
 
 /// Dispatches a request to its operation by the route table.

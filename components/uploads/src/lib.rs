@@ -10,52 +10,51 @@ wit_bindgen::generate!({
     generate_all,
 });
 
-use http::{HeaderValue, Method, StatusCode, header};
+use guest_http::Answer;
+use http::{HeaderName, HeaderValue, Method, header};
 use shop::platform::blobs;
 use shop_domain::{Problem, blob_key, problem};
-use wstd::http::{Body, Error, Request, Response};
+use wstd::http::{Body, Request};
 
-fn answer(problem: Problem) -> Response<Body> {
-    let mut response = Response::new(Body::from(problem.to_json()));
-    *response.status_mut() = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(problem::CONTENT_TYPE));
-    response
+guest_http::export_http_handler!(serve);
+
+fn answer(problem: Problem) -> Answer {
+    let body = problem.to_json().into_bytes();
+    let headers = vec![(header::CONTENT_TYPE, HeaderValue::from_static(problem::CONTENT_TYPE)), (header::CONTENT_LENGTH, HeaderValue::from(body.len()))];
+    Answer { status: problem.status, headers, body }
 }
 
-#[wstd::http_server]
-async fn main(request: Request<Body>) -> Result<Response<Body>, Error> {
+/// Answers one request for an upload. `HEAD` gets `GET`'s head (the server drops its body).
+async fn serve(request: Request<Body>) -> Answer {
     if !matches!(*request.method(), Method::GET | Method::HEAD) {
         let mut response = answer(Problem::method_not_allowed("GET, HEAD"));
-        response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
-        return Ok(response);
+        response.headers.push((header::ALLOW, HeaderValue::from_static("GET, HEAD")));
+        return response;
     }
     let missing = || answer(Problem::not_found("There is no such upload."));
-    let Some(key) = request.uri().path().strip_prefix("/uploads/") else { return Ok(missing()) };
+    let Some(key) = request.uri().path().strip_prefix("/uploads/") else { return missing() };
     if !blob_key::is_valid(key) {
-        return Ok(missing());
+        return missing();
     }
     let etag = blob_key::etag(key);
     let revalidated = blob_key::is_fresh(request.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()), &etag);
     let bytes = match blobs::get(key) {
         Ok(Some(bytes)) => bytes,
-        Ok(None) => return Ok(missing()),
-        Err(_) => return Ok(answer(Problem::internal().with_detail("The file could not be read."))),
+        Ok(None) => return missing(),
+        Err(_) => return answer(Problem::internal().with_detail("The file could not be read.")),
     };
-    let length = bytes.len();
-    let mut response = if revalidated || request.method() == Method::HEAD { Response::new(Body::empty()) } else { Response::new(Body::from(bytes)) };
-    if revalidated {
-        *response.status_mut() = StatusCode::NOT_MODIFIED;
-    }
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(blob_key::content_type(key)));
-    if !revalidated {
-        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
-    }
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(blob_key::CACHE_CONTROL));
-    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(blob_key::CONTENT_SECURITY_POLICY));
+    let mut headers: Vec<(HeaderName, HeaderValue)> = vec![
+        (header::CONTENT_TYPE, HeaderValue::from_static(blob_key::content_type(key))),
+        (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+        (header::CACHE_CONTROL, HeaderValue::from_static(blob_key::CACHE_CONTROL)),
+        (header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(blob_key::CONTENT_SECURITY_POLICY)),
+    ];
     if let Ok(value) = HeaderValue::from_str(&etag) {
-        headers.insert(header::ETAG, value);
+        headers.push((header::ETAG, value));
     }
-    Ok(response)
+    if revalidated {
+        return Answer { status: 304, headers, body: Vec::new() };
+    }
+    headers.push((header::CONTENT_LENGTH, HeaderValue::from(bytes.len())));
+    Answer { status: 200, headers, body: bytes }
 }
