@@ -38,7 +38,7 @@ struct Deployment {
 }
 
 fn start_host(data: &Path, port: u16, log: &Path) -> Process {
-    Process(
+    Process::new(
         Command::new(host_binary())
             .env("SHOP_ADDR", format!("127.0.0.1:{port}"))
             .env("SHOP_ADMIN_ADDR", "off")
@@ -97,7 +97,7 @@ impl Deployment {
             .status()
             .unwrap();
         assert!(rendered.success(), "render.sh failed");
-        let nginx = Process(
+        let nginx = Process::new(
             Command::new(nginx_binary())
                 .arg("-p")
                 .arg(&conf)

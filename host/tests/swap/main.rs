@@ -7,7 +7,7 @@
 #[allow(dead_code)]
 mod helpers;
 
-use helpers::{built, install, spawn_app, variant};
+use helpers::{Options, built, install, spawn_app_with, variant};
 use serde_json::Value;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -19,7 +19,10 @@ fn short(version: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn swaps_under_load_lose_no_request() {
-    let app = Arc::new(spawn_app().await);
+    // The response cache is off: every request runs an instance of the catalog, which is
+    // what a swap must not disturb (the cache's own swap rule is tested in api/cache.rs).
+    let options = Options { env: vec![("SHOP_RESPONSE_CACHE", "off".into())], ..Options::default() };
+    let app = Arc::new(spawn_app_with(options).await);
     for i in 0..20 {
         app.create_category(&format!("Category {i}"), &format!("فئة {i}"), i).await;
     }

@@ -6,7 +6,7 @@
 
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 pub const ADMIN_EMAIL: &str = "admin@example.com";
@@ -16,19 +16,7 @@ pub fn project_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
 }
 
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-/// A child process killed when dropped.
-pub struct Process(pub Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+pub use test_support::{Process, free_port};
 
 /// The host binary: beside this test's storefront binary (both built by `cargo xtask`).
 pub fn host_binary() -> PathBuf {
@@ -64,7 +52,7 @@ pub async fn wait_ok(client: &reqwest::Client, url: &str) {
 
 /// Starts the storefront in front of `api`.
 pub fn start_web(api: &str, port: u16) -> Process {
-    Process(
+    Process::new(
         Command::new(env!("CARGO_BIN_EXE_shop-web"))
             .env("WEB_ADDR", format!("127.0.0.1:{port}"))
             .env("API_URL", api)
@@ -81,7 +69,7 @@ impl Shop {
     pub async fn start() -> Shop {
         let dir = tempfile::tempdir().unwrap();
         let (api_port, web_port) = (free_port(), free_port());
-        let host = Process(
+        let host = Process::new(
             Command::new(host_binary())
                 .env("SHOP_ADDR", format!("127.0.0.1:{api_port}"))
                 .env("SHOP_ADMIN_ADDR", "off")
