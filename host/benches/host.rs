@@ -82,7 +82,7 @@ async fn native_handler(request: hyper::Request<Full<Bytes>>) -> hyper::Response
 async fn time_component_call(runtime: &std::sync::Arc<shop_host::runtime::Runtime>, id: &str) -> Duration {
     let slot = runtime.slots[id].clone();
     let started = Instant::now();
-    let response = handle_http(runtime, id.into(), slot.current(), request()).await.unwrap();
+    let response = handle_http(runtime, id.into(), slot.current(), request(), None).await.unwrap();
     let body = response.into_body().collect().await.unwrap().to_bytes();
     let elapsed = started.elapsed();
     assert_eq!(&body[..], b"ok");
@@ -291,7 +291,7 @@ async fn post_json(runtime: &std::sync::Arc<shop_host::runtime::Runtime>, path: 
         .header("spin-client-addr", "127.0.0.1:1")
         .body(Full::new(Bytes::from(body.to_string())))
         .unwrap();
-    let response = handle_http(runtime, "auth".into(), runtime.slots["auth"].current(), request).await.unwrap();
+    let response = handle_http(runtime, "auth".into(), runtime.slots["auth"].current(), request, None).await.unwrap();
     let status = response.status().as_u16();
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
     (status, serde_json::from_slice(&bytes).unwrap_or_default())

@@ -58,6 +58,10 @@ pub struct Settings {
     /// anyway (`SHOP_SHUTDOWN_GRACE_SECS`, default 20: inside the 30 s an orchestrator such
     /// as docker compose waits before it kills).
     pub shutdown_grace: Duration,
+    /// The cache of components' answers to anonymous reads (`SHOP_RESPONSE_CACHE`, `on` or
+    /// `off`, default `on`): at most `SHOP_RESPONSE_CACHE_MB` (default 64) MiB in all, and
+    /// answers up to `SHOP_RESPONSE_CACHE_MAX_ENTRY_KB` (default 1024) KiB each. None when off.
+    pub response_cache: Option<ResponseCacheSettings>,
     /// When set, documents live in MongoDB instead of the embedded store (`MONGODB_URI`).
     pub mongodb_uri: Option<Secret>,
     /// The MongoDB database (`MONGODB_DB`; default: the URI's database, else `shop`).
@@ -75,6 +79,15 @@ pub struct Settings {
     /// addresses or CIDR ranges such as `127.0.0.1,172.16.0.0/12`; default none: the client is
     /// the peer of the connection).
     pub trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+/// The response cache's limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResponseCacheSettings {
+    /// The most bytes the cache holds.
+    pub budget_bytes: usize,
+    /// The largest answer kept.
+    pub max_entry_bytes: usize,
 }
 
 /// Normalises an origin (`scheme://host[:port]`, http or https, nothing after it).
@@ -196,6 +209,14 @@ impl Settings {
                 other => return Err(SettingError { name: "SHOP_STORE_SHARED", value: other.to_owned(), reason: "true or false".into() }),
             },
             shutdown_grace: Duration::from_secs(parse("SHOP_SHUTDOWN_GRACE_SECS", "20")?),
+            response_cache: match get("SHOP_RESPONSE_CACHE", "on").as_str() {
+                "on" | "true" | "1" => Some(ResponseCacheSettings {
+                    budget_bytes: (parse("SHOP_RESPONSE_CACHE_MB", "64")? as usize) << 20,
+                    max_entry_bytes: (parse("SHOP_RESPONSE_CACHE_MAX_ENTRY_KB", "1024")? as usize) << 10,
+                }),
+                "off" | "false" | "0" => None,
+                other => return Err(SettingError { name: "SHOP_RESPONSE_CACHE", value: other.to_owned(), reason: "on or off".into() }),
+            },
             mongodb_uri: lookup("MONGODB_URI").filter(|v| !v.is_empty()).map(Secret),
             mongodb_db: lookup("MONGODB_DB").filter(|v| !v.is_empty()),
             admin: match (lookup("SHOP_ADMIN_EMAIL").filter(|v| !v.is_empty()), lookup("SHOP_ADMIN_PASSWORD").filter(|v| !v.is_empty())) {
@@ -250,6 +271,15 @@ mod tests {
             assert!(error.to_string().starts_with("ALLOWED_ORIGINS"), "{bad}: {error}");
         }
         assert!(Settings::from_lookup(|name| (name == "SHOP_TRUSTED_PROXIES").then(|| "nginx".to_owned())).is_err());
+    }
+
+    #[test]
+    fn the_response_cache_is_on_unless_turned_off() {
+        let on = Settings::from_lookup(|_| None).unwrap();
+        assert_eq!(on.response_cache, Some(ResponseCacheSettings { budget_bytes: 64 << 20, max_entry_bytes: 1 << 20 }));
+        let off = Settings::from_lookup(|name| (name == "SHOP_RESPONSE_CACHE").then(|| "off".to_owned())).unwrap();
+        assert_eq!(off.response_cache, None);
+        assert!(Settings::from_lookup(|name| (name == "SHOP_RESPONSE_CACHE").then(|| "maybe".to_owned())).is_err());
     }
 
     #[test]

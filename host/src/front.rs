@@ -5,6 +5,7 @@ use crate::api_docs;
 use crate::client_addr;
 use crate::manifest::Manifest;
 use crate::problem::problem;
+use response_cache::{ResponseCache, Trace};
 use crate::runtime::Runtime;
 use crate::runtime::serve::{CallError, handle_http};
 use axum::Router;
@@ -44,6 +45,7 @@ pub const HOST_ROUTES: &[(&str, &str, &str)] = &[
     ("GET", "/api/docs/{asset}", "docs.asset"),
     ("GET", "/uploads/{*key}", "uploads.read"),
     ("GET", "/metrics", "ops.metrics"),
+    ("GET", "/api/changes", "changes.poll"),
 ];
 
 /// The public router.
@@ -58,9 +60,10 @@ pub fn router(front: Front) -> Router {
             "docs.ui" => get(api_docs::page),
             "uploads.read" => get(crate::uploads::serve),
             "ops.metrics" => get(metrics),
+            "changes.poll" => get(crate::changes::poll),
             _ => get(api_docs::asset),
         };
-        router = router.route(path, handler);
+        router = router.route(path, handler.fallback(method_not_allowed));
     }
     let observe = axum::middleware::from_fn_with_state(front.runtime.metrics.http.clone(), http_telemetry::observe);
     let router = router.fallback(dispatch).with_state(front);
@@ -70,6 +73,16 @@ pub fn router(front: Front) -> Router {
     };
     // Outermost, so every answer is logged and counted, CORS preflights included.
     router.layer(observe)
+}
+
+/// Another method than GET or HEAD on a route the host answers itself: 405 with `Allow`, as
+/// a problem, like the components' own 405s.
+async fn method_not_allowed() -> Response {
+    let refusal = shop_domain::Problem::method_not_allowed("GET, HEAD");
+    let mut response = (StatusCode::METHOD_NOT_ALLOWED, refusal.to_json()).into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(shop_domain::problem::CONTENT_TYPE));
+    response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+    response
 }
 
 /// `/metrics`: Prometheus metrics. nginx does not route it; scrape each host directly.
@@ -108,7 +121,7 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
             .allow_credentials(true)
             .allow_methods([Method::GET, Method::HEAD, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
             .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::IF_MATCH, header::IF_NONE_MATCH, header::ACCEPT_LANGUAGE])
-            .expose_headers([header::ETAG, header::LOCATION, header::RETRY_AFTER, HeaderName::from_static(VERSION_HEADER)])
+            .expose_headers([header::ETAG, header::LOCATION, header::RETRY_AFTER, HeaderName::from_static(VERSION_HEADER), HeaderName::from_static(CACHE_HEADER)])
             .max_age(Duration::from_secs(600)),
     )
 }
@@ -138,6 +151,21 @@ async fn dispatch(State(front): State<Front>, request: Request) -> Response {
     let Some(slot) = front.runtime.slots.get(&route.component).cloned() else {
         return problem(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", "The route's component is not loaded.");
     };
+    let loaded = slot.current();
+    // An anonymous read may be answered from memory, when nothing it was made from changed.
+    let cache = front.runtime.responses.clone().filter(|_| response_cache::request_is_cacheable(request.method(), request.headers()));
+    let path_and_query = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/").to_owned();
+    if let Some(cache) = &cache
+        && let Some(hit) = cache.lookup(&slot.id, &loaded.version, &path_and_query, request.method(), request.headers())
+    {
+        let mut response = Response::new(Body::from(hit.body));
+        *response.status_mut() = hit.status;
+        *response.headers_mut() = hit.headers;
+        label_version(&mut response, &slot.id, &loaded.version);
+        response.headers_mut().insert(CACHE_HEADER, HeaderValue::from_static("hit"));
+        response.extensions_mut().insert(RouteLabel(route_label));
+        return response;
+    }
     let limit = front.runtime.settings.max_body_bytes;
     let (mut parts, body) = request.into_parts();
     // The client address components see is ours to say, never the client's.
@@ -159,25 +187,74 @@ async fn dispatch(State(front): State<Front>, request: Request) -> Response {
     };
     // wasi:http needs an absolute URI; the authority comes from Host.
     let authority = parts.headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost").to_owned();
-    let path_and_query = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/").to_owned();
     parts.uri = Uri::builder().scheme("http").authority(authority.as_str()).path_and_query(path_and_query.as_str()).build().unwrap_or_else(|_| {
         Uri::builder().scheme("http").authority("localhost").path_and_query(path_and_query.as_str()).build().unwrap_or_default()
     });
+    let is_get = parts.method == Method::GET;
+    let request_headers = cache.as_ref().map(|_| parts.headers.clone());
     let request = hyper::Request::from_parts(parts, Full::new(bytes));
-    let loaded = slot.current();
+    let trace = cache.as_ref().map(|_| Arc::new(std::sync::Mutex::new(Trace::default())));
+    let since = cache.as_ref().map(|c| c.versions.now()).unwrap_or_default();
     let version = loaded.version.clone();
-    let mut response = match handle_http(&front.runtime, slot.id.as_str().into(), loaded, request).await {
+    let mut response = match handle_http(&front.runtime, slot.id.as_str().into(), loaded, request, trace.clone()).await {
         Ok(response) => {
             let mut response = response.map(Body::new);
-            if let Ok(value) = HeaderValue::from_str(&format!("{}@{}", slot.id, &version[..12])) {
-                response.headers_mut().insert(VERSION_HEADER, value);
+            if let (Some(cache), Some(trace), Some(request_headers)) = (&cache, &trace, &request_headers) {
+                cache.missed();
+                response = keep(cache, &slot.id, &version, &path_and_query, request_headers, response, trace, since, is_get).await;
+                response.headers_mut().insert(CACHE_HEADER, HeaderValue::from_static("miss"));
             }
+            label_version(&mut response, &slot.id, &version);
             response
         }
         Err(error) => component_problem(&slot.id, &path, error),
     };
     response.extensions_mut().insert(RouteLabel(route_label));
     response
+}
+
+/// The response header saying whether an answer came from the response cache (`hit`) or
+/// from a component (`miss`), on every anonymous read while the cache is on.
+pub const CACHE_HEADER: &str = "x-cache";
+
+/// Names the component version that answered.
+fn label_version(response: &mut Response, component: &str, version: &str) {
+    if let Ok(value) = HeaderValue::from_str(&format!("{component}@{}", &version[..12.min(version.len())])) {
+        response.headers_mut().insert(VERSION_HEADER, value);
+    }
+}
+
+/// Keeps a component's answer to a `GET` in the cache when it may be kept: its body is
+/// read whole (it is small: the cache's entry limit bounds it) and then sent from memory.
+#[allow(clippy::too_many_arguments)]
+async fn keep(
+    cache: &ResponseCache,
+    component: &str,
+    version: &str,
+    path_and_query: &str,
+    request_headers: &http::HeaderMap,
+    response: Response,
+    trace: &std::sync::Mutex<Trace>,
+    since: u64,
+    is_get: bool,
+) -> Response {
+    let length = response.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
+    let Some(lifetime) = response_cache::lifetime(response.status(), response.headers()) else { return response };
+    if !is_get || length.is_none_or(|n| n > cache.max_entry()) {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let bytes = match axum::body::to_bytes(body, cache.max_entry()).await {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            tracing::error!(component, error = %error, "a component's answer could not be read");
+            return problem(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", "The request failed on our side. It has been logged; try again later.");
+        }
+    };
+    // The body is complete, so the instance has done all its reads.
+    let traced = trace.lock().map(|t| t.clone()).unwrap_or(Trace { read: Vec::new(), uncacheable: true });
+    cache.store(component, version, path_and_query, request_headers, &parts.headers, bytes.clone(), &traced, since, lifetime);
+    Response::from_parts(parts, Body::from(bytes))
 }
 
 fn too_large(limit: usize) -> Response {

@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod api_docs;
 pub mod capabilities;
+pub mod changes;
 pub mod client_addr;
 pub mod config;
 pub mod demo;

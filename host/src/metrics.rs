@@ -34,7 +34,10 @@ pub struct HostMetrics {
     instantiations: Family<ComponentLabels, Counter>,
     swaps: Family<SwapLabels, Counter>,
     store_errors: Family<StoreErrorLabels, Counter>,
+    /// The response cache's counts.
+    pub cache: response_cache::CacheMetrics,
 }
+
 
 /// How a swap attempt ended, as the `outcome` label says it.
 #[derive(Clone, Copy, Debug)]
@@ -56,7 +59,9 @@ impl HostMetrics {
         registry.register("component_instantiations", "Component instances created (one per request or cross-component call)", instantiations.clone());
         registry.register("component_swaps", "Hot-swap attempts by outcome (swapped or refused)", swaps.clone());
         registry.register("store_errors", "Document-store calls that failed, by backend, operation and kind", store_errors.clone());
-        Self { registry: Arc::new(registry), http, instantiations, swaps, store_errors }
+        let cache = response_cache::CacheMetrics::default();
+        cache.register(&mut registry);
+        Self { registry: Arc::new(registry), http, instantiations, swaps, store_errors, cache }
     }
 
     /// Counts one instance of `component`.

@@ -82,6 +82,7 @@ impl Application {
         if let Some(interval) = runtime.settings.swap_poll {
             tokio::spawn(watcher::watch(runtime.clone(), interval));
         }
+        let watching_store = watch_shared_store(&runtime);
         let housekeeping = runtime.settings.housekeeping.map(|interval| tokio::spawn(crate::housekeeping::every(runtime.clone(), interval)));
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let mut admin_task = None;
@@ -116,6 +117,10 @@ impl Application {
             task.abort();
             let _ = task.await;
         }
+        if let Some(task) = watching_store {
+            task.abort();
+            let _ = task.await;
+        }
         if let Some(task) = admin_task {
             if ending == http_telemetry::shutdown::Ending::DeadlinePassed {
                 task.abort();
@@ -124,6 +129,52 @@ impl Application {
         }
         Ok(())
     }
+}
+
+/// How often a host sharing the embedded store looks for commits other hosts made.
+const SHARED_STORE_POLL: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// On an embedded store shared with other hosts, this host cannot see their writes: every
+/// [`SHARED_STORE_POLL`] a probe asks SQLite whether anyone committed, and if so every mark
+/// moves (cached answers become stale, `/api/changes` followers are told). On MongoDB,
+/// cached answers live at most their `max-age`.
+fn watch_shared_store(runtime: &Arc<Runtime>) -> Option<tokio::task::JoinHandle<()>> {
+    let DocumentStore::Sqlite(store) = &runtime.documents else { return None };
+    if !store.is_shared() {
+        return None;
+    }
+    let mut probe = match store.change_probe() {
+        Ok(probe) => probe,
+        Err(error) => {
+            tracing::error!(%error, "cannot watch the shared store for other hosts' writes; the response cache is limited to max-age");
+            return None;
+        }
+    };
+    let runtime = runtime.clone();
+    Some(tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(SHARED_STORE_POLL);
+        loop {
+            ticks.tick().await;
+            let Ok((back, changed)) = tokio::task::spawn_blocking(move || {
+                let changed = probe.changed();
+                (probe, changed)
+            })
+            .await
+            else {
+                runtime.changes.changed_elsewhere();
+                return;
+            };
+            probe = back;
+            match changed {
+                Ok(true) => runtime.changes.changed_elsewhere(),
+                Ok(false) => {}
+                Err(error) => {
+                    tracing::warn!(%error, "probing the shared store failed; cached answers are dropped");
+                    runtime.changes.changed_elsewhere();
+                }
+            }
+        }
+    }))
 }
 
 /// Completes on Ctrl-C or SIGTERM.

@@ -79,6 +79,8 @@ impl HostState {
         P: ComponentNamedList + Lower + Send + Sync + 'static,
         R: ComponentNamedList + Lift + Send + Sync + 'static,
     {
+        // What the callee read is not traced: an answer that needed another component is not kept.
+        self.untraceable();
         let started = std::time::Instant::now();
         let result = call_export(&self.runtime, callee, Export::Linked, params).await;
         // The callee ran under its own deadline; the caller's budget is for its own work.
@@ -103,7 +105,8 @@ impl media::Host for HostState {
     async fn process_image(&mut self, bytes: Vec<u8>, options: media::Options) -> wasmtime::Result<Result<media::Processed, media::MediaError>> {
         match self.call_linked::<(Vec<u8>, media::Options), (Result<media::Processed, media::MediaError>,)>("media", (bytes, options)).await {
             Ok((result,)) => Ok(result),
-            Err(CallError::Deadline) => Ok(Err(media::MediaError::TooLarge("the image took too long to process".into()))),
+            // Running out of time says nothing about the image: the caller may try again.
+            Err(CallError::Deadline) => Ok(Err(media::MediaError::TimedOut("the image could not be processed in time".into()))),
             Err(CallError::Failed(reason)) => {
                 tracing::warn!(caller = %self.component, reason, "media.process-image trapped");
                 Ok(Err(media::MediaError::Corrupt("the image could not be processed".into())))

@@ -13,7 +13,7 @@ pub use world::World;
 
 use crate::capabilities::blobs::FsBlobs;
 use crate::capabilities::config::Variables;
-use crate::capabilities::documents::DocumentStore;
+use crate::capabilities::documents::{Collection, DocumentStore, IndexSpec};
 use crate::config::Settings;
 use crate::manifest::Manifest;
 use engine::CompileCache;
@@ -42,6 +42,14 @@ pub struct Runtime {
     pub metrics: Arc<crate::metrics::HostMetrics>,
     /// The components, by id.
     pub slots: BTreeMap<String, Arc<Slot>>,
+    /// The index declarations this host has seen succeed: components declare their indexes
+    /// on their first requests, and only the first declaration of each reaches the store.
+    /// What changed in the store: write marks per collection (for the response cache and
+    /// `/api/changes`).
+    pub changes: crate::changes::Changes,
+    /// The cache of components' answers to anonymous reads (none when turned off).
+    pub responses: Option<Arc<response_cache::ResponseCache>>,
+    pub(crate) declared_indexes: std::sync::Mutex<std::collections::HashSet<(Collection, IndexSpec)>>,
     pub(crate) cache: CompileCache,
     linkers: BTreeMap<World, Linker<state::HostState>>,
 }
@@ -82,7 +90,25 @@ impl Runtime {
         let cache = CompileCache::new(&settings.cache_dir, &engine);
         let metrics = Arc::new(crate::metrics::HostMetrics::new());
         let admission = Arc::new(tokio::sync::Semaphore::new(settings.max_concurrent_requests as usize));
-        let mut runtime = Self { engine, settings, documents, blobs, variables, admission, metrics, slots: BTreeMap::new(), cache, linkers };
+        let changes = crate::changes::Changes::default();
+        let responses = settings.response_cache.map(|limits| {
+            Arc::new(response_cache::ResponseCache::new(limits.budget_bytes, limits.max_entry_bytes, metrics.cache.clone(), changes.versions().clone()))
+        });
+        let mut runtime = Self {
+            engine,
+            settings,
+            documents,
+            blobs,
+            variables,
+            admission,
+            metrics,
+            slots: BTreeMap::new(),
+            changes,
+            responses,
+            declared_indexes: Default::default(),
+            cache,
+            linkers,
+        };
         for id in manifest.components.keys() {
             let world = World::for_component(id);
             let path = runtime.settings.components_dir.join(format!("{id}.wasm"));

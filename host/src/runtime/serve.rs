@@ -68,11 +68,14 @@ pub fn new_store(runtime: &Arc<Runtime>, component: Arc<str>) -> Store<HostState
 /// Serves one HTTP request with a fresh instance of `loaded`. The instance runs in its own
 /// task so the body can stream after the head is sent; the task owns `loaded`, which keeps
 /// that version alive until the request is done even if a swap happens meanwhile.
+///
+/// With `trace`, the instance records in it what it reads and does (for the response cache).
 pub async fn handle_http(
     runtime: &Arc<Runtime>,
     component: Arc<str>,
     loaded: Arc<Loaded>,
     request: hyper::Request<Full<Bytes>>,
+    trace: Option<Arc<std::sync::Mutex<response_cache::Trace>>>,
 ) -> Result<hyper::Response<HyperOutgoingBody>, CallError> {
     let proxy = loaded.proxy.clone().ok_or_else(|| CallError::Host(anyhow::anyhow!("component {component} does not serve HTTP")))?;
     // Wait in line for a turn; the turn is held until the instance is done (body included).
@@ -81,6 +84,7 @@ pub async fn handle_http(
         Ok(Err(_)) | Err(_) => return Err(CallError::Overloaded),
     };
     let mut store = new_store(runtime, component);
+    store.data_mut().trace = trace;
     let (sender, receiver) = tokio::sync::oneshot::channel();
     let incoming = store.data_mut().http_view().new_incoming_request(Scheme::Http, request).map_err(|e| CallError::Host(e.into()))?;
     let outparam = store.data_mut().http_view().new_response_outparam(sender).map_err(|e| CallError::Host(e.into()))?;

@@ -123,6 +123,9 @@ impl Slot {
                     *e = None;
                 }
                 tracing::info!(component = %self.id, from = %old.version, to = %to, "component swapped");
+                if let Some(cache) = &runtime.responses {
+                    cache.forget_component(&self.id);
+                }
                 runtime.metrics.swap(&self.id, crate::metrics::SwapResult::Swapped);
                 Ok(SwapOutcome::Swapped { from: old.version.clone(), to })
             }

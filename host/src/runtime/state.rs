@@ -4,6 +4,7 @@ use super::Runtime;
 use crate::bindings::shop::platform::{blobs, config, documents};
 use crate::capabilities::blobs::BlobError;
 use crate::capabilities::documents::{self as docs, Clause, Collection, FieldPath, IndexSpec, Key, Query, StoreError};
+use response_cache::Trace;
 use std::sync::Arc;
 use std::time::Instant;
 use wasmtime::component::ResourceTable;
@@ -24,6 +25,9 @@ pub struct HostState {
     /// components, which have deadlines of their own).
     pub deadline: Instant,
     pub(crate) limits: StoreLimits,
+    /// What this instance read and did, for the response cache (only for the instance that
+    /// answers an HTTP request).
+    pub(crate) trace: Option<Arc<std::sync::Mutex<Trace>>>,
     wasi: WasiCtx,
     http: WasiHttpCtx,
     hooks: DenyOutbound,
@@ -41,7 +45,31 @@ impl HostState {
             .build();
         let deadline = Instant::now() + runtime.settings.cpu_deadline;
         let wasi = WasiCtx::builder().inherit_stderr().build();
-        Self { component, runtime, deadline, limits, wasi, http: WasiHttpCtx::new(), hooks: DenyOutbound, table: ResourceTable::new() }
+        Self { component, runtime, deadline, limits, trace: None, wasi, http: WasiHttpCtx::new(), hooks: DenyOutbound, table: ResourceTable::new() }
+    }
+
+    /// Notes a read of `collection` for the response cache.
+    fn traced_read(&self, collection: &str) {
+        if let Some(trace) = &self.trace
+            && let Ok(mut trace) = trace.lock()
+        {
+            trace.read(collection);
+        }
+    }
+
+    /// Notes something that makes this instance's answer unfit to keep.
+    pub(crate) fn untraceable(&self) {
+        if let Some(trace) = &self.trace
+            && let Ok(mut trace) = trace.lock()
+        {
+            trace.uncacheable = true;
+        }
+    }
+
+    /// Notes a write to `collection`: cached answers that read it are stale from now on.
+    fn traced_write(&self, collection: &str) {
+        self.untraceable();
+        self.runtime.changes.wrote(collection);
     }
 
     /// The wasi:http view (for the linker).
@@ -138,11 +166,13 @@ fn query(q: documents::Query) -> Result<Query, StoreError> {
 
 impl documents::Host for HostState {
     async fn get(&mut self, collection: String, id: String) -> wasmtime::Result<Result<Option<String>, documents::Error>> {
+        self.traced_read(&collection);
         let result = async { self.runtime.documents.get(&Collection::parse(&collection)?, &id).await }.await;
         Ok(result.map_err(|e| report(&self.runtime, &self.component, "get", e)))
     }
 
     async fn find(&mut self, collection: String, q: documents::Query) -> wasmtime::Result<Result<documents::Page, documents::Error>> {
+        self.traced_read(&collection);
         let result = async {
             let c = Collection::parse(&collection)?;
             let (items, total) = self.runtime.documents.find(&c, query(q)?).await?;
@@ -153,6 +183,7 @@ impl documents::Host for HostState {
     }
 
     async fn count_by(&mut self, collection: String, filter: Vec<documents::Clause>, field: String) -> wasmtime::Result<Result<Vec<(String, u64)>, documents::Error>> {
+        self.traced_read(&collection);
         let result = async {
             let c = Collection::parse(&collection)?;
             let filter = filter.into_iter().map(|c| Clause::parse(&c.field, op(c.op), &c.value)).collect::<Result<Vec<_>, _>>()?;
@@ -165,6 +196,7 @@ impl documents::Host for HostState {
 
     async fn insert(&mut self, collection: String, doc: String) -> wasmtime::Result<Result<String, documents::Error>> {
         let result = async { self.runtime.documents.insert(&Collection::parse(&collection)?, docs::parse_document(&doc)?).await }.await;
+        self.traced_write(&collection);
         Ok(result.map_err(|e| report(&self.runtime, &self.component, "insert", e)))
     }
 
@@ -180,26 +212,46 @@ impl documents::Host for HostState {
             self.runtime.documents.replace(&c, &id, expected_version, docs::parse_document(&doc)?).await
         }
         .await;
+        self.traced_write(&collection);
         Ok(result.map_err(|e| report(&self.runtime, &self.component, "replace", e)))
     }
 
     async fn delete(&mut self, collection: String, id: String, expected_version: Option<u64>) -> wasmtime::Result<Result<bool, documents::Error>> {
         let result = async { self.runtime.documents.delete(&Collection::parse(&collection)?, &id, expected_version).await }.await;
+        self.traced_write(&collection);
         Ok(result.map_err(|e| report(&self.runtime, &self.component, "delete", e)))
     }
 
     async fn ensure_index(&mut self, collection: String, spec: documents::IndexSpec) -> wasmtime::Result<Result<(), documents::Error>> {
-        let result = async {
+        let parsed = (|| {
             let c = Collection::parse(&collection)?;
             let kind = match spec.kind {
                 documents::IndexKind::Regular => docs::IndexKind::Regular,
                 documents::IndexKind::Unique => docs::IndexKind::Unique,
                 documents::IndexKind::Text => docs::IndexKind::Text,
             };
-            let spec = IndexSpec::parse(&spec.name, keys(spec.keys)?, kind)?;
-            self.runtime.documents.ensure_index(&c, spec).await
+            Ok((c, IndexSpec::parse(&spec.name, keys(spec.keys)?, kind)?))
+        })();
+        let (c, spec) = match parsed {
+            Ok(declaration) => declaration,
+            Err(error) => return Ok(Err(report(&self.runtime, &self.component, "ensure-index", error))),
+        };
+        let declaration = (c, spec);
+        if self.runtime.declared_indexes.lock().is_ok_and(|declared| declared.contains(&declaration)) {
+            return Ok(Ok(()));
         }
-        .await;
+        // Building an index is the store's work, not the component's: its time (seconds on
+        // some MongoDB servers) does not count against the request's deadline.
+        let started = Instant::now();
+        let result = self.runtime.documents.ensure_index(&declaration.0, declaration.1.clone()).await;
+        self.deadline += started.elapsed();
+        // A new text index fills in search text for documents already stored.
+        self.traced_write(&collection);
+        if result.is_ok()
+            && let Ok(mut declared) = self.runtime.declared_indexes.lock()
+        {
+            declared.insert(declaration);
+        }
         Ok(result.map_err(|e| report(&self.runtime, &self.component, "ensure-index", e)))
     }
 }
@@ -216,14 +268,17 @@ fn blob_error(component: &str, error: BlobError) -> blobs::Error {
 
 impl blobs::Host for HostState {
     async fn put(&mut self, key: String, bytes: Vec<u8>) -> wasmtime::Result<Result<(), blobs::Error>> {
+        self.untraceable();
         Ok(self.runtime.blobs.put(&key, bytes).await.map_err(|e| blob_error(&self.component, e)))
     }
 
     async fn get(&mut self, key: String) -> wasmtime::Result<Result<Option<Vec<u8>>, blobs::Error>> {
+        self.untraceable();
         Ok(self.runtime.blobs.get(&key).await.map_err(|e| blob_error(&self.component, e)))
     }
 
     async fn delete(&mut self, key: String) -> wasmtime::Result<Result<bool, blobs::Error>> {
+        self.untraceable();
         Ok(self.runtime.blobs.delete(&key).await.map_err(|e| blob_error(&self.component, e)))
     }
 }

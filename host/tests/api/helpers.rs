@@ -74,6 +74,31 @@ pub fn built(kind: &str, name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}; run `cargo xtask test`, which builds the components first", path.display()))
 }
 
+/// The MongoDB server this run stores documents in (`MONGODB_URI`), if any: then every test
+/// host uses it, each test directory with a database of its own. Unset, hosts use the
+/// embedded store.
+pub fn mongodb_uri() -> Option<String> {
+    std::env::var("MONGODB_URI").ok().filter(|uri| !uri.is_empty())
+}
+
+/// For a test that is about the embedded store (or about no store at all): on a MongoDB run
+/// it prints why it does not run there and answers true, and the test returns.
+pub fn skipped_on_mongodb(why: &str) -> bool {
+    let skip = mongodb_uri().is_some();
+    if skip {
+        eprintln!("skipped on MongoDB: {why}");
+    }
+    skip
+}
+
+/// The MongoDB database of the test whose data lives in `root`: the same for a restart in
+/// that directory, another for every other test.
+fn database_for(root: &Path) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(root.as_os_str().as_encoded_bytes());
+    format!("shop_test_{}", hex::encode(&digest[..10]))
+}
+
 fn init_logs() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
@@ -125,6 +150,10 @@ pub async fn spawn_in(root: &Path, options: &Options) -> TestApp {
         ("SHOP_SWAP_POLL_MS", "50".to_owned()),
         ("SHOP_API_DOCS_DIR", project_root().join("dist/api-docs").display().to_string()),
     ]);
+    if let Some(uri) = mongodb_uri() {
+        vars.insert("MONGODB_URI", uri);
+        vars.insert("MONGODB_DB", database_for(root));
+    }
     if options.admin {
         vars.insert("SHOP_ADMIN_EMAIL", ADMIN_EMAIL.to_owned());
         vars.insert("SHOP_ADMIN_PASSWORD", ADMIN_PASSWORD.to_owned());

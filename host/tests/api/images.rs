@@ -268,4 +268,9 @@ async fn uploads_are_served_safely() {
         assert_eq!(response.status(), 404, "{path}");
         assert_eq!(response.headers()["content-type"], "application/problem+json", "{path}");
     }
+    // Only reads, answered as the Spin deployment's uploads component answers them.
+    let post = app.client.post(app.url("/uploads/products/p/abc.webp")).body("x").send().await.unwrap();
+    assert_eq!(post.headers()["allow"], "GET, HEAD");
+    let problem = assert_problem(post, 405, None).await;
+    assert_eq!(problem["type"], "/problems/method-not-allowed");
 }

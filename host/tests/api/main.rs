@@ -3,6 +3,7 @@
 
 mod auth;
 mod authorization;
+mod cache;
 mod categories;
 mod cors;
 mod demo;

@@ -183,6 +183,40 @@ async fn text_search_is_bilingual(store: &DocumentStore) {
     assert!(matches!(store.find(&plain, search("x")).await, Err(StoreError::Invalid(_))));
 }
 
+async fn text_search_without_a_sort_ranks_by_relevance(store: &DocumentStore) {
+    let c = Collection::parse("ranked").unwrap();
+    store.ensure_index(&c, IndexSpec::parse("search", vec![key("name", false)], IndexKind::Text).unwrap()).await.unwrap();
+    let names = [
+        (1, "coffee beans roasted for a long time in a small village far away"),
+        (2, "coffee coffee"),
+        (3, "green tea"),
+        (4, "coffee pot"),
+        (5, "tea pot"),
+        (6, "milk"),
+        (7, "coffeemaker"),
+        (8, "coffee pot"),
+    ];
+    for (n, name) in names {
+        store.insert(&c, doc(json!({"n": n, "name": name}))).await.unwrap();
+    }
+    let c = &c;
+    let ranked = |words: &str, skip: u32, limit: u32| {
+        let q = Query { filter: vec![], text: Some(text::words(words)), sort: vec![], skip, limit };
+        async move {
+            let (items, total) = store.find(c, q).await.unwrap();
+            (field(&items, "n"), total)
+        }
+    };
+    // More occurrences and shorter texts rank first; equal scores keep insertion (id) order.
+    // A single word is the last word: a prefix (so "coffeemaker" matches).
+    assert_eq!(ranked("coffee", 0, 10).await, (vec![json!(2), json!(7), json!(4), json!(8), json!(1)], 5));
+    assert_eq!(ranked("coffee pot", 0, 10).await, (vec![json!(4), json!(8)], 2), "words before the last are whole words");
+    assert_eq!(ranked("pot", 0, 10).await, (vec![json!(4), json!(5), json!(8)], 3));
+    assert_eq!(ranked("coffee", 1, 2).await, (vec![json!(7), json!(4)], 5), "pages follow the ranking");
+    assert_eq!(ranked("coffee", 0, 0).await, (vec![], 5));
+    assert_eq!(ranked("nothing", 0, 10).await, (vec![], 0));
+}
+
 /// One test per scenario and backend.
 macro_rules! conformance {
     ($($scenario:ident),* $(,)?) => {
@@ -200,4 +234,12 @@ macro_rules! conformance {
     };
 }
 
-conformance!(filters_sorts_and_pages, counts_group_by_a_field, booleans_are_not_numbers, versions_guard_replace_and_delete, unique_indexes_name_themselves, text_search_is_bilingual);
+conformance!(
+    filters_sorts_and_pages,
+    counts_group_by_a_field,
+    booleans_are_not_numbers,
+    versions_guard_replace_and_delete,
+    unique_indexes_name_themselves,
+    text_search_is_bilingual,
+    text_search_without_a_sort_ranks_by_relevance,
+);

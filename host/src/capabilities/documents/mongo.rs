@@ -52,15 +52,39 @@ pub fn map_error(error: &MongoError) -> StoreError {
     }
 }
 
-/// The index named in `E11000 duplicate key error collection: db.c index: NAME dup key: …`;
-/// the `_id` index when none is named.
+/// The index a duplicate-key message names: MongoDB's `E11000 duplicate key error
+/// collection: db.c index: NAME dup key: …`, or DocumentDB's `Duplicate key violation on
+/// the requested collection: Index 'NAME'`; the `_id` index when none is named.
 pub fn duplicate_index_name(message: &str) -> String {
-    message
-        .split(" index: ")
-        .nth(1)
-        .and_then(|rest| rest.split_whitespace().next())
-        .map(|name| if name == "_id_" { "_id".to_owned() } else { name.to_owned() })
-        .unwrap_or_else(|| "_id".to_owned())
+    let mongodb = message.split(" index: ").nth(1).and_then(|rest| rest.split_whitespace().next());
+    let documentdb = || message.split("Index '").nth(1).and_then(|rest| rest.split('\'').next());
+    match mongodb.or_else(documentdb).filter(|name| !name.is_empty()) {
+        Some("_id_") | None => "_id".to_owned(),
+        Some(name) => name.to_owned(),
+    }
+}
+
+/// The key pattern a duplicate-key write error carries in its details (`keyPattern`, as
+/// `{field: 1, …}`), when the server sent one.
+pub fn duplicate_key_pattern(error: &MongoError) -> Option<Vec<String>> {
+    let ErrorKind::Write(WriteFailure::WriteError(e)) = error.kind.as_ref() else { return None };
+    if e.code != 11000 {
+        return None;
+    }
+    let details = e.details.as_ref()?;
+    let pattern = details.get_document("keyPattern").ok().or_else(|| details.get_document("keyValue").ok())?;
+    Some(pattern.keys().cloned().collect())
+}
+
+/// The declared unique index over exactly `fields` (in order), among `declared`.
+pub fn unique_index_over<'a>(declared: impl IntoIterator<Item = &'a IndexSpec>, fields: &[String]) -> Option<String> {
+    if fields == ["_id"] {
+        return Some("_id".to_owned());
+    }
+    declared
+        .into_iter()
+        .find(|spec| spec.kind == IndexKind::Unique && spec.keys.iter().map(|k| k.field.as_str()).eq(fields.iter().map(String::as_str)))
+        .map(|spec| spec.name.clone())
 }
 
 /// A JSON value as BSON (integers as Int64, other numbers as Double).
@@ -94,12 +118,9 @@ pub fn to_json(value: &Bson) -> Value {
 pub fn filter_document(filter: &[Clause], words: Option<&[String]>) -> Document {
     let mut clauses: Vec<Document> = filter.iter().map(clause_document).collect();
     if let Some(words) = words.filter(|w| !w.is_empty()) {
-        let last = words.len() - 1;
+        // Words are letters and digits only (see `text::words`); escaping is belt and braces.
         for (i, word) in words.iter().enumerate() {
-            // Words are letters and digits only (see `text::words`); escaping is belt and braces.
-            let escaped: String = word.chars().flat_map(|c| if c.is_alphanumeric() { vec![c] } else { vec!['\\', c] }).collect();
-            let pattern = if i == last { format!("(^| ){escaped}") } else { format!("(^| ){escaped}( |$)") };
-            clauses.push(doc! { SEARCH_FIELD: { "$regex": pattern } });
+            clauses.push(doc! { SEARCH_FIELD: { "$regex": word_pattern(word, i, words.len()) } });
         }
     }
     match clauses.len() {
@@ -192,6 +213,74 @@ fn spec_from_document(doc: &Document) -> Option<IndexSpec> {
     IndexSpec::parse(doc.get_str("name").ok()?, keys, kind).ok()
 }
 
+/// What relevance ranking needs of a collection: its searchable documents, their words in
+/// all, and how many documents match each query word.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchStats {
+    /// Documents with searchable text (FTS5's row count).
+    pub rows: u64,
+    /// Words in all of them (FTS5's total column size).
+    pub tokens: u64,
+    /// Per query word, the documents holding it (the last word as a prefix).
+    pub hits: Vec<u64>,
+}
+
+/// Whether `token` matches query word `i` of `n` (the last one as a prefix).
+fn word_matches(token: &str, word: &str, i: usize, n: usize) -> bool {
+    if i + 1 == n { token.starts_with(word) } else { token == word }
+}
+
+/// The relevance of a document whose searchable text is `text`: FTS5's `bm25()` (k1 = 1.2,
+/// b = 0.75, IDF floored at 1e-6, negated so that better is smaller), computed the same way
+/// so that both backends rank a search alike.
+pub fn bm25(stats: &SearchStats, words: &[String], text: &str) -> f64 {
+    const K1: f64 = 1.2;
+    const B: f64 = 0.75;
+    let tokens: Vec<&str> = text.split(' ').filter(|t| !t.is_empty()).collect();
+    let length = tokens.len() as f64;
+    let average = stats.tokens as f64 / stats.rows as f64;
+    let mut score = 0.0;
+    for (i, word) in words.iter().enumerate() {
+        let hits = stats.hits.get(i).copied().unwrap_or(0) as f64;
+        let mut idf = ((stats.rows as f64 - hits + 0.5) / (hits + 0.5)).ln();
+        if idf <= 0.0 {
+            idf = 1e-6;
+        }
+        let freq = tokens.iter().filter(|t| word_matches(t, word, i, words.len())).count() as f64;
+        score += idf * ((freq * (K1 + 1.0)) / (freq + K1 * (1.0 - B + B * length / average)));
+    }
+    -score
+}
+
+/// The regex matching query word `i` of `n` in the search field (see `filter_document`).
+fn word_pattern(word: &str, i: usize, n: usize) -> String {
+    let escaped: String = word.chars().flat_map(|c| if c.is_alphanumeric() { vec![c] } else { vec!['\\', c] }).collect();
+    if i + 1 == n { format!("(^| ){escaped}") } else { format!("(^| ){escaped}( |$)") }
+}
+
+/// The aggregation giving a collection's [`SearchStats`] for `words`, in one pass.
+pub fn search_stats_pipeline(words: &[String]) -> Vec<Document> {
+    let mut project = doc! {
+        "tokens": { "$size": { "$filter": { "input": { "$split": [format!("${SEARCH_FIELD}"), " "] }, "cond": { "$ne": ["$$this", ""] } } } },
+    };
+    let mut group = doc! { "_id": Bson::Null, "rows": { "$sum": 1 }, "tokens": { "$sum": "$tokens" } };
+    for (i, word) in words.iter().enumerate() {
+        let pattern = word_pattern(word, i, words.len());
+        project.insert(format!("h{i}"), doc! { "$cond": [{ "$regexMatch": { "input": format!("${SEARCH_FIELD}"), "regex": pattern } }, 1, 0] });
+        group.insert(format!("h{i}"), doc! { "$sum": format!("$h{i}") });
+    }
+    vec![doc! { "$match": { SEARCH_FIELD: { "$exists": true } } }, doc! { "$project": project }, doc! { "$group": group }]
+}
+
+fn count_of(doc: &Document, key: &str) -> u64 {
+    match doc.get(key) {
+        Some(Bson::Int32(n)) => *n as u64,
+        Some(Bson::Int64(n)) => *n as u64,
+        Some(Bson::Double(n)) => *n as u64,
+        _ => 0,
+    }
+}
+
 impl MongoStore {
     /// A store on the database of `uri` (or `database` when given). Does not connect yet.
     pub async fn connect(uri: &str, database: Option<&str>) -> Result<Self, StoreError> {
@@ -218,6 +307,19 @@ impl MongoStore {
     /// Whether the server answers now.
     pub async fn ping(&self) -> Result<(), StoreError> {
         self.db.run_command(doc! { "ping": 1 }).await.map(drop).map_err(|e| map_error(&e))
+    }
+
+    /// A failed write as a store error. A duplicate key names its index from the error's
+    /// structured details when the server gives them (its key pattern, matched against the
+    /// declared unique indexes), else from the message.
+    fn write_error(&self, c: &Collection, error: &MongoError) -> StoreError {
+        if let Some(fields) = duplicate_key_pattern(error) {
+            let declared = self.indexes.read().ok().map(|m| m.iter().filter(|((collection, _), _)| collection == c.as_str()).map(|(_, spec)| spec.clone()).collect::<Vec<_>>());
+            if let Some(name) = unique_index_over(declared.iter().flatten(), &fields) {
+                return StoreError::Duplicate(name);
+            }
+        }
+        map_error(error)
     }
 
     /// The collection's text fields, from memory or from the recorded index declarations.
@@ -263,6 +365,9 @@ impl MongoStore {
         }
         let filter = filter_document(&q.filter, q.text.as_deref());
         let collection = self.collection(c);
+        if let Some(words) = q.text.as_ref().filter(|w| !w.is_empty() && q.sort.is_empty()) {
+            return self.find_by_relevance(c, filter, words, q.skip, q.limit.min(MAX_LIMIT)).await;
+        }
         let total = collection.count_documents(filter.clone()).await.map_err(|e| map_error(&e))?;
         let limit = q.limit.min(MAX_LIMIT);
         if limit == 0 {
@@ -282,6 +387,43 @@ impl MongoStore {
             items.push(to_json(&Bson::Document(doc)).to_string());
         }
         Ok((items, total))
+    }
+
+    /// A text search without a sort, by relevance as the embedded store ranks it (FTS5's
+    /// bm25, ties by `_id`): the matches' words are scored here, then the page is read.
+    async fn find_by_relevance(&self, c: &Collection, filter: Document, words: &[String], skip: u32, limit: u32) -> Result<(Vec<String>, u64), StoreError> {
+        let collection = self.collection(c);
+        let mut stats_cursor = collection.aggregate(search_stats_pipeline(words)).await.map_err(|e| map_error(&e))?;
+        let stats = match stats_cursor.advance().await.map_err(|e| map_error(&e))? {
+            true => {
+                let totals = stats_cursor.deserialize_current().map_err(|e| map_error(&e))?;
+                SearchStats { rows: count_of(&totals, "rows"), tokens: count_of(&totals, "tokens"), hits: (0..words.len()).map(|i| count_of(&totals, &format!("h{i}"))).collect() }
+            }
+            false => return Ok((Vec::new(), 0)),
+        };
+        let mut matches = collection.find(filter).projection(doc! { "_id": 1, SEARCH_FIELD: 1 }).await.map_err(|e| map_error(&e))?;
+        let mut scored: Vec<(f64, String)> = Vec::new();
+        while matches.advance().await.map_err(|e| map_error(&e))? {
+            let found = matches.deserialize_current().map_err(|e| map_error(&e))?;
+            let Ok(id) = found.get_str("_id") else { continue };
+            scored.push((bm25(&stats, words, found.get_str(SEARCH_FIELD).unwrap_or("")), id.to_owned()));
+        }
+        let total = scored.len() as u64;
+        scored.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+        let page: Vec<String> = scored.into_iter().skip(skip as usize).take(limit as usize).map(|(_, id)| id).collect();
+        if page.is_empty() {
+            return Ok((Vec::new(), total));
+        }
+        let mut cursor = collection.find(doc! { "_id": { "$in": &page } }).projection(doc! { SEARCH_FIELD: 0 }).await.map_err(|e| map_error(&e))?;
+        let mut by_id = HashMap::new();
+        while cursor.advance().await.map_err(|e| map_error(&e))? {
+            let found = cursor.deserialize_current().map_err(|e| map_error(&e))?;
+            if let Ok(id) = found.get_str("_id") {
+                by_id.insert(id.to_owned(), to_json(&Bson::Document(found.clone())).to_string());
+            }
+        }
+        // A document deleted between the two reads drops out of the page.
+        Ok((page.iter().filter_map(|id| by_id.remove(id)).collect(), total))
     }
 
     /// How many documents match `filter`, per value of `field`.
@@ -309,7 +451,7 @@ impl MongoStore {
     pub async fn insert(&self, c: &Collection, doc: Map<String, Value>) -> Result<String, StoreError> {
         let id = super::document_id(&doc)?;
         let (bson, json) = self.stored(c, doc, &id, 1).await?;
-        self.collection(c).insert_one(bson).await.map_err(|e| map_error(&e))?;
+        self.collection(c).insert_one(bson).await.map_err(|e| self.write_error(c, &e))?;
         Ok(json)
     }
 
@@ -321,7 +463,7 @@ impl MongoStore {
         let result = collection
             .replace_one(doc! { "_id": id, "_version": expected as i64 }, bson)
             .await
-            .map_err(|e| map_error(&e))?;
+            .map_err(|e| self.write_error(c, &e))?;
         if result.matched_count == 1 {
             return Ok(Some(json));
         }
@@ -486,6 +628,47 @@ mod tests {
         let message = "E11000 duplicate key error collection: shop.categories index: slug_unique dup key: { slug: \"books\" }";
         assert_eq!(duplicate_index_name(message), "slug_unique");
         assert_eq!(duplicate_index_name("E11000 duplicate key error collection: shop.c index: _id_ dup key: { _id: \"x\" }"), "_id");
+        // DocumentDB's wording.
+        assert_eq!(duplicate_index_name("Duplicate key violation on the requested collection: Index 'email_unique'"), "email_unique");
+        assert_eq!(duplicate_index_name("Duplicate key violation on the requested collection: Index '_id_'"), "_id");
+        assert_eq!(duplicate_index_name("duplicate key"), "_id");
+    }
+
+    #[test]
+    fn relevance_is_the_embedded_stores_bm25() {
+        let texts = ["coffee coffee beans", "coffee beans and many more words here", "tea", "arabic coffee", "coffeepot and tea", "milk"];
+        let db = rusqlite::Connection::open_in_memory().unwrap();
+        db.execute_batch(&format!("CREATE VIRTUAL TABLE f USING fts5(content, {})", shop_documents::sql::FTS_TOKENIZE)).unwrap();
+        for (i, text) in texts.iter().enumerate() {
+            db.execute("INSERT INTO f (rowid, content) VALUES (?1, ?2)", rusqlite::params![i as i64 + 1, text]).unwrap();
+        }
+        for query in ["coffee", "coffee bea", "tea", "coff", "and t"] {
+            let words = text::words(query);
+            let tokens = texts.iter().map(|t| t.split(' ').count() as u64).sum();
+            let hits = (0..words.len()).map(|i| texts.iter().filter(|t| t.split(' ').any(|tok| word_matches(tok, &words[i], i, words.len()))).count() as u64).collect();
+            let stats = SearchStats { rows: texts.len() as u64, tokens, hits };
+            let mut statement = db.prepare("SELECT rowid, rank FROM f WHERE f MATCH ?1 ORDER BY rank").unwrap();
+            let ranks: Vec<(i64, f64)> = statement.query_map([shop_documents::sql::fts_query(&words)], |row| Ok((row.get(0)?, row.get(1)?))).unwrap().map(Result::unwrap).collect();
+            assert!(!ranks.is_empty(), "{query}");
+            for (rowid, rank) in ranks {
+                let ours = bm25(&stats, &words, texts[rowid as usize - 1]);
+                assert!((ours - rank).abs() < 1e-9, "{query:?} on {:?}: SQLite {rank}, ours {ours}", texts[rowid as usize - 1]);
+            }
+        }
+    }
+
+    #[test]
+    fn a_key_pattern_names_the_unique_index_over_its_fields() {
+        let key = |f: &str| Key { field: FieldPath::parse(f).unwrap(), descending: false };
+        let declared = [
+            IndexSpec::parse("by_email", vec![key("email")], IndexKind::Regular).unwrap(),
+            IndexSpec::parse("email_unique", vec![key("email")], IndexKind::Unique).unwrap(),
+            IndexSpec::parse("pair", vec![key("a"), key("b")], IndexKind::Unique).unwrap(),
+        ];
+        assert_eq!(unique_index_over(&declared, &["email".to_owned()]).as_deref(), Some("email_unique"));
+        assert_eq!(unique_index_over(&declared, &["a".to_owned(), "b".to_owned()]).as_deref(), Some("pair"));
+        assert_eq!(unique_index_over(&declared, &["b".to_owned(), "a".to_owned()]), None);
+        assert_eq!(unique_index_over(&declared, &["_id".to_owned()]).as_deref(), Some("_id"));
     }
 
     #[test]

@@ -146,7 +146,37 @@ pub enum Sharing {
     Shared,
 }
 
+/// Tells when anyone committed a change to the store: SQLite's `data_version`, read on a
+/// connection of its own that never writes (so every commit, this host's or another's,
+/// moves it).
+pub struct ChangeProbe {
+    conn: Connection,
+    last: i64,
+}
+
+impl ChangeProbe {
+    /// Whether a commit happened since the last call.
+    pub fn changed(&mut self) -> Result<bool, StoreError> {
+        let now: i64 = self.conn.query_row("PRAGMA data_version", [], |row| row.get(0)).map_err(internal)?;
+        let changed = now != self.last;
+        self.last = now;
+        Ok(changed)
+    }
+}
+
 impl SqliteStore {
+    /// A probe of commits to this store (for hosts sharing it: see `response_cache`).
+    pub fn change_probe(&self) -> Result<ChangeProbe, StoreError> {
+        let conn = open(&self.inner.path, true)?;
+        let last = conn.query_row("PRAGMA data_version", [], |row| row.get(0)).map_err(internal)?;
+        Ok(ChangeProbe { conn, last })
+    }
+
+    /// Whether other hosts may use this store at the same time.
+    pub fn is_shared(&self) -> bool {
+        self.inner.shared
+    }
+
     /// Opens (creating if needed) the store at `<data_dir>/shop.db`, for this host alone.
     pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
         Self::open_with(data_dir, Sharing::Exclusive)
