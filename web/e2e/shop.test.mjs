@@ -233,6 +233,19 @@ test('an admin creates a product with an image, publishes it, and a shopper sees
   await shopper.waitForURL(/\/p\/saffron-threads$/);
   assert.match(await shopper.textContent('.product-price'), /89\.50/);
   assert.equal(await shopper.locator('.thumbs button').count(), 2);
+
+  // The rendered page is kept in memory; a price changed in the dashboard shows on the very
+  // next view, never the kept page.
+  await shopper.goto(`${BASE}/p/saffron-threads`);
+  assert.equal((await shopper.goto(`${BASE}/p/saffron-threads`)).headers()['x-cache'], 'hit');
+  await page.fill('#field-price', '95.00');
+  await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'POST' && r.status() === 200),
+    page.click('form.product-form button[type=submit]'),
+  ]);
+  const after = await shopper.goto(`${BASE}/p/saffron-threads`);
+  assert.equal(after.headers()['x-cache'], 'miss');
+  assert.match(await shopper.textContent('.product-price'), /95\.00/);
   await shopper.goto(`${BASE}/ar/p/saffron-threads`);
   assert.match(await shopper.textContent('h1'), /خيوط الزعفران/);
 });

@@ -8,7 +8,7 @@ use http::{HeaderValue, header};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use shop_web::app::{App, Assets, shell};
-use shop_web::server::{api, config, routes, session};
+use shop_web::server::{api, config, page_cache, routes, session};
 use std::future::IntoFuture;
 use std::net::SocketAddr;
 use tower_http::compression::CompressionLayer;
@@ -58,6 +58,11 @@ async fn serve(config: config::Config) -> Result<()> {
 
     let mut registry = prometheus_client::registry::Registry::with_prefix("shop_web");
     let http_metrics = http_telemetry::HttpMetrics::register(&mut registry);
+    if let Some(budget) = config.page_cache_bytes {
+        let metrics = response_cache::CacheMetrics::default();
+        metrics.register(&mut registry);
+        page_cache::init(budget, &manifest.output_name, &config.api_url, metrics);
+    }
     let registry = std::sync::Arc::new(registry);
 
     let routes = generate_route_list(App);
@@ -84,6 +89,8 @@ async fn serve(config: config::Config) -> Result<()> {
         .route("/metrics", get(move || std::future::ready(http_telemetry::render(&registry))))
         .merge(static_files)
         .merge(pages)
+        // Innermost: rendered pages are kept before compression, once per address.
+        .layer(axum::middleware::from_fn(page_cache::serve))
         .layer(axum::middleware::from_fn(routes::server_function_status))
         .layer(axum::middleware::from_fn(session::guard))
         // Server functions read whole bodies: none may be larger than an upload may be.
@@ -98,6 +105,10 @@ async fn serve(config: config::Config) -> Result<()> {
 
     let listener = tokio::net::TcpListener::bind(config.addr).await.with_context(|| format!("binding {} (WEB_ADDR)", config.addr))?;
     let local = listener.local_addr()?;
+    // A page's last segment otherwise waits for Nagle's algorithm (and the client's delayed ACK).
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     tracing::info!(address = %local, api = %config.api_url, "the storefront is listening");
     println!("shop-web listening on http://{local}");
     let (stopping, began) = http_telemetry::shutdown::begin(http_telemetry::shutdown::signal());

@@ -203,15 +203,59 @@ async fn metrics_count_pages_by_route_and_sigterm_stops_the_storefront() {
     assert!(!metrics.contains("/c/coffee"), "raw paths never become labels");
 
     // SIGTERM: an idle storefront exits at once, and cleanly.
-    let pid = web_process.0.id().to_string();
+    let pid = web_process.id().to_string();
     assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
     let started = std::time::Instant::now();
     let status = loop {
-        if let Some(status) = web_process.0.try_wait().unwrap() {
+        if let Some(status) = web_process.child().try_wait().unwrap() {
             break status;
         }
         assert!(started.elapsed() < std::time::Duration::from_secs(10), "the storefront did not stop");
         std::thread::sleep(std::time::Duration::from_millis(20));
     };
     assert!(status.success(), "{status}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pages_are_kept_until_the_catalogue_changes() {
+    let shop = Shop::start().await;
+    let cache = |response: &reqwest::Response| response.headers().get("x-cache").map(|v| v.to_str().unwrap().to_owned());
+    let first = shop.get("/c/dates").await;
+    assert_eq!(cache(&first).as_deref(), Some("miss"));
+    let first = first.text().await.unwrap();
+    let second = shop.get("/c/dates").await;
+    assert_eq!(cache(&second).as_deref(), Some("hit"), "the second view comes from memory");
+    assert_eq!(second.text().await.unwrap(), first);
+    assert!(!first.contains("77.77"));
+
+    // A price changed straight through the API (not through this storefront): the host tells
+    // the storefront, which drops its pages at once.
+    let product = shop.admin(reqwest::Method::GET, "/api/products/sukkari-dates", serde_json::Value::Null).await;
+    let response = shop
+        .client
+        .patch(format!("{}/api/products/sukkari-dates", shop.api))
+        .bearer_auth(&shop.token)
+        .header("if-match", format!("\"{}\"", product["version"]))
+        .json(&serde_json::json!({"price": {"amount": 7777, "currency": "SAR"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let changed = std::time::Instant::now();
+    loop {
+        let page = shop.page("/c/dates").await;
+        if page.contains("77.77") {
+            break;
+        }
+        assert!(changed.elapsed() < std::time::Duration::from_secs(2), "the storefront kept a stale page");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    eprintln!("the changed price showed after {:?}", changed.elapsed());
+
+    // An admin's session is never answered from the cache, and pages that are not pages are not kept.
+    let signed_in = shop.client.get(format!("{}/c/dates", shop.web)).header("cookie", "shop_session=anything").send().await.unwrap();
+    assert_eq!(cache(&signed_in), None);
+    assert_eq!(cache(&shop.get("/healthz").await), None);
+    let metrics = shop.get("/metrics").await.text().await.unwrap();
+    assert!(metrics.contains("shop_web_response_cache_hits_total"), "{metrics}");
 }

@@ -27,6 +27,9 @@ pub struct Config {
     /// How long a stopping storefront (SIGTERM) lets requests in flight finish
     /// (`WEB_SHUTDOWN_GRACE_SECS`, default 20).
     pub shutdown_grace: std::time::Duration,
+    /// The memory for rendered pages kept until the catalogue changes (`WEB_PAGE_CACHE`,
+    /// `on` or `off`, default `on`; `WEB_PAGE_CACHE_MB`, default 32). None when off.
+    pub page_cache_bytes: Option<usize>,
 }
 
 /// Why the settings are unusable.
@@ -71,6 +74,15 @@ impl Config {
         let max_body_bytes = max_body_text.parse().ok().filter(|n| *n >= 1024).ok_or(ConfigError::Invalid { name: "WEB_MAX_BODY_BYTES", value: max_body_text.clone(), why: "a number of bytes, at least 1024" })?;
         let grace_text = var("WEB_SHUTDOWN_GRACE_SECS").unwrap_or_else(|| "20".into());
         let grace_secs: u64 = grace_text.parse().map_err(|_| ConfigError::Invalid { name: "WEB_SHUTDOWN_GRACE_SECS", value: grace_text.clone(), why: "a whole number of seconds" })?;
+        let page_cache_bytes = match var("WEB_PAGE_CACHE").as_deref() {
+            None | Some("on" | "true" | "1") => {
+                let text = var("WEB_PAGE_CACHE_MB").unwrap_or_else(|| "32".into());
+                let megabytes: usize = text.parse().ok().filter(|n| *n >= 1).ok_or(ConfigError::Invalid { name: "WEB_PAGE_CACHE_MB", value: text.clone(), why: "a number of MiB, at least 1" })?;
+                Some(megabytes << 20)
+            }
+            Some("off" | "false" | "0") => None,
+            Some(other) => return Err(ConfigError::Invalid { name: "WEB_PAGE_CACHE", value: other.into(), why: "on or off" }),
+        };
         Ok(Self {
             addr,
             api_url,
@@ -80,6 +92,7 @@ impl Config {
             currency,
             max_body_bytes,
             shutdown_grace: std::time::Duration::from_secs(grace_secs),
+            page_cache_bytes,
         })
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod config;
+pub mod page_cache;
 pub mod routes;
 pub mod session;
 
