@@ -83,7 +83,7 @@ async fn time_component_call(runtime: &std::sync::Arc<shop_host::runtime::Runtim
     let slot = runtime.slots[id].clone();
     let started = Instant::now();
     let response = handle_http(runtime, id.into(), slot.current(), request(), None).await.unwrap();
-    let body = response.into_body().collect().await.unwrap().to_bytes();
+    let body = response.into_body();
     let elapsed = started.elapsed();
     assert_eq!(&body[..], b"ok");
     elapsed
@@ -293,7 +293,7 @@ async fn post_json(runtime: &std::sync::Arc<shop_host::runtime::Runtime>, path: 
         .unwrap();
     let response = handle_http(runtime, "auth".into(), runtime.slots["auth"].current(), request, None).await.unwrap();
     let status = response.status().as_u16();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let bytes = response.into_body();
     (status, serde_json::from_slice(&bytes).unwrap_or_default())
 }
 

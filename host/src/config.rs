@@ -62,6 +62,9 @@ pub struct Settings {
     /// `off`, default `on`): at most `SHOP_RESPONSE_CACHE_MB` (default 64) MiB in all, and
     /// answers up to `SHOP_RESPONSE_CACHE_MAX_ENTRY_KB` (default 1024) KiB each. None when off.
     pub response_cache: Option<ResponseCacheSettings>,
+    /// Whether wasmtime writes `/tmp/perf-<pid>.map`, so `perf` names the components' compiled
+    /// functions (`SHOP_WASM_PERF_MAP`, default `false`; for profiling only).
+    pub wasm_perf_map: bool,
     /// When set, documents live in MongoDB instead of the embedded store (`MONGODB_URI`).
     pub mongodb_uri: Option<Secret>,
     /// The MongoDB database (`MONGODB_DB`; default: the URI's database, else `shop`).
@@ -209,6 +212,11 @@ impl Settings {
                 other => return Err(SettingError { name: "SHOP_STORE_SHARED", value: other.to_owned(), reason: "true or false".into() }),
             },
             shutdown_grace: Duration::from_secs(parse("SHOP_SHUTDOWN_GRACE_SECS", "20")?),
+            wasm_perf_map: match get("SHOP_WASM_PERF_MAP", "false").as_str() {
+                "true" | "1" => true,
+                "false" | "0" => false,
+                other => return Err(SettingError { name: "SHOP_WASM_PERF_MAP", value: other.to_owned(), reason: "true or false".into() }),
+            },
             response_cache: match get("SHOP_RESPONSE_CACHE", "on").as_str() {
                 "on" | "true" | "1" => Some(ResponseCacheSettings {
                     budget_bytes: (parse("SHOP_RESPONSE_CACHE_MB", "64")? as usize) << 20,

@@ -5,7 +5,7 @@ use crate::api_docs;
 use crate::client_addr;
 use crate::manifest::Manifest;
 use crate::problem::problem;
-use response_cache::{ResponseCache, Trace};
+use response_cache::Trace;
 use crate::runtime::Runtime;
 use crate::runtime::serve::{CallError, handle_http};
 use axum::Router;
@@ -197,11 +197,18 @@ async fn dispatch(State(front): State<Front>, request: Request) -> Response {
     let since = cache.as_ref().map(|c| c.versions.now()).unwrap_or_default();
     let version = loaded.version.clone();
     let mut response = match handle_http(&front.runtime, slot.id.as_str().into(), loaded, request, trace.clone()).await {
-        Ok(response) => {
-            let mut response = response.map(Body::new);
+        Ok(answer) => {
+            let (parts, body) = answer.into_parts();
             if let (Some(cache), Some(trace), Some(request_headers)) = (&cache, &trace, &request_headers) {
                 cache.missed();
-                response = keep(cache, &slot.id, &version, &path_and_query, request_headers, response, trace, since, is_get).await;
+                if let Some(lifetime) = response_cache::lifetime(parts.status, &parts.headers).filter(|_| is_get) {
+                    // The answer is whole, so the instance has done all its reads.
+                    let traced = trace.lock().map(|t| t.clone()).unwrap_or(Trace { read: Vec::new(), uncacheable: true });
+                    cache.store(&slot.id, &version, &path_and_query, request_headers, &parts.headers, body.clone(), &traced, since, lifetime);
+                }
+            }
+            let mut response = Response::from_parts(parts, Body::from(body));
+            if cache.is_some() {
                 response.headers_mut().insert(CACHE_HEADER, HeaderValue::from_static("miss"));
             }
             label_version(&mut response, &slot.id, &version);
@@ -222,39 +229,6 @@ fn label_version(response: &mut Response, component: &str, version: &str) {
     if let Ok(value) = HeaderValue::from_str(&format!("{component}@{}", &version[..12.min(version.len())])) {
         response.headers_mut().insert(VERSION_HEADER, value);
     }
-}
-
-/// Keeps a component's answer to a `GET` in the cache when it may be kept: its body is
-/// read whole (it is small: the cache's entry limit bounds it) and then sent from memory.
-#[allow(clippy::too_many_arguments)]
-async fn keep(
-    cache: &ResponseCache,
-    component: &str,
-    version: &str,
-    path_and_query: &str,
-    request_headers: &http::HeaderMap,
-    response: Response,
-    trace: &std::sync::Mutex<Trace>,
-    since: u64,
-    is_get: bool,
-) -> Response {
-    let length = response.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
-    let Some(lifetime) = response_cache::lifetime(response.status(), response.headers()) else { return response };
-    if !is_get || length.is_none_or(|n| n > cache.max_entry()) {
-        return response;
-    }
-    let (parts, body) = response.into_parts();
-    let bytes = match axum::body::to_bytes(body, cache.max_entry()).await {
-        Ok(bytes) => bytes,
-        Err(error) => {
-            tracing::error!(component, error = %error, "a component's answer could not be read");
-            return problem(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", "The request failed on our side. It has been logged; try again later.");
-        }
-    };
-    // The body is complete, so the instance has done all its reads.
-    let traced = trace.lock().map(|t| t.clone()).unwrap_or(Trace { read: Vec::new(), uncacheable: true });
-    cache.store(component, version, path_and_query, request_headers, &parts.headers, bytes.clone(), &traced, since, lifetime);
-    Response::from_parts(parts, Body::from(bytes))
 }
 
 fn too_large(limit: usize) -> Response {

@@ -138,7 +138,7 @@ pub fn cacheable(request: &Request<Body>, version: Option<u64>, value: &impl Ser
     if response.status != 200 {
         return response;
     }
-    let hash = fnv1a(&response.body);
+    let hash = fingerprint(&response.body);
     let tag = match version {
         Some(version) => format!("\"{version}-{hash:016x}\""),
         None => format!("\"{hash:016x}\""),
@@ -158,9 +158,19 @@ impl ApiResponse {
     }
 }
 
-/// FNV-1a, 64 bits: a content fingerprint for ETags (not a security boundary).
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| (hash ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3))
+/// A 64-bit content fingerprint for ETags (not a security boundary): FNV-1a's mixing taken
+/// eight bytes at a time, so a 20 KB listing costs a few thousand steps, not twenty thousand.
+fn fingerprint(bytes: &[u8]) -> u64 {
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    let mut chunks = bytes.chunks_exact(8);
+    let mut hash = chunks.by_ref().fold(0xcbf2_9ce4_8422_2325_u64 ^ bytes.len() as u64, |hash, chunk| {
+        let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+        (hash ^ word).wrapping_mul(PRIME).rotate_left(23)
+    });
+    for byte in chunks.remainder() {
+        hash = (hash ^ u64::from(*byte)).wrapping_mul(PRIME);
+    }
+    hash ^ (hash >> 29)
 }
 
 /// Takes the optional `version` field of a write's body: the version it replaces (an
@@ -185,4 +195,23 @@ pub fn version_field(body: &mut serde_json::Map<String, Value>, allow: bool, err
 /// The strong ETag of a document version.
 pub fn etag(version: u64) -> String {
     format!("\"{version}\"")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprints_tell_every_change_apart() {
+        let body: Vec<u8> = (0..2000u32).map(|i| (i * 7 % 251) as u8).collect();
+        let base = fingerprint(&body);
+        assert_eq!(fingerprint(&body), base);
+        for at in [0, 1, 7, 8, 999, 1995, 1999] {
+            let mut changed = body.clone();
+            changed[at] ^= 1;
+            assert_ne!(fingerprint(&changed), base, "a change at byte {at}");
+        }
+        assert_ne!(fingerprint(&body[..1999]), base, "a shorter body");
+        assert_ne!(fingerprint(b""), fingerprint(b"\0"));
+    }
 }

@@ -16,6 +16,14 @@ pub struct Stored {
 }
 
 impl Stored {
+    /// The document as the store's JSON text again (`{_id, _version, …}`).
+    pub fn to_json(&self) -> String {
+        let mut whole = self.body.clone();
+        whole.insert("_id".into(), Value::String(self.id.clone()));
+        whole.insert("_version".into(), Value::from(self.version));
+        Value::Object(whole).to_string()
+    }
+
     fn parse(json: &str) -> Result<Self, Problem> {
         let mut body = match serde_json::from_str::<Value>(json) {
             Ok(Value::Object(body)) => body,
@@ -72,13 +80,19 @@ pub fn get(collection: &str, id: &str) -> Result<Option<Stored>, Problem> {
 
 /// The document whose id, or else whose `slug`, is `key` (addresses accept either).
 pub fn get_by_id_or_slug(collection: &str, key: &str) -> Result<Option<Stored>, Problem> {
-    if let Some(found) = get(collection, key)? {
+    get_json_by_id_or_slug(collection, key)?.map(|json| Stored::parse(&json)).transpose()
+}
+
+/// As [`get_by_id_or_slug`], the document as the store's JSON text.
+pub fn get_json_by_id_or_slug(collection: &str, key: &str) -> Result<Option<String>, Problem> {
+    if let Some(found) = documents::get(collection, key).map_err(problem)? {
         return Ok(Some(found));
     }
     if shop_domain::Slug::parse(key).is_err() {
         return Ok(None);
     }
-    find_one(collection, vec![clause("slug", Op::Eq, Value::String(key.to_owned()))])
+    let by_slug = Query { filter: vec![clause("slug", Op::Eq, Value::String(key.to_owned()))], text: None, sort: Vec::new(), skip: 0, limit: 1 };
+    Ok(documents::find(collection, &by_slug).map_err(problem)?.items.into_iter().next())
 }
 
 /// The first document matching the filter.
@@ -86,6 +100,13 @@ pub fn find_one(collection: &str, filter: Vec<Clause>) -> Result<Option<Stored>,
     let page = documents::find(collection, &Query { filter, text: None, sort: Vec::new(), skip: 0, limit: 1 })
         .map_err(problem)?;
     page.items.first().map(|json| Stored::parse(json)).transpose()
+}
+
+/// A page of documents as the store's JSON text (`{_id, _version, …}` each), and the total
+/// matching: for answers that take their fields as they are (see `catalog::products::Row`).
+pub fn find_json(collection: &str, query: &Query) -> Result<(Vec<String>, u64), Problem> {
+    let page = documents::find(collection, query).map_err(problem)?;
+    Ok((page.items, page.total))
 }
 
 /// A page of documents and the total matching.

@@ -138,18 +138,29 @@ fn cache_control(request: &Request<Body>) -> &'static str {
     if request.headers().contains_key(header::AUTHORIZATION) { crate::products::PRIVATE_CACHE } else { crate::products::PUBLIC_CACHE }
 }
 
-/// Categories by id as products show them: `{id, slug, name}`.
+/// A stored category's fields that products show, borrowed from its JSON text.
+#[derive(serde::Deserialize)]
+struct Summary<'a> {
+    #[serde(rename = "_id", borrow)]
+    id: std::borrow::Cow<'a, str>,
+    #[serde(borrow, default)]
+    slug: Option<&'a serde_json::value::RawValue>,
+    #[serde(borrow, default)]
+    name: Option<&'a serde_json::value::RawValue>,
+}
+
+/// Categories by id as products show them: `{id, name, slug}`.
 pub fn index() -> Result<crate::products::CategoryIndex, Problem> {
     ensure_indexes()?;
     let query = Query { filter: Vec::new(), text: None, sort: Vec::new(), skip: 0, limit: MAX_LISTED };
-    let (items, _) = store::find(COLLECTION, &query)?;
-    Ok(items
-        .into_iter()
-        .map(|c| {
-            let summary = json!({"id": c.id, "slug": c.body.get("slug"), "name": c.body.get("name")});
-            (c.id, summary)
-        })
-        .collect())
+    let (items, _) = store::find_json(COLLECTION, &query)?;
+    let mut index = crate::products::CategoryIndex::with_capacity(items.len());
+    for json in &items {
+        let summary: Summary<'_> = serde_json::from_str(json).map_err(|_| Problem::internal())?;
+        let shown = crate::products::view::CategoryRef { id: &summary.id, name: summary.name, slug: summary.slug };
+        index.insert(summary.id.to_string(), shown.to_raw());
+    }
+    Ok(index)
 }
 
 /// The category with this id or slug, if any.

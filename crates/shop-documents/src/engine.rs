@@ -167,9 +167,21 @@ impl<C: Sql> Engine<C> {
         if !self.has_collection(c)? {
             return Ok(Vec::new());
         }
-        let (statement, args) = sql::count_by_sql(c, filter, field);
+        let statements = sql::count_by_sql(c, filter, field);
+        if let Some(fast) = &statements.fast {
+            let rows = self.run(fast, &statements.args)?;
+            if !rows.iter().any(|row| row.get(2).and_then(SqlValue::as_i64) == Some(1)) {
+                let mut out = Vec::new();
+                for row in rows {
+                    let count = row.get(1).and_then(SqlValue::as_i64).unwrap_or(0) as u64;
+                    let json = row.into_iter().next().and_then(SqlValue::into_text);
+                    out.push((sql::count_by_value(json.as_deref()), count));
+                }
+                return Ok(out);
+            }
+        }
         let mut out = Vec::new();
-        for row in self.run(&statement, &args)? {
+        for row in self.run(&statements.exact, &statements.args)? {
             let count = row.get(1).and_then(SqlValue::as_i64).unwrap_or(0) as u64;
             let json = row.into_iter().next().and_then(SqlValue::into_text);
             out.push((sql::count_by_value(json.as_deref()), count));

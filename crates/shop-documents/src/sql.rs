@@ -253,18 +253,42 @@ pub fn find_sql(c: &Collection, q: &Query, has_text_index: bool) -> Result<FindS
     Ok(FindSql { count, page, args })
 }
 
-/// Builds a `count-by`: rows of (the value as JSON text or NULL, its count).
-pub fn count_by_sql(c: &Collection, filter: &[Clause], field: &FieldPath) -> (String, Vec<SqlValue>) {
+/// The statements of a `count-by`, both taking `args`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CountBySql {
+    /// Groups by the field's SQL value, which an index over the field (and the filter's
+    /// fields) answers without reading documents; each group's JSON comes from one of its
+    /// documents. Rows: (the value as JSON text or NULL, its count, whether the value was 0
+    /// or 1). None for `_id`.
+    pub fast: Option<String>,
+    /// Groups by the JSON text of the value, reading every document. Rows: (the value as
+    /// JSON text or NULL, its count). Needed when the fast one saw a 0 or a 1, which may be
+    /// the numbers or the booleans (SQL reads `true` as 1).
+    pub exact: String,
+    /// The parameters of both.
+    pub args: Vec<SqlValue>,
+}
+
+/// Builds a `count-by` (see [`CountBySql`]).
+pub fn count_by_sql(c: &Collection, filter: &[Clause], field: &FieldPath) -> CountBySql {
     let mut args = Vec::new();
     let conditions: Vec<String> = filter.iter().map(|clause| clause_sql(clause, &mut args)).collect();
     let where_sql = if conditions.is_empty() { String::new() } else { format!(" WHERE {}", conditions.join(" AND ")) };
-    // `->` keeps the JSON text of the value (so strings, numbers and booleans come back as
-    // they are stored).
-    let value = match field.as_str() {
-        "_id" => "json_quote(d.id)".to_owned(),
-        path => format!("d.body -> '$.{path}'"),
-    };
-    (format!("SELECT {value}, count(*) FROM {} d{where_sql} GROUP BY 1", table(c)), args)
+    let t = table(c);
+    match field.as_str() {
+        "_id" => CountBySql { fast: None, exact: format!("SELECT json_quote(d.id), count(*) FROM {t} d{where_sql} GROUP BY 1"), args },
+        path => CountBySql {
+            fast: Some(format!(
+                "SELECT (SELECT e.body -> '$.{path}' FROM {t} e WHERE e.rowid = g.r), g.n, coalesce(g.v IN (0, 1), 0) \
+                 FROM (SELECT min(d.rowid) AS r, count(*) AS n, {field} AS v FROM {t} d{where_sql} GROUP BY 3) g",
+                field = field_sql(path)
+            )),
+            // `->` keeps the JSON text of the value (so strings, numbers and booleans come
+            // back as they are stored).
+            exact: format!("SELECT d.body -> '$.{path}', count(*) FROM {t} d{where_sql} GROUP BY 1"),
+            args,
+        },
+    }
 }
 
 /// The JSON value of a `count-by` row's first column.

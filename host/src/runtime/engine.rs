@@ -45,6 +45,9 @@ pub fn build(settings: &Settings) -> anyhow::Result<Engine> {
         .epoch_interruption(true)
         .parallel_compilation(true)
         .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    if settings.wasm_perf_map {
+        config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+    }
     Ok(Engine::new(&config)?)
 }
 

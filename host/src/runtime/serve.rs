@@ -10,7 +10,6 @@ use std::sync::Arc;
 use std::time::Instant;
 use wasmtime::{Store, Trap, UpdateDeadline};
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
-use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 
 
 /// Why a component call did not produce a response. The first three are the component's
@@ -65,21 +64,27 @@ pub fn new_store(runtime: &Arc<Runtime>, component: Arc<str>) -> Store<HostState
     store
 }
 
-/// Serves one HTTP request with a fresh instance of `loaded`. The instance runs in its own
-/// task so the body can stream after the head is sent; the task owns `loaded`, which keeps
-/// that version alive until the request is done even if a swap happens meanwhile.
+/// The largest answer a component may give; a larger one is refused (the caller answers
+/// 502). Components answer JSON documents and pages of them, far below this.
+pub const MAX_ANSWER_BYTES: usize = 32 << 20;
+
+/// Serves one HTTP request with a fresh instance of `loaded`, and returns its whole answer.
 ///
-/// With `trace`, the instance records in it what it reads and does (for the response cache).
+/// The instance runs in the caller's task, beside the reading of its answer (one task polls
+/// both: no hand-off between threads for the instance or for each chunk of its body). The
+/// caller keeps `loaded`, which keeps that version alive until the request is done even if a
+/// swap happens meanwhile. With `trace`, the instance records in it what it reads and does
+/// (for the response cache); it is complete when this returns.
 pub async fn handle_http(
     runtime: &Arc<Runtime>,
     component: Arc<str>,
     loaded: Arc<Loaded>,
     request: hyper::Request<Full<Bytes>>,
     trace: Option<Arc<std::sync::Mutex<response_cache::Trace>>>,
-) -> Result<hyper::Response<HyperOutgoingBody>, CallError> {
+) -> Result<hyper::Response<Bytes>, CallError> {
     let proxy = loaded.proxy.clone().ok_or_else(|| CallError::Host(anyhow::anyhow!("component {component} does not serve HTTP")))?;
     // Wait in line for a turn; the turn is held until the instance is done (body included).
-    let turn = match tokio::time::timeout(runtime.settings.queue_timeout, runtime.admission.clone().acquire_owned()).await {
+    let _turn = match tokio::time::timeout(runtime.settings.queue_timeout, runtime.admission.clone().acquire_owned()).await {
         Ok(Ok(turn)) => turn,
         Ok(Err(_)) | Err(_) => return Err(CallError::Overloaded),
     };
@@ -88,19 +93,23 @@ pub async fn handle_http(
     let (sender, receiver) = tokio::sync::oneshot::channel();
     let incoming = store.data_mut().http_view().new_incoming_request(Scheme::Http, request).map_err(|e| CallError::Host(e.into()))?;
     let outparam = store.data_mut().http_view().new_response_outparam(sender).map_err(|e| CallError::Host(e.into()))?;
-    let task = tokio::spawn(async move {
-        let _keep_version = loaded;
-        let _turn = turn;
+    let run = async move {
         let proxy = proxy.instantiate_async(&mut store).await?;
         proxy.wasi_http_incoming_handler().call_handle(&mut store, incoming, outparam).await
-    });
-    match receiver.await {
-        Ok(Ok(response)) => Ok(response),
-        Ok(Err(code)) => Err(CallError::Failed(format!("the component answered with an error code: {code:?}"))),
-        Err(_) => match task.await {
-            Ok(Ok(())) => Err(CallError::Failed("the component returned without a response".into())),
-            Ok(Err(error)) => Err(CallError::from_wasmtime(error)),
-            Err(join) => Err(CallError::Host(anyhow::anyhow!("the component task failed: {join}"))),
-        },
+    };
+    let answer = async move {
+        let head = receiver.await.map_err(|_| None)?.map_err(|code| Some(format!("the component answered with an error code: {code:?}")))?;
+        let (parts, body) = head.into_parts();
+        let limited = http_body_util::Limited::new(body, MAX_ANSWER_BYTES);
+        let bytes = http_body_util::BodyExt::collect(limited).await.map_err(|e| Some(format!("the component's answer could not be read: {e}")))?.to_bytes();
+        Ok::<_, Option<String>>(hyper::Response::from_parts(parts, bytes))
+    };
+    let (ran, answered) = tokio::join!(run, answer);
+    match (answered, ran) {
+        (Ok(response), Ok(())) => Ok(response),
+        // A trap (the deadline, a panic) says more than the answer it cut short.
+        (_, Err(error)) => Err(CallError::from_wasmtime(error)),
+        (Err(Some(reason)), Ok(())) => Err(CallError::Failed(reason)),
+        (Err(None), Ok(())) => Err(CallError::Failed("the component returned without a response".into())),
     }
 }

@@ -1,6 +1,7 @@
 //! `GET /api/products`: filters, bilingual full-text search, sorts and pages.
 
-use super::{COLLECTION, PRIVATE_CACHE, PUBLIC_CACHE, ensure_indexes, personal, view};
+use super::view::{ProductView, Row};
+use super::{COLLECTION, PRIVATE_CACHE, PUBLIC_CACHE, ensure_indexes, personal};
 use crate::{access, categories};
 use api_kit::documents::{Op, Query};
 use api_kit::query::{Page, QueryParams};
@@ -77,9 +78,10 @@ pub fn list(request: &Request<Body>) -> Result<ApiResponse, Problem> {
     };
     ensure_indexes()?;
     let query = Query { filter, text: q, sort, skip: paging.skip(), limit: paging.limit() };
-    let (products, total) = store::find(COLLECTION, &query)?;
+    let (products, total) = store::find_json(COLLECTION, &query)?;
     let index = categories::index()?;
-    let items: Vec<_> = products.iter().map(|p| view(p, &index)).collect();
+    let rows = products.iter().map(|json| Row::parse(json)).collect::<Result<Vec<_>, _>>()?;
+    let items: Vec<ProductView<'_>> = rows.iter().map(|row| ProductView::of(row, &index)).collect();
     let page = Page::new(items, total, paging, "/api/products", &kept);
     let cache = if personal(request) { PRIVATE_CACHE } else { PUBLIC_CACHE };
     Ok(respond::cacheable(request, None, &page, cache))

@@ -3,6 +3,7 @@
 
 mod input;
 mod listing;
+pub mod view;
 
 pub use listing::list;
 
@@ -17,7 +18,9 @@ pub use input::Status;
 use input::ProductInput;
 use serde_json::{Map, Value, json};
 use shop_domain::{FieldErrors, Problem, Slug, time};
+pub use view::CategoryIndex;
 use std::collections::HashMap;
+use view::{ProductView, Row};
 use wstd::http::{Body, Request};
 
 /// The products collection.
@@ -39,6 +42,8 @@ pub fn ensure_indexes() -> Result<(), Problem> {
         IndexKind::Regular,
     )?;
     store::ensure_index(COLLECTION, "newest", vec![store::key("status", false), store::key("created_at", true)], IndexKind::Regular)?;
+    // The price sorts of the whole catalogue (`listing` serves them within one category).
+    store::ensure_index(COLLECTION, "by_price", vec![store::key("status", false), store::key("price.amount", false)], IndexKind::Regular)?;
     store::ensure_index(
         COLLECTION,
         "search",
@@ -47,32 +52,13 @@ pub fn ensure_indexes() -> Result<(), Problem> {
     )
 }
 
-/// Categories by id, as products show them (`{id, slug, name}`).
-pub type CategoryIndex = HashMap<String, Value>;
-
-/// A product as the API shows it, with its category resolved.
+/// A product as the API shows it, with its category resolved (see [`view::ProductView`]).
 pub fn view(stored: &Stored, categories: &CategoryIndex) -> Value {
-    let field = |name: &str| stored.body.get(name).cloned().unwrap_or(Value::Null);
-    let stock = field("stock").as_i64().unwrap_or(0);
-    let category = field("category").as_str().and_then(|id| categories.get(id)).cloned().unwrap_or(Value::Null);
-    json!({
-        "id": stored.id,
-        "slug": field("slug"),
-        "name": field("name"),
-        "description": stored.body.get("description").cloned().unwrap_or_else(|| json!({})),
-        "price": field("price"),
-        "compare_at_price": field("compare_at_price"),
-        "stock": stock,
-        "in_stock": stock > 0,
-        "category": category,
-        "featured": field("featured").as_bool().unwrap_or(false),
-        "status": field("status"),
-        "images": stored.body.get("images").cloned().unwrap_or_else(|| json!([])),
-        "created_at": field("created_at"),
-        "updated_at": field("updated_at"),
-        "published_at": field("published_at"),
-        "version": stored.version,
-    })
+    let json = stored.to_json();
+    match Row::parse(&json) {
+        Ok(row) => serde_json::to_value(ProductView::of(&row, categories)).unwrap_or(Value::Null),
+        Err(_) => Value::Null,
+    }
 }
 
 fn not_found(key: &str) -> Problem {
@@ -91,14 +77,14 @@ fn personal(request: &Request<Body>) -> bool {
 
 /// `GET /api/products/{product}` (id or slug): drafts only for admins.
 pub fn read(request: &Request<Body>, key: &str) -> Result<ApiResponse, Problem> {
-    let found = lookup(key)?;
-    let published = found.body.get("status") == Some(&json!("published"));
-    if !published && !access::is_admin(request) {
+    let json = store::get_json_by_id_or_slug(COLLECTION, key)?.ok_or_else(|| not_found(key))?;
+    let row = Row::parse(&json)?;
+    if !row.is_published() && !access::is_admin(request) {
         return Err(not_found(key));
     }
     let categories = categories::index()?;
     let cache = if personal(request) { PRIVATE_CACHE } else { PUBLIC_CACHE };
-    Ok(respond::cacheable(request, Some(found.version), &view(&found, &categories), cache))
+    Ok(respond::cacheable(request, Some(row.version), &ProductView::of(&row, &categories), cache))
 }
 
 /// The category id a product input names (by id or slug), or a 422 naming the field.
