@@ -1,6 +1,6 @@
 //! Category CRUD through host → catalog component → embedded store.
 
-use crate::helpers::{Options, assert_problem, spawn_app, spawn_in};
+use crate::helpers::{Options, assert_problem, spawn_app, spawn_in, store_backend};
 use serde_json::{Value, json};
 
 #[tokio::test]
@@ -129,7 +129,7 @@ async fn health_and_readiness() {
     assert_eq!(app.get("/healthz").await.status(), 200);
     let ready: Value = app.get("/readyz").await.json().await.unwrap();
     assert_eq!(ready["status"], "ready");
-    assert_eq!(ready["store"], "embedded");
+    assert_eq!(ready["store"], store_backend());
     assert_eq!(ready["components"].as_array().unwrap().len(), 3);
     app.stop().await;
 }

@@ -81,6 +81,12 @@ pub fn mongodb_uri() -> Option<String> {
     std::env::var("MONGODB_URI").ok().filter(|uri| !uri.is_empty())
 }
 
+/// The store backend the hosts of this run report (`/readyz`'s `store`, the metrics'
+/// `backend` label).
+pub fn store_backend() -> &'static str {
+    if mongodb_uri().is_some() { "mongodb" } else { "embedded" }
+}
+
 /// For a test that is about the embedded store (or about no store at all): on a MongoDB run
 /// it prints why it does not run there and answers true, and the test returns.
 pub fn skipped_on_mongodb(why: &str) -> bool {
