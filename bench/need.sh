@@ -11,17 +11,18 @@ need() {
     fi
 }
 
-# `static_nginx WORK PORT DEFAULT-TYPE [SERVER-DIRECTIVES]`: nginx serving $WORK/www on
+# `static_nginx WORK PORT DEFAULT-TYPE [SERVER-DIRECTIVES] [HTTP-DIRECTIVES]`: nginx serving $WORK/www on
 # 127.0.0.1:PORT, with its pid, logs and temporary files in $WORK (stop it with
 # `nginx -c $WORK/nginx.conf -s stop`).
 static_nginx() {
-    local work=$1 port=$2 type=$3 extra=${4:-}
+    local work=$1 port=$2 type=$3 extra=${4:-} http_extra=${5:-}
     cat >"$work/nginx.conf" <<CONF
 worker_processes auto;
 pid $work/nginx.pid;
 error_log $work/nginx-error.log;
 events { worker_connections 1024; }
 http {
+    $http_extra
     access_log off;
     sendfile on;
     tcp_nodelay on;
