@@ -27,21 +27,11 @@ HOST_PORT=5280
 NGINX_PORT=5281
 EXPRESS_PORT=5282
 WEB_PORT=5283
-work=$(mktemp -d /tmp/shop-compare.XXXXXX)
-chmod 755 "$work"
-cleanup() {
-    for pid in "${web_pid:-}" "${host_pid:-}" "${express_pid:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
-    [ -f "$work/nginx.pid" ] && nginx -c "$work/nginx.conf" -s stop 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-cargo xtask build >&2
-target="${CARGO_TARGET_DIR:-$PWD/target}"
+bench_setup compare
 
 # The catalogue, seeded once; the host is restarted on it with the cache off and on.
 start_host "$work" "$HOST_PORT" "$target"
-echo "$admin_password" | SHOP_ADDR=127.0.0.1:$HOST_PORT "$target/release/shop-host" seed-demo --email bench@example.com --password-stdin >&2
+seed_demo "http://127.0.0.1:$HOST_PORT"
 
 PRODUCTS="/api/products?per_page=24"
 CATEGORIES="/api/categories"

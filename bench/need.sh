@@ -60,3 +60,28 @@ start_host() {
     host_pid=$!
     for _ in $(seq 200); do curl -sf "localhost:$port/readyz" >/dev/null && break; sleep 0.05; done
 }
+
+# `bench_setup NAME`: a scratch directory `$work` (/tmp/shop-NAME.<random>, readable by nginx's
+# workers), removed on exit after the processes in `host_pid`, `web_pid`, `express_pid` and
+# `spin_pid` (whichever are set) and the nginx of `$work/nginx.conf` are stopped; then
+# `cargo xtask build` and `$target`, its output directory.
+bench_setup() {
+    work=$(mktemp -d "/tmp/shop-$1.XXXXXX")
+    chmod 755 "$work"
+    trap bench_cleanup EXIT
+    cargo xtask build >&2
+    target="${CARGO_TARGET_DIR:-$PWD/target}"
+}
+bench_cleanup() {
+    local pid
+    for pid in "${host_pid:-}" "${web_pid:-}" "${express_pid:-}" "${spin_pid:-}"; do
+        [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+    done
+    [ -f "$work/nginx.pid" ] && nginx -c "$work/nginx.conf" -s stop 2>/dev/null || true
+    rm -rf "$work"
+}
+
+# `seed_demo URL`: the demo catalogue through the API at URL, as the bench admin.
+seed_demo() {
+    echo "$admin_password" | "$target/release/shop-host" seed-demo --url "$1" --email bench@example.com --password-stdin >&2
+}

@@ -41,7 +41,7 @@ for i in $(seq 1 20); do
         -d "{\"name\": {\"en\": \"Category $i\", \"ar\": \"الفئة $i\"}, \"sort_order\": $i}" >/dev/null
 done
 # The demo catalogue (its 8 categories come on top of the 20 above).
-echo "$admin_password" | SHOP_ADDR=127.0.0.1:$HOST_PORT "$target/release/shop-host" seed-demo --email bench@example.com --password-stdin >&2
+seed_demo "http://127.0.0.1:$HOST_PORT"
 mkdir -p "$work/www/api"
 curl -sf "localhost:$HOST_PORT/api/categories" >"$work/www/api/categories"
 bytes=$(wc -c <"$work/www/api/categories")

@@ -20,24 +20,16 @@ if [ -z "$spin" ] && [ -x ../shared/tools/spin/install.sh ]; then
     spin=$(../shared/tools/spin/install.sh "$HOME/.cache/shop/spin-4.0.2" | tail -n 1)
 fi
 [ -n "$spin" ] || { echo "bench: no Spin CLI: set SPIN_BIN or put spin on PATH" >&2; exit 1; }
-work=$(mktemp -d /tmp/shop-spin-bench.XXXXXX)
-cleanup() {
-    for pid in "${host_pid:-}" "${spin_pid:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-cargo xtask build >&2
-target="${CARGO_TARGET_DIR:-$PWD/target}"
+bench_setup spin-bench
 
 start_host "$work" "$HOST_PORT" "$target"
-echo "$admin_password" | SHOP_ADDR=127.0.0.1:$HOST_PORT "$target/release/shop-host" seed-demo --email bench@example.com --password-stdin >&2
+seed_demo "http://127.0.0.1:$HOST_PORT"
 
 SPIN_VARIABLE_JWT_SECRET="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" SPIN_VARIABLE_ADMIN_EMAIL=bench@example.com \
     SPIN_VARIABLE_ADMIN_PASSWORD="$admin_password" "$spin" up --from spin.toml --listen "127.0.0.1:$SPIN_PORT" --state-dir "$work/spin" >"$work/spin.log" 2>&1 &
 spin_pid=$!
 for _ in $(seq 600); do curl -sf "localhost:$SPIN_PORT/api/categories" >/dev/null && break; sleep 0.1; done
-echo "$admin_password" | "$target/release/shop-host" seed-demo --url "http://127.0.0.1:$SPIN_PORT" --email bench@example.com --password-stdin >&2
+seed_demo "http://127.0.0.1:$SPIN_PORT"
 
 restart_host() { # SHOP_RESPONSE_CACHE value
     kill "$host_pid"; wait "$host_pid" 2>/dev/null || true

@@ -20,21 +20,10 @@ CONNECTIONS="${BENCH_CONNECTIONS:-64}"
 HOST_PORT=5190
 WEB_PORT=5191
 NGINX_PORT=5192
-work=$(mktemp -d /tmp/shop-web-bench.XXXXXX)
-chmod 755 "$work"
-cleanup() {
-    [ -n "${web_pid:-}" ] && kill "$web_pid" 2>/dev/null || true
-    [ -n "${host_pid:-}" ] && kill "$host_pid" 2>/dev/null || true
-    [ -f "$work/nginx.pid" ] && nginx -c "$work/nginx.conf" -s stop 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-cargo xtask build >&2
-target="${CARGO_TARGET_DIR:-$PWD/target}"
+bench_setup web-bench
 
 start_host "$work" "$HOST_PORT" "$target"
-echo "$admin_password" | SHOP_ADDR=127.0.0.1:$HOST_PORT "$target/release/shop-host" seed-demo --email bench@example.com --password-stdin >&2
+seed_demo "http://127.0.0.1:$HOST_PORT"
 WEB_ADDR=127.0.0.1:$WEB_PORT API_URL=http://127.0.0.1:$HOST_PORT RUST_LOG=warn "$target/release/shop-web" >/dev/null 2>"$work/web.log" &
 web_pid=$!
 for _ in $(seq 200); do curl -sf "localhost:$WEB_PORT/healthz" >/dev/null && break; sleep 0.05; done
