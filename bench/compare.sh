@@ -105,23 +105,14 @@ measure() { # label, url → one row; the req/s is kept as RPS[label]
 }
 ratio() { awk -v a="$2" -v b="$3" -v l="$1" 'BEGIN { printf "  %-44s %6.2f\n", l, a / b }'; }
 
-restart_host() { # SHOP_RESPONSE_CACHE value
-    kill "$host_pid"; wait "$host_pid" 2>/dev/null || true
-    SHOP_ADDR=127.0.0.1:$HOST_PORT SHOP_ADMIN_ADDR=off SHOP_DATA_DIR="$work/data" RUST_LOG=warn SHOP_RESPONSE_CACHE="$1" \
-        SPIN_VARIABLE_JWT_SECRET="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
-        "$target/release/shop-host" 2>>"$work/host.log" &
-    host_pid=$!
-    for _ in $(seq 200); do curl -sf "localhost:$HOST_PORT/readyz" >/dev/null && break; sleep 0.05; done
-}
-
 echo "wrk -t2 -c$CONNECTIONS -d$DURATION on $(nproc) cores; Express $EXPRESS_VERSION on Node $(node --version), nginx $(nginx -v 2>&1 | sed 's/.*\///')"
 for path in "${API_PATHS[@]}"; do
     bytes=$(wc -c <"$work/www/$(name_of "$path")")
     echo
     echo "== GET $path ($bytes bytes)"
-    restart_host off
+    restart_host "$HOST_PORT" off
     measure "shop-host, response cache off" "http://127.0.0.1:$HOST_PORT$path"
-    restart_host on
+    restart_host "$HOST_PORT" on
     curl -sf "localhost:$HOST_PORT$path" >/dev/null
     measure "shop-host, response cache on" "http://127.0.0.1:$HOST_PORT$path"
     measure "Express 5, same bytes from memory" "http://127.0.0.1:$EXPRESS_PORT$path"

@@ -61,6 +61,17 @@ start_host() {
     for _ in $(seq 200); do curl -sf "localhost:$port/readyz" >/dev/null && break; sleep 0.05; done
 }
 
+# `restart_host PORT CACHE`: the host of `start_host` started again on its data (in `$work`)
+# with `SHOP_RESPONSE_CACHE=CACHE`; waits until it is ready. Sets host_pid.
+restart_host() {
+    kill "$host_pid"; wait "$host_pid" 2>/dev/null || true
+    SHOP_ADDR=127.0.0.1:$1 SHOP_ADMIN_ADDR=off SHOP_DATA_DIR="$work/data" RUST_LOG=warn SHOP_RESPONSE_CACHE="$2" \
+        SPIN_VARIABLE_JWT_SECRET="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
+        "$target/release/shop-host" 2>>"$work/host.log" &
+    host_pid=$!
+    for _ in $(seq 200); do curl -sf "localhost:$1/readyz" >/dev/null && break; sleep 0.05; done
+}
+
 # `bench_setup NAME`: a scratch directory `$work` (/tmp/shop-NAME.<random>, readable by nginx's
 # workers), removed on exit after the processes in `host_pid`, `web_pid`, `express_pid` and
 # `spin_pid` (whichever are set) and the nginx of `$work/nginx.conf` are stopped; then

@@ -31,13 +31,6 @@ spin_pid=$!
 for _ in $(seq 600); do curl -sf "localhost:$SPIN_PORT/api/categories" >/dev/null && break; sleep 0.1; done
 seed_demo "http://127.0.0.1:$SPIN_PORT"
 
-restart_host() { # SHOP_RESPONSE_CACHE value
-    kill "$host_pid"; wait "$host_pid" 2>/dev/null || true
-    SHOP_ADDR=127.0.0.1:$HOST_PORT SHOP_ADMIN_ADDR=off SHOP_DATA_DIR="$work/data" RUST_LOG=warn SHOP_RESPONSE_CACHE="$1" \
-        SPIN_VARIABLE_JWT_SECRET="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" "$target/release/shop-host" 2>>"$work/host.log" &
-    host_pid=$!
-    for _ in $(seq 200); do curl -sf "localhost:$HOST_PORT/readyz" >/dev/null && break; sleep 0.05; done
-}
 row() { # label, url
     local out; out=$(run_wrk "$2")
     printf '  %-36s %10s req/s  p99 %8s ms  %s\n' "$1" "$(echo "$out" | parse_rps)" "$(echo "$out" | parse_p99 | to_ms)" "$(echo "$out" | awk '/Non-2xx|Socket errors/ {printf "%s ", $0}')"
@@ -47,9 +40,9 @@ echo "wrk -t2 -c$CONNECTIONS -d$DURATION on $(nproc) cores; $("$spin" --version 
 for path in "/api/products?per_page=24" "/api/categories"; do
     echo
     echo "== GET $path"
-    restart_host off
+    restart_host "$HOST_PORT" off
     row "shop-host, response cache off" "http://127.0.0.1:$HOST_PORT$path"
-    restart_host on
+    restart_host "$HOST_PORT" on
     curl -sf "localhost:$HOST_PORT$path" >/dev/null
     row "shop-host, response cache on" "http://127.0.0.1:$HOST_PORT$path"
     row "spin up (composed components)" "http://127.0.0.1:$SPIN_PORT$path"
