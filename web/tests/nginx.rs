@@ -97,7 +97,7 @@ impl Deployment {
             .status()
             .unwrap();
         assert!(rendered.success(), "render.sh failed");
-        let nginx = Process::new(
+        let nginx = Process::terminated_on_drop(
             Command::new(nginx_binary())
                 .arg("-p")
                 .arg(&conf)

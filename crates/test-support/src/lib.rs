@@ -6,12 +6,14 @@
 //!   comes from the ephemeral range clients use). Ports here come from below that range,
 //!   are never handed out twice by one process, and are checked free when handed out.
 //! - [`Process`]: a child process that is killed and reaped when dropped, so a failing test
-//!   (a panic unwinds through it) leaves nothing running.
+//!   (a panic unwinds through it) leaves nothing running. [`Process::terminated_on_drop`] is
+//!   for servers with processes of their own (nginx's workers): SIGKILL would orphan them.
 
 #![deny(missing_docs)]
 
 use std::net::TcpListener;
-use std::process::Child;
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -50,14 +52,31 @@ pub fn free_port() -> u16 {
     panic!("no free loopback port between {FIRST_PORT} and {LAST_PORT}")
 }
 
+/// How long a child asked to stop (SIGTERM) gets before it is killed.
+const TERMINATE_GRACE: Duration = Duration::from_secs(5);
+
 /// A child process that is killed (SIGKILL) and reaped when dropped.
 #[derive(Debug)]
-pub struct Process(Option<Child>);
+pub struct Process(Option<Child>, Stop);
+
+/// How a [`Process`] is stopped.
+#[derive(Debug, Clone, Copy)]
+enum Stop {
+    Kill,
+    Terminate,
+}
 
 impl Process {
     /// Takes charge of `child`.
     pub fn new(child: Child) -> Self {
-        Self(Some(child))
+        Self(Some(child), Stop::Kill)
+    }
+
+    /// Takes charge of `child`, which is asked to stop (SIGTERM) when dropped and killed only
+    /// if it has not within a few seconds: a master process (nginx) then stops its workers
+    /// instead of leaving them running, still bound to the test's ports.
+    pub fn terminated_on_drop(child: Child) -> Self {
+        Self(Some(child), Stop::Terminate)
     }
 
     /// The child, for what a test does with it before it ends.
@@ -81,6 +100,22 @@ impl Process {
         }
     }
 
+    /// Asks the child to stop (SIGTERM), waits for it a few seconds, then kills it.
+    pub fn terminate(&mut self) {
+        let Some(child) = self.0.as_mut() else { return };
+        if matches!(child.try_wait(), Ok(None)) {
+            let asked = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().is_ok_and(|s| s.success());
+            let until = Instant::now() + TERMINATE_GRACE;
+            while asked && Instant::now() < until {
+                if !matches!(child.try_wait(), Ok(None)) {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+        self.kill();
+    }
+
     /// Gives the child back, no longer killed on drop (for `wait_with_output`, say).
     pub fn into_child(mut self) -> Child {
         self.0.take().expect("the child is held until the guard is dropped")
@@ -89,13 +124,64 @@ impl Process {
 
 impl Drop for Process {
     fn drop(&mut self) {
-        self.kill();
+        match self.1 {
+            Stop::Kill => self.kill(),
+            Stop::Terminate => self.terminate(),
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+
+    /// Whether a process runs (a zombie or a missing pid does not).
+    fn running(pid: &str) -> bool {
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| stat.rsplit(')').next().is_some_and(|rest| !rest.trim_start().starts_with('Z')))
+    }
+
+    /// A shell that starts a worker (`sleep`), prints its pid, and stops it on SIGTERM, as
+    /// nginx's master stops its workers; returns the guard and the worker's pid.
+    fn master(guard: fn(Child) -> Process) -> (Process, String) {
+        let mut child = Command::new("sh")
+            .args(["-c", "sleep 300 & worker=$!; trap 'kill $worker; exit 0' TERM; echo $worker; wait"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let worker = line.trim().to_owned();
+        assert!(running(&worker), "the worker {worker} runs");
+        (guard(child), worker)
+    }
+
+    fn stopped_within_seconds(pid: &str) -> bool {
+        let until = Instant::now() + Duration::from_secs(3);
+        while Instant::now() < until {
+            if !running(pid) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        false
+    }
+
+    #[test]
+    fn a_master_terminated_on_drop_stops_its_workers() {
+        let (guard, worker) = master(Process::terminated_on_drop);
+        drop(guard);
+        assert!(stopped_within_seconds(&worker), "the worker {worker} outlived its master");
+    }
+
+    #[test]
+    fn a_killed_master_orphans_its_workers_which_is_why_terminated_on_drop_exists() {
+        let (guard, worker) = master(Process::new);
+        drop(guard);
+        assert!(running(&worker), "SIGKILL gave the shell no chance to stop its worker");
+        let _ = Command::new("kill").arg(&worker).status();
+    }
 
     #[test]
     fn ports_are_never_handed_out_twice() {
