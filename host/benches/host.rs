@@ -42,9 +42,13 @@ fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("shop-bench-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("components")).unwrap();
-    for (kind, component) in
-        [("components", "auth"), ("components", "catalog"), ("components", "media"), ("test-fixtures", "misbehave"), ("test-fixtures", "raw-ok")]
-    {
+    for (kind, component) in [
+        ("components", "auth"),
+        ("components", "catalog"),
+        ("components", "media"),
+        ("test-fixtures", "misbehave"),
+        ("test-fixtures", "raw-ok"),
+    ] {
         let from = root().join("dist").join(kind).join(format!("{component}.wasm"));
         std::fs::copy(&from, dir.join("components").join(format!("{component}.wasm")))
             .unwrap_or_else(|e| panic!("{}: {e} (build the components and the test fixture first)", from.display()));
@@ -141,7 +145,11 @@ async fn instantiate_overhead() {
     let (n50, n99) = report("native handler (reference)", native);
     report("  of which: new store + instantiate + drop", instantiate_only);
     report("same handler on raw wit-bindgen (no wstd)", raw);
-    println!("overhead of the sandbox: p50 {:.1} µs, p99 {:.1} µs", (c50 - n50).as_secs_f64() * 1e6, (c99.saturating_sub(n99)).as_secs_f64() * 1e6);
+    println!(
+        "overhead of the sandbox: p50 {:.1} µs, p99 {:.1} µs",
+        (c50 - n50).as_secs_f64() * 1e6,
+        (c99.saturating_sub(n99)).as_secs_f64() * 1e6
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -227,7 +235,9 @@ async fn find_latency() {
     let c = Collection::parse("products").unwrap();
     println!("\n== find: status + category + price range, sorted by price, limit 24, over {PRODUCTS} products ({QUERIES} queries)");
     for (name, store) in &backends {
-        let spec = IndexSpec::parse("listing", vec![key("status", false), key("category", false), key("price.amount", false)], IndexKind::Regular).unwrap();
+        let spec =
+            IndexSpec::parse("listing", vec![key("status", false), key("category", false), key("price.amount", false)], IndexKind::Regular)
+                .unwrap();
         store.ensure_index(&c, spec).await.unwrap();
         for i in 0..PRODUCTS {
             let doc = json!({
@@ -270,8 +280,16 @@ async fn find_latency() {
         let started = Instant::now();
         let filter = "json_extract(body, '$.status') = 'published' AND json_extract(body, '$.category') = ?1 \
                       AND json_extract(body, '$.price.amount') >= 1000 AND json_extract(body, '$.price.amount') <= 40000";
-        let total: i64 = conn.prepare_cached(&format!("SELECT count(*) FROM c_products WHERE {filter}")).unwrap().query_row([&category], |r| r.get(0)).unwrap();
-        let mut stmt = conn.prepare_cached(&format!("SELECT body FROM c_products WHERE {filter} ORDER BY json_extract(body, '$.price.amount'), id LIMIT 24")).unwrap();
+        let total: i64 = conn
+            .prepare_cached(&format!("SELECT count(*) FROM c_products WHERE {filter}"))
+            .unwrap()
+            .query_row([&category], |r| r.get(0))
+            .unwrap();
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "SELECT body FROM c_products WHERE {filter} ORDER BY json_extract(body, '$.price.amount'), id LIMIT 24"
+            ))
+            .unwrap();
         let items: Vec<String> = stmt.query_map([&category], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap();
         samples.push(started.elapsed());
         assert_eq!(items.len(), 24);
@@ -283,7 +301,11 @@ async fn find_latency() {
 }
 
 /// A POST of JSON straight to the runtime (no TCP): what the front would hand a component.
-async fn post_json(runtime: &std::sync::Arc<shop_host::runtime::Runtime>, path: &str, body: &serde_json::Value) -> (u16, serde_json::Value) {
+async fn post_json(
+    runtime: &std::sync::Arc<shop_host::runtime::Runtime>,
+    path: &str,
+    body: &serde_json::Value,
+) -> (u16, serde_json::Value) {
     let request = hyper::Request::builder()
         .method("POST")
         .uri(format!("http://localhost{path}"))
@@ -340,18 +362,21 @@ async fn auth_figures() {
     let app = Application::build(settings).await.unwrap();
     let runtime = app.runtime();
     for n in 0..ACCOUNTS {
-        let (status, _) = post_json(&runtime, "/api/auth/register", &json!({"email": format!("shopper{n}@example.com"), "password": PASSWORD})).await;
+        let (status, _) =
+            post_json(&runtime, "/api/auth/register", &json!({"email": format!("shopper{n}@example.com"), "password": PASSWORD})).await;
         assert_eq!(status, 201);
     }
     let login = {
         let runtime = runtime.clone();
         move |n: usize| {
-        let runtime = runtime.clone();
-        async move {
-            let (status, session) = post_json(&runtime, "/api/auth/login", &json!({"email": format!("shopper{n}@example.com"), "password": PASSWORD})).await;
-            assert_eq!(status, 200, "{session}");
-            session
-        }
+            let runtime = runtime.clone();
+            async move {
+                let (status, session) =
+                    post_json(&runtime, "/api/auth/login", &json!({"email": format!("shopper{n}@example.com"), "password": PASSWORD}))
+                        .await;
+                assert_eq!(status, 200, "{session}");
+                session
+            }
         }
     };
     println!("\n== sign-in: POST /api/auth/login (argon2id m=19 MiB, t=2, p=1, in the component)");
@@ -440,7 +465,10 @@ async fn auth_figures() {
         move |_| native_verify()
     })
     .await;
-    println!("calls/s with {tasks} concurrent callers: component {component_rate:.0}, native {native_rate:.0} (ratio {:.2})", component_rate / native_rate);
+    println!(
+        "calls/s with {tasks} concurrent callers: component {component_rate:.0}, native {native_rate:.0} (ratio {:.2})",
+        component_rate / native_rate
+    );
     assert_eq!(user_id, shop_host::runtime::links::verify_token(&runtime, &token).await.unwrap().unwrap().user_id);
     drop(app);
     let _ = std::fs::remove_dir_all(dir);
@@ -481,7 +509,8 @@ fn main() {
 fn ssim(a: &image::RgbImage, b: &image::RgbImage) -> f64 {
     assert_eq!(a.dimensions(), b.dimensions(), "SSIM needs images of one size");
     let (w, h) = (a.width() as usize, a.height() as usize);
-    let luma = |img: &image::RgbImage| img.pixels().map(|p| 0.299 * p[0] as f64 + 0.587 * p[1] as f64 + 0.114 * p[2] as f64).collect::<Vec<f64>>();
+    let luma =
+        |img: &image::RgbImage| img.pixels().map(|p| 0.299 * p[0] as f64 + 0.587 * p[1] as f64 + 0.114 * p[2] as f64).collect::<Vec<f64>>();
     let (x, y) = (luma(a), luma(b));
     let kernel: Vec<f64> = {
         let k: Vec<f64> = (-5..=5).map(|i: i32| (-(i * i) as f64 / (2.0 * 1.5 * 1.5)).exp()).collect();

@@ -21,7 +21,8 @@ const ASSETS: &[(&str, &str)] = &[
 ];
 
 /// Starts Swagger UI on this API's document (a file, so a strict CSP needs no inline script).
-const INITIALIZER: &str = "window.onload = () => { window.ui = SwaggerUIBundle({ url: '/api/openapi.json', dom_id: '#swagger-ui', deepLinking: true }); };\n";
+const INITIALIZER: &str =
+    "window.onload = () => { window.ui = SwaggerUIBundle({ url: '/api/openapi.json', dom_id: '#swagger-ui', deepLinking: true }); };\n";
 
 const PAGE: &str = r#"<!doctype html>
 <html lang="en">
@@ -78,7 +79,12 @@ pub async fn asset(State(front): State<Front>, Path(name): Path<String>) -> Resp
         return with_type(INITIALIZER, "text/javascript; charset=utf-8");
     }
     let Some((file, content_type)) = ASSETS.iter().find(|(file, _)| *file == name) else {
-        return problem(StatusCode::NOT_FOUND, "not-found", "Not found", format!("/api/docs/{name} is not a file of the API documentation."));
+        return problem(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            "Not found",
+            format!("/api/docs/{name} is not a file of the API documentation."),
+        );
     };
     match tokio::fs::read(front.runtime.settings.api_docs_dir.join(file)).await {
         Ok(bytes) => {

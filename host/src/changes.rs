@@ -78,9 +78,13 @@ pub struct Poll {
 /// `GET /api/changes?collections=…&after=…`: `{"mark": N}`, at once when the mark of those
 /// collections is not `after` (or `after` is absent), else when it moves or after
 /// [`LONGEST_WAIT`].
-pub async fn poll(State(front): State<crate::front::Front>, query: Result<Query<Poll>, axum::extract::rejection::QueryRejection>) -> Response {
+pub async fn poll(
+    State(front): State<crate::front::Front>,
+    query: Result<Query<Poll>, axum::extract::rejection::QueryRejection>,
+) -> Response {
     let Ok(Query(poll)) = query else { return bad_query("after", "must be a mark: a whole number from an earlier answer") };
-    let collections: Vec<String> = poll.collections.unwrap_or_default().split(',').map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned).collect();
+    let collections: Vec<String> =
+        poll.collections.unwrap_or_default().split(',').map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned).collect();
     if collections.is_empty() || collections.iter().any(|c| crate::capabilities::documents::Collection::parse(c).is_err()) {
         return bad_query("collections", "must name one or more collections, comma-separated");
     }

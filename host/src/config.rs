@@ -191,7 +191,10 @@ impl Settings {
             manifest: PathBuf::from(get("SHOP_MANIFEST", "./spin.toml")),
             components_dir: PathBuf::from(get("SHOP_COMPONENTS_DIR", "./dist/components")),
             api_docs_dir: PathBuf::from(get("SHOP_API_DOCS_DIR", "./dist/api-docs")),
-            uploads_dir: lookup("SHOP_UPLOADS_DIR").filter(|v| !v.is_empty()).map(PathBuf::from).unwrap_or_else(|| data_dir.join("uploads")),
+            uploads_dir: lookup("SHOP_UPLOADS_DIR")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+                .unwrap_or_else(|| data_dir.join("uploads")),
             cache_dir: lookup("SHOP_CACHE_DIR").filter(|v| !v.is_empty()).map(PathBuf::from).unwrap_or_else(|| data_dir.join("compiled")),
             data_dir,
             memory_limit_bytes: (parse("SHOP_MEMORY_LIMIT_MB", "64")? as usize) << 20,

@@ -5,7 +5,6 @@ use crate::api_docs;
 use crate::client_addr;
 use crate::manifest::Manifest;
 use crate::problem::problem;
-use response_cache::Trace;
 use crate::runtime::Runtime;
 use crate::runtime::serve::{CallError, handle_http};
 use axum::Router;
@@ -16,6 +15,7 @@ use axum::routing::get;
 use http::{HeaderName, HeaderValue, Method, StatusCode, Uri, header};
 use http_body_util::Full;
 use http_telemetry::RouteLabel;
+use response_cache::Trace;
 use serde_json::json;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -121,7 +121,13 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
             .allow_credentials(true)
             .allow_methods([Method::GET, Method::HEAD, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
             .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::IF_MATCH, header::IF_NONE_MATCH, header::ACCEPT_LANGUAGE])
-            .expose_headers([header::ETAG, header::LOCATION, header::RETRY_AFTER, HeaderName::from_static(VERSION_HEADER), HeaderName::from_static(CACHE_HEADER)])
+            .expose_headers([
+                header::ETAG,
+                header::LOCATION,
+                header::RETRY_AFTER,
+                HeaderName::from_static(VERSION_HEADER),
+                HeaderName::from_static(CACHE_HEADER),
+            ])
             .max_age(Duration::from_secs(600)),
     )
 }
@@ -134,10 +140,13 @@ async fn readyz(State(front): State<Front>) -> Response {
     let store = front.runtime.documents.backend();
     match front.runtime.documents.ping().await {
         Ok(()) => {
-            let components: Vec<_> = front.runtime.slots.values().map(|slot| json!({ "id": slot.id, "version": slot.current().version })).collect();
+            let components: Vec<_> =
+                front.runtime.slots.values().map(|slot| json!({ "id": slot.id, "version": slot.current().version })).collect();
             axum::Json(json!({ "status": "ready", "store": store, "components": components })).into_response()
         }
-        Err(error) => problem(StatusCode::SERVICE_UNAVAILABLE, "not-ready", "Not ready", format!("The {store} store is unreachable: {error}")),
+        Err(error) => {
+            problem(StatusCode::SERVICE_UNAVAILABLE, "not-ready", "Not ready", format!("The {store} store is unreachable: {error}"))
+        }
     }
 }
 
@@ -182,14 +191,17 @@ async fn dispatch(State(front): State<Front>, request: Request) -> Response {
     }
     let bytes = match axum::body::to_bytes(body, limit).await {
         Ok(bytes) => bytes,
-        Err(error) if std::error::Error::source(&error).is_some_and(|s| s.is::<http_body_util::LengthLimitError>()) => return too_large(limit),
+        Err(error) if std::error::Error::source(&error).is_some_and(|s| s.is::<http_body_util::LengthLimitError>()) => {
+            return too_large(limit);
+        }
         Err(error) => return problem(StatusCode::BAD_REQUEST, "unreadable-body", "The request body could not be read", error.to_string()),
     };
     // wasi:http needs an absolute URI; the authority comes from Host.
     let authority = parts.headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost").to_owned();
-    parts.uri = Uri::builder().scheme("http").authority(authority.as_str()).path_and_query(path_and_query.as_str()).build().unwrap_or_else(|_| {
-        Uri::builder().scheme("http").authority("localhost").path_and_query(path_and_query.as_str()).build().unwrap_or_default()
-    });
+    parts.uri =
+        Uri::builder().scheme("http").authority(authority.as_str()).path_and_query(path_and_query.as_str()).build().unwrap_or_else(|_| {
+            Uri::builder().scheme("http").authority("localhost").path_and_query(path_and_query.as_str()).build().unwrap_or_default()
+        });
     let is_get = parts.method == Method::GET;
     let request_headers = cache.as_ref().map(|_| parts.headers.clone());
     let request = hyper::Request::from_parts(parts, Full::new(bytes));
@@ -204,7 +216,17 @@ async fn dispatch(State(front): State<Front>, request: Request) -> Response {
                 if let Some(lifetime) = response_cache::lifetime(parts.status, &parts.headers).filter(|_| is_get) {
                     // The answer is whole, so the instance has done all its reads.
                     let traced = trace.lock().map(|t| t.clone()).unwrap_or(Trace { read: Vec::new(), uncacheable: true });
-                    cache.store(&slot.id, &version, &path_and_query, request_headers, &parts.headers, body.clone(), &traced, since, lifetime);
+                    cache.store(
+                        &slot.id,
+                        &version,
+                        &path_and_query,
+                        request_headers,
+                        &parts.headers,
+                        body.clone(),
+                        &traced,
+                        since,
+                        lifetime,
+                    );
                 }
             }
             let mut response = Response::from_parts(parts, Body::from(body));
@@ -239,21 +261,37 @@ fn component_problem(component: &str, path: &str, error: CallError) -> Response 
     match error {
         CallError::Deadline => {
             tracing::warn!(component, path, "request interrupted at the CPU deadline");
-            problem(StatusCode::GATEWAY_TIMEOUT, "deadline-exceeded", "The request took too long", "It was stopped at its time limit. Try again later.")
+            problem(
+                StatusCode::GATEWAY_TIMEOUT,
+                "deadline-exceeded",
+                "The request took too long",
+                "It was stopped at its time limit. Try again later.",
+            )
         }
         CallError::Overloaded => {
             tracing::warn!(component, path, "no instance slot free");
-            let mut response = problem(StatusCode::SERVICE_UNAVAILABLE, "overloaded", "Too busy", "Too many requests are in progress. Try again shortly.");
+            let mut response =
+                problem(StatusCode::SERVICE_UNAVAILABLE, "overloaded", "Too busy", "Too many requests are in progress. Try again shortly.");
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             response
         }
         CallError::Failed(reason) => {
             tracing::error!(component, path, reason, "component failed");
-            problem(StatusCode::INTERNAL_SERVER_ERROR, "component-failed", "Internal error", "The request failed on our side. It has been logged; try again later.")
+            problem(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "component-failed",
+                "Internal error",
+                "The request failed on our side. It has been logged; try again later.",
+            )
         }
         CallError::Host(error) => {
             tracing::error!(component, path, error = format!("{error:#}"), "host failed to run a component");
-            problem(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", "The request failed on our side. It has been logged; try again later.")
+            problem(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "Internal error",
+                "The request failed on our side. It has been logged; try again later.",
+            )
         }
     }
 }

@@ -86,7 +86,8 @@ async fn seed_demo(settings: &Settings, args: &[&str]) -> anyhow::Result<()> {
     };
     let bar = indicatif::ProgressBar::new(0);
     bar.set_style(
-        indicatif::ProgressStyle::with_template("seeding the demo catalogue {bar:40} {pos}/{len}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        indicatif::ProgressStyle::with_template("seeding the demo catalogue {bar:40} {pos}/{len}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let report = shop_host::demo::seed(&url, &email, &password, |done, total| {
         bar.set_length(total as u64);

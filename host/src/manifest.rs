@@ -184,7 +184,9 @@ mod tests {
 
     #[test]
     fn spin_only_components_are_left_to_spin() {
-        let text = format!("{MANIFEST}\n[[trigger.http]]\nroute = \"/uploads/...\"\ncomponent = \"uploads\"\n[component.uploads]\nsource = \"uploads.wasm\"\n");
+        let text = format!(
+            "{MANIFEST}\n[[trigger.http]]\nroute = \"/uploads/...\"\ncomponent = \"uploads\"\n[component.uploads]\nsource = \"uploads.wasm\"\n"
+        );
         let manifest = Manifest::parse(&text).unwrap();
         assert!(manifest.route("/uploads/a.webp").is_none(), "the host serves uploads itself");
         assert!(!manifest.components.contains_key("uploads"));

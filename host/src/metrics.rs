@@ -38,7 +38,6 @@ pub struct HostMetrics {
     pub cache: response_cache::CacheMetrics,
 }
 
-
 /// How a swap attempt ended, as the `outcome` label says it.
 #[derive(Clone, Copy, Debug)]
 pub enum SwapResult {
@@ -56,7 +55,11 @@ impl HostMetrics {
         let instantiations = Family::<ComponentLabels, Counter>::default();
         let swaps = Family::<SwapLabels, Counter>::default();
         let store_errors = Family::<StoreErrorLabels, Counter>::default();
-        registry.register("component_instantiations", "Component instances created (one per request or cross-component call)", instantiations.clone());
+        registry.register(
+            "component_instantiations",
+            "Component instances created (one per request or cross-component call)",
+            instantiations.clone(),
+        );
         registry.register("component_swaps", "Hot-swap attempts by outcome (swapped or refused)", swaps.clone());
         registry.register("store_errors", "Document-store calls that failed, by backend, operation and kind", store_errors.clone());
         let cache = response_cache::CacheMetrics::default();
@@ -80,7 +83,9 @@ impl HostMetrics {
 
     /// Counts one failed store call; `kind` is the error's variant (`conflict`, `unavailable`, …).
     pub fn store_error(&self, backend: &str, operation: &str, kind: &str) {
-        self.store_errors.get_or_create(&StoreErrorLabels { backend: backend.to_owned(), operation: operation.to_owned(), kind: kind.to_owned() }).inc();
+        self.store_errors
+            .get_or_create(&StoreErrorLabels { backend: backend.to_owned(), operation: operation.to_owned(), kind: kind.to_owned() })
+            .inc();
     }
 
     /// The `/metrics` answer.

@@ -34,13 +34,17 @@ impl Application {
         let documents = match &settings.mongodb_uri {
             // Connects lazily: the host starts (not ready) while MongoDB is down.
             Some(uri) => DocumentStore::Mongo(
-                MongoStore::connect(uri.expose(), settings.mongodb_db.as_deref()).await.context("configuring the MongoDB store (MONGODB_URI)")?,
+                MongoStore::connect(uri.expose(), settings.mongodb_db.as_deref())
+                    .await
+                    .context("configuring the MongoDB store (MONGODB_URI)")?,
             ),
             None => DocumentStore::Sqlite(
-                SqliteStore::open_with(&settings.data_dir, if settings.store_shared { Sharing::Shared } else { Sharing::Exclusive }).with_context(|| format!("opening the embedded store in {}", settings.data_dir.display()))?,
+                SqliteStore::open_with(&settings.data_dir, if settings.store_shared { Sharing::Shared } else { Sharing::Exclusive })
+                    .with_context(|| format!("opening the embedded store in {}", settings.data_dir.display()))?,
             ),
         };
-        let blobs = FsBlobs::open(&settings.uploads_dir).with_context(|| format!("opening the uploads directory {}", settings.uploads_dir.display()))?;
+        let blobs = FsBlobs::open(&settings.uploads_dir)
+            .with_context(|| format!("opening the uploads directory {}", settings.uploads_dir.display()))?;
         let variables = Variables::resolve(&manifest, |name| settings.spin_variables.get(name).map(|v| v.expose().to_owned()));
         let listener = TcpListener::bind(settings.addr).await.with_context(|| format!("listening on {} (SHOP_ADDR)", settings.addr))?;
         let admin_listener = match settings.admin_addr {
@@ -83,7 +87,8 @@ impl Application {
             tokio::spawn(watcher::watch(runtime.clone(), interval));
         }
         let watching_store = watch_shared_store(&runtime);
-        let housekeeping = runtime.settings.housekeeping.map(|interval| tokio::spawn(crate::housekeeping::every(runtime.clone(), interval)));
+        let housekeeping =
+            runtime.settings.housekeeping.map(|interval| tokio::spawn(crate::housekeeping::every(runtime.clone(), interval)));
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let mut admin_task = None;
         if let (Some(admin), Some(admin_addr)) = (admin_listener, admin_addr) {

@@ -2,7 +2,7 @@
 
 use crate::cart::{Cart, MiniCart};
 use crate::i18n::Lang;
-use crate::pages::{admin, cart::CartPage, category::CategoryPage, home::HomePage, product::ProductPage, search::SearchPage, NotFound};
+use crate::pages::{NotFound, admin, cart::CartPage, category::CategoryPage, home::HomePage, product::ProductPage, search::SearchPage};
 use leptos::prelude::*;
 use leptos_meta::{Html, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
@@ -121,11 +121,7 @@ fn Header() -> impl IntoView {
     let lang = use_lang();
     let location = use_location();
     let query = move || {
-        if Lang::strip(&location.pathname.get()) == "/search" {
-            location.query.get().get("q").unwrap_or_default()
-        } else {
-            String::new()
-        }
+        if Lang::strip(&location.pathname.get()) == "/search" { location.query.get().get("q").unwrap_or_default() } else { String::new() }
     };
     view! {
         <header class="site-header">

@@ -168,7 +168,14 @@ mod tests {
 
     #[test]
     fn subtotals_add_up_per_currency() {
-        let line = |amount: i64, quantity: u32, currency: &str| Line { id: amount.to_string(), slug: String::new(), name: Text::default(), price: Money { amount, currency: currency.into() }, image: None, quantity };
+        let line = |amount: i64, quantity: u32, currency: &str| Line {
+            id: amount.to_string(),
+            slug: String::new(),
+            name: Text::default(),
+            price: Money { amount, currency: currency.into() },
+            image: None,
+            quantity,
+        };
         let totals = subtotals(&[line(1250, 2, "SAR"), line(100, 3, "SAR"), line(500, 1, "USD")]);
         assert_eq!(totals, vec![Money { amount: 2800, currency: "SAR".into() }, Money { amount: 500, currency: "USD".into() }]);
     }

@@ -67,7 +67,13 @@ pub fn Price(price: Money, #[prop(default = None)] was: Option<Money>) -> impl I
 /// An image with every size in `srcset`, explicit dimensions (no layout shift) and the
 /// loading strategy given.
 #[component]
-pub fn Picture(image: Image, #[prop(into)] alt: String, #[prop(into)] sizes: String, #[prop(optional)] eager: bool, #[prop(default = 640)] fallback_width: u32) -> impl IntoView {
+pub fn Picture(
+    image: Image,
+    #[prop(into)] alt: String,
+    #[prop(into)] sizes: String,
+    #[prop(optional)] eager: bool,
+    #[prop(default = 640)] fallback_width: u32,
+) -> impl IntoView {
     let src = image.at_least(fallback_width).map(|v| v.url.clone()).unwrap_or_default();
     view! {
         <img
@@ -160,7 +166,8 @@ pub fn Pagination(page: u64, pages: u64, href: impl Fn(u64) -> String + 'static)
     if pages <= 1 {
         return ().into_any();
     }
-    let label = lang.t_with("page-of", &[("page", format::number(lang, page as i64).into()), ("pages", format::number(lang, pages as i64).into())]);
+    let label =
+        lang.t_with("page-of", &[("page", format::number(lang, page as i64).into()), ("pages", format::number(lang, pages as i64).into())]);
     let aria_label = label.clone();
     view! {
         <nav class="pagination" aria-label=aria_label>

@@ -35,7 +35,8 @@ pub struct Filters {
 }
 
 /// The sorts a listing offers.
-pub const SORTS: [(&str, &str); 4] = [("newest", "sort-newest"), ("price_asc", "sort-price-asc"), ("price_desc", "sort-price-desc"), ("name", "sort-name")];
+pub const SORTS: [(&str, &str); 4] =
+    [("newest", "sort-newest"), ("price_asc", "sort-price-asc"), ("price_desc", "sort-price-desc"), ("name", "sort-name")];
 
 impl Filters {
     /// Reads the filters from a URL's query.
@@ -152,7 +153,11 @@ pub async fn categories() -> Result<Vec<Category>, AppError> {
 pub async fn category_page(slug: String, filters: Filters, lang: Lang) -> Result<(Category, ProductPage), AppError> {
     let api = crate::server::api();
     // The API takes a category's slug as well as its id: both calls go out at once.
-    let (category, page) = futures_util::future::join(api.get::<Category>(&format!("/api/categories/{}", encode(&slug)), None), api.get::<ProductPage>(&api_query(&filters, lang, Some(&slug)), None)).await;
+    let (category, page) = futures_util::future::join(
+        api.get::<Category>(&format!("/api/categories/{}", encode(&slug)), None),
+        api.get::<ProductPage>(&api_query(&filters, lang, Some(&slug)), None),
+    )
+    .await;
     Ok((category?, page?))
 }
 

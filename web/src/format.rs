@@ -38,12 +38,17 @@ pub fn counted(lang: Lang, key: &str, count: u64) -> String {
 /// A price typed by an admin (`12.5`, `١٢٫٥`) in minor units of `currency`, or why not.
 pub fn parse_amount(text: &str, currency: &str) -> Result<i64, String> {
     let exponent = shop_domain::money::exponent(currency).ok_or("is not a currency the shop accepts")?;
-    let ascii: String = text.trim().chars().map(|c| match c {
-        '٠'..='٩' => char::from(b'0' + (c as u32 - '٠' as u32) as u8),
-        '٫' => '.',
-        '٬' | ',' => '\u{0}',
-        c => c,
-    }).filter(|c| *c != '\u{0}').collect();
+    let ascii: String = text
+        .trim()
+        .chars()
+        .map(|c| match c {
+            '٠'..='٩' => char::from(b'0' + (c as u32 - '٠' as u32) as u8),
+            '٫' => '.',
+            '٬' | ',' => '\u{0}',
+            c => c,
+        })
+        .filter(|c| *c != '\u{0}')
+        .collect();
     let (whole, fraction) = ascii.split_once('.').unwrap_or((&ascii, ""));
     let valid = !whole.is_empty() && whole.chars().all(|c| c.is_ascii_digit()) && fraction.chars().all(|c| c.is_ascii_digit());
     if !valid {
@@ -54,7 +59,8 @@ pub fn parse_amount(text: &str, currency: &str) -> Result<i64, String> {
     }
     let scale = 10_i64.pow(exponent);
     let whole: i64 = whole.parse().map_err(|_| "is too large".to_string())?;
-    let fraction: i64 = if fraction.is_empty() { 0 } else { format!("{fraction:0<width$}", width = exponent as usize).parse().unwrap_or(0) };
+    let fraction: i64 =
+        if fraction.is_empty() { 0 } else { format!("{fraction:0<width$}", width = exponent as usize).parse().unwrap_or(0) };
     whole.checked_mul(scale).and_then(|w| w.checked_add(fraction)).ok_or_else(|| "is too large".into())
 }
 

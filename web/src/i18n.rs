@@ -126,9 +126,7 @@ pub fn guess(accept_language: &str) -> Option<Lang> {
     for item in accept_language.split(',') {
         let mut parts = item.split(';');
         let tag = parts.next().unwrap_or("").trim().to_ascii_lowercase();
-        let quality = parts
-            .find_map(|p| p.trim().strip_prefix("q=").map(|q| q.trim().parse::<f32>().unwrap_or(0.0)))
-            .unwrap_or(1.0);
+        let quality = parts.find_map(|p| p.trim().strip_prefix("q=").map(|q| q.trim().parse::<f32>().unwrap_or(0.0))).unwrap_or(1.0);
         let primary = tag.split('-').next().unwrap_or("");
         if let Some(lang) = Lang::from_code(primary) {
             if quality > 0.0 && best.is_none_or(|(_, q)| quality > q) {

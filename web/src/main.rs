@@ -77,9 +77,9 @@ async fn serve(config: config::Config) -> Result<()> {
         }))
         .with_state(options.clone());
     // The bundle's names carry a hash of its contents: cache it for a year.
-    let static_files = Router::new().nest_service("/pkg", ServeDir::new(config.site_dir.join("pkg")).precompressed_gzip()).layer(
-        SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable")),
-    );
+    let static_files = Router::new()
+        .nest_service("/pkg", ServeDir::new(config.site_dir.join("pkg")).precompressed_gzip())
+        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable")));
     let app = Router::new()
         .route("/uploads/{*key}", get(routes::uploads))
         .route("/lang/{code}", get(routes::switch_language))
@@ -112,7 +112,8 @@ async fn serve(config: config::Config) -> Result<()> {
     tracing::info!(address = %local, api = %config.api_url, "the storefront is listening");
     println!("shop-web listening on http://{local}");
     let (stopping, began) = http_telemetry::shutdown::begin(http_telemetry::shutdown::signal());
-    let serve = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(stopping).into_future();
+    let serve =
+        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(stopping).into_future();
     http_telemetry::shutdown::within_deadline(serve, began, config.shutdown_grace).await?;
     Ok(())
 }

@@ -1,9 +1,9 @@
 //! What the storefront reads from and writes to the shop's API, and its errors.
 
 use crate::i18n::Lang;
-use serde::{Deserialize, Serialize};
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
 pub use shop_domain::{FieldError, Money};
 
 /// Text in both languages; Arabic falls back to English when it is missing.

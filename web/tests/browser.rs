@@ -10,7 +10,10 @@ use support::{ADMIN_EMAIL, ADMIN_PASSWORD, Shop, project_root, test_png};
 #[tokio::test(flavor = "multi_thread")]
 async fn shoppers_and_admins_in_a_real_browser() {
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    assert!(std::path::Path::new(&chromium).exists(), "{chromium} is missing: `cargo xtask test` installs Debian's chromium when run as root (or: sudo apt-get install chromium)");
+    assert!(
+        std::path::Path::new(&chromium).exists(),
+        "{chromium} is missing: `cargo xtask test` installs Debian's chromium when run as root (or: sudo apt-get install chromium)"
+    );
     let e2e = project_root().join("web/e2e");
     assert!(e2e.join("node_modules/playwright-core").exists(), "web/e2e/node_modules is missing: run `cargo xtask test`");
     let shop = Shop::start().await;

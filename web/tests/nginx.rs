@@ -80,7 +80,8 @@ impl Deployment {
         let made = Command::new("sh").arg(project_root().join("nginx/make-cert.sh")).arg(&certs).status().unwrap();
         assert!(made.success(), "make-cert.sh failed");
         let conf = dir.path().join("nginx");
-        let servers = host_ports.iter().map(|p| format!("server 127.0.0.1:{p} max_fails=1 fail_timeout=30s;")).collect::<Vec<_>>().join(" ");
+        let servers =
+            host_ports.iter().map(|p| format!("server 127.0.0.1:{p} max_fails=1 fail_timeout=30s;")).collect::<Vec<_>>().join(" ");
         let rendered = Command::new("sh")
             .arg(project_root().join("nginx/render.sh"))
             .arg(&conf)
@@ -132,14 +133,22 @@ impl Deployment {
                 _ => tokio::time::sleep(Duration::from_millis(100)).await,
             }
         }
-        let session: Value =
-            client.post(format!("{https}/api/auth/login")).json(&json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})).send().await.unwrap().json().await.unwrap();
+        let session: Value = client
+            .post(format!("{https}/api/auth/login"))
+            .json(&json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         let token = session["access_token"].as_str().expect("the admin signs in through nginx").to_owned();
         Deployment { https, http_port, client, token, dir, hosts: vec![Some(first), Some(second)], _web: web, _nginx: nginx }
     }
 
     async fn admin(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
-        let response = self.client.request(method, format!("{}{path}", self.https)).bearer_auth(&self.token).json(&body).send().await.unwrap();
+        let response =
+            self.client.request(method, format!("{}{path}", self.https)).bearer_auth(&self.token).json(&body).send().await.unwrap();
         let status = response.status();
         let value: Value = response.json().await.unwrap_or(Value::Null);
         assert!(status.is_success(), "{path}: {status} {value}");
@@ -172,7 +181,11 @@ fn padded_png(total: usize) -> Vec<u8> {
 /// A multipart body of exactly `total` bytes: two PNG parts named `images`.
 fn upload_body(total: usize) -> (String, Vec<u8>) {
     let boundary = "shop-deployment-test-boundary";
-    let head = |n: usize| format!("--{boundary}\r\nContent-Disposition: form-data; name=\"images\"; filename=\"pad{n}.png\"\r\nContent-Type: image/png\r\n\r\n");
+    let head = |n: usize| {
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"images\"; filename=\"pad{n}.png\"\r\nContent-Type: image/png\r\n\r\n"
+        )
+    };
     let tail = format!("\r\n--{boundary}--\r\n");
     let overhead = head(0).len() + 2 + head(1).len() + tail.len();
     let first = (total - overhead) / 2;
@@ -205,12 +218,16 @@ async fn the_shop_behind_nginx() {
     let mut slugs = Vec::new();
     for i in 0..3 {
         let product = shop
-            .admin(reqwest::Method::POST, "/api/products", json!({
-                "name": {"en": format!("Brass Lamp {i}"), "ar": format!("مصباح نحاسي {i}")},
-                "description": {"en": "Hand-made in Damascus.", "ar": "صنع يدويًا في دمشق."},
-                "price": {"amount": 4500 + i * 100, "currency": "SAR"},
-                "stock": 5, "category": category["id"], "status": "published",
-            }))
+            .admin(
+                reqwest::Method::POST,
+                "/api/products",
+                json!({
+                    "name": {"en": format!("Brass Lamp {i}"), "ar": format!("مصباح نحاسي {i}")},
+                    "description": {"en": "Hand-made in Damascus.", "ar": "صنع يدويًا في دمشق."},
+                    "price": {"amount": 4500 + i * 100, "currency": "SAR"},
+                    "stock": 5, "category": category["id"], "status": "published",
+                }),
+            )
             .await;
         slugs.push(product["slug"].as_str().unwrap().to_owned());
     }
@@ -289,7 +306,8 @@ async fn the_shop_behind_nginx() {
     const CLIENTS: usize = 8;
     let workers: Vec<_> = (0..CLIENTS)
         .map(|i| {
-            let (client, stop, ok, failed, after_kill, killed) = (client.clone(), stop.clone(), ok.clone(), failed.clone(), after_kill.clone(), killed.clone());
+            let (client, stop, ok, failed, after_kill, killed) =
+                (client.clone(), stop.clone(), ok.clone(), failed.clone(), after_kill.clone(), killed.clone());
             let url = if i % 2 == 0 { format!("{https}/api/products?per_page=24") } else { format!("{https}/p/{}", slugs[i % 3]) };
             tokio::spawn(async move {
                 while !stop.load(Ordering::Relaxed) {
@@ -320,7 +338,10 @@ async fn the_shop_behind_nginx() {
         worker.await.unwrap();
     }
     let (served, failures, served_after) = (ok.load(Ordering::Relaxed), failed.load(Ordering::Relaxed), after_kill.load(Ordering::Relaxed));
-    println!("one host killed: {served} requests served ({served_before} before the kill, {served_after} in the {:?} after), {failures} failed", killed_at.elapsed());
+    println!(
+        "one host killed: {served} requests served ({served_before} before the kill, {served_after} in the {:?} after), {failures} failed",
+        killed_at.elapsed()
+    );
     assert!(served_before > 0 && served_after > 0, "the shop served before and after the kill");
     assert!(failures <= CLIENTS, "at most the requests in flight may fail, not {failures}");
     // And writes still work, on the surviving host.

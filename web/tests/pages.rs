@@ -34,7 +34,8 @@ async fn the_storefront_renders_on_the_server_in_both_languages() {
     let filtered = shop.page("/c/coffee?min_price=20&max_price=25&in_stock=true&sort=price_desc").await;
     // 20.00…25.00 is blends 10…15; 12 and 15 are out of stock.
     assert!(filtered.contains("4 products"), "price range and stock");
-    let order: Vec<usize> = ["Coffee Blend 14", "Coffee Blend 13", "Coffee Blend 11", "Coffee Blend 10"].iter().map(|n| filtered.find(n).expect(n)).collect();
+    let order: Vec<usize> =
+        ["Coffee Blend 14", "Coffee Blend 13", "Coffee Blend 11", "Coffee Blend 10"].iter().map(|n| filtered.find(n).expect(n)).collect();
     assert!(order.windows(2).all(|w| w[0] < w[1]), "sorted by price, highest first");
     assert!(filtered.contains(r#"value="price_desc" selected"#), "the form shows the sort in use");
     // Arabic prices and counts in Arabic-Indic digits.
@@ -91,7 +92,8 @@ async fn seo_files_language_choice_and_the_admin_guard() {
     assert_eq!(switch.status(), 303);
     assert_eq!(switch.headers()["location"], "/c/coffee?sort=name");
     assert!(switch.headers()["set-cookie"].to_str().unwrap().starts_with("shop_lang=en"));
-    let chosen = shop.client.get(format!("{}/", shop.web)).header("accept-language", "ar").header("cookie", "shop_lang=en").send().await.unwrap();
+    let chosen =
+        shop.client.get(format!("{}/", shop.web)).header("accept-language", "ar").header("cookie", "shop_lang=en").send().await.unwrap();
     assert_eq!(chosen.status(), 200, "a chosen language beats the browser's");
     assert_eq!(shop.get("/lang/en?to=//evil.example/x").await.headers()["location"], "/", "no open redirect");
 
@@ -113,38 +115,71 @@ async fn seo_files_language_choice_and_the_admin_guard() {
 
     // Server functions: a sign-in without the matching token is refused; from another site
     // too; an admin function without a session is 401.
-    let path = html.split(r#"action="/_srv/auth/sign_in"#).nth(1).map(|rest| format!("/_srv/auth/sign_in{}", rest.split('"').next().unwrap()));
+    let path =
+        html.split(r#"action="/_srv/auth/sign_in"#).nth(1).map(|rest| format!("/_srv/auth/sign_in{}", rest.split('"').next().unwrap()));
     let path = path.expect("the sign-in form posts to its server function");
     let post = |token: String, cookie: String, origin: Option<&'static str>| {
         let mut request = shop.client.post(format!("{}{path}", shop.web)).header("cookie", cookie).header("accept", "text/html");
         if let Some(origin) = origin {
             request = request.header("origin", origin);
         }
-        request.form(&[("email", support::ADMIN_EMAIL.to_owned()), ("password", support::ADMIN_PASSWORD.to_owned()), ("csrf", token), ("lang", "en".to_owned())]).send()
+        request
+            .form(&[
+                ("email", support::ADMIN_EMAIL.to_owned()),
+                ("password", support::ADMIN_PASSWORD.to_owned()),
+                ("csrf", token),
+                ("lang", "en".to_owned()),
+            ])
+            .send()
     };
     // (A form posted by a browser without JavaScript is sent back to its page instead.)
     let refused = post("0".repeat(32), format!("shop_csrf={csrf}"), None).await.unwrap();
     assert_eq!(refused.status(), 302);
-    let forged = shop.client.post(format!("{}{path}", shop.web)).header("cookie", format!("shop_csrf={csrf}"))
-        .form(&[("email", support::ADMIN_EMAIL), ("password", support::ADMIN_PASSWORD), ("csrf", "0".repeat(32).as_str()), ("lang", "en")]).send().await.unwrap();
+    let forged = shop
+        .client
+        .post(format!("{}{path}", shop.web))
+        .header("cookie", format!("shop_csrf={csrf}"))
+        .form(&[("email", support::ADMIN_EMAIL), ("password", support::ADMIN_PASSWORD), ("csrf", "0".repeat(32).as_str()), ("lang", "en")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(forged.status(), 400, "a forged form is a bad request");
     assert!(forged.headers().get_all("set-cookie").iter().all(|c| !c.to_str().unwrap().starts_with("shop_session=")));
-    assert!(refused.headers().get_all("set-cookie").iter().all(|c| !c.to_str().unwrap().starts_with("shop_session=")), "no session without the token");
-    let wrong = shop.client.post(format!("{}{path}", shop.web)).header("cookie", format!("shop_csrf={csrf}"))
-        .form(&[("email", support::ADMIN_EMAIL), ("password", "not the password"), ("csrf", csrf.as_str()), ("lang", "en")]).send().await.unwrap();
+    assert!(
+        refused.headers().get_all("set-cookie").iter().all(|c| !c.to_str().unwrap().starts_with("shop_session=")),
+        "no session without the token"
+    );
+    let wrong = shop
+        .client
+        .post(format!("{}{path}", shop.web))
+        .header("cookie", format!("shop_csrf={csrf}"))
+        .form(&[("email", support::ADMIN_EMAIL), ("password", "not the password"), ("csrf", csrf.as_str()), ("lang", "en")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(wrong.status(), 401, "a wrong password");
     assert!(wrong.text().await.unwrap().contains("not correct"));
     let cross = post(csrf.clone(), format!("shop_csrf={csrf}"), Some("https://evil.example")).await.unwrap();
     assert_eq!(cross.status(), 403);
     let signed_in = post(csrf.clone(), format!("shop_csrf={csrf}"), None).await.unwrap();
-    let session = signed_in.headers().get_all("set-cookie").iter().map(|c| c.to_str().unwrap().to_owned()).find(|c| c.starts_with("shop_session=")).expect("a session cookie");
+    let session = signed_in
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|c| c.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("shop_session="))
+        .expect("a session cookie");
     assert!(session.contains("HttpOnly") && session.contains("SameSite=Strict") && session.contains("Secure"));
     let session_value = session.split(';').next().unwrap().to_owned();
-    let products = shop.client.get(format!("{}/admin", shop.web)).header("cookie", format!("{session_value}; shop_csrf={csrf}")).send().await.unwrap();
+    let products =
+        shop.client.get(format!("{}/admin", shop.web)).header("cookie", format!("{session_value}; shop_csrf={csrf}")).send().await.unwrap();
     assert_eq!(products.status(), 200);
     let html = products.text().await.unwrap();
     assert!(html.contains("Secret Draft"), "admins see drafts");
-    assert_eq!(shop.client.post(format!("{}/_srv/admin/admin_products", shop.web)).form(&[("page", "1")]).send().await.unwrap().status(), 401);
+    assert_eq!(
+        shop.client.post(format!("{}/_srv/admin/admin_products", shop.web)).form(&[("page", "1")]).send().await.unwrap().status(),
+        401
+    );
 
     // No body may be larger than an upload may be (16 MiB), whatever it is sent to. The
     // answer comes from the declared length, before any of the body is read (a raw request:

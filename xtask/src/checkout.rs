@@ -38,7 +38,9 @@ impl Checkout {
     /// The directories of the checkout at `root`, given the `CARGO_TARGET_DIR` in effect.
     pub fn with_target_dir(root: PathBuf, target_dir: Option<PathBuf>) -> Self {
         match target_dir {
-            None => Self { target: root.join("target"), wasm_target: root.join("components/target"), web_target: root.join("target"), root },
+            None => {
+                Self { target: root.join("target"), wasm_target: root.join("components/target"), web_target: root.join("target"), root }
+            }
             Some(dir) => {
                 let dir = if dir.is_absolute() { dir } else { root.join(dir) };
                 let private = dir.join("checkouts").join(checkout_key(&root));
@@ -49,7 +51,12 @@ impl Checkout {
 
     /// Says which checkout this command builds, so a run that builds the wrong one shows it.
     pub fn announce(&self, command: &str) {
-        eprintln!("xtask: {command} in {} (target directory {}; components built in {})", self.root.display(), self.target.display(), self.wasm_target.display());
+        eprintln!(
+            "xtask: {command} in {} (target directory {}; components built in {})",
+            self.root.display(),
+            self.target.display(),
+            self.wasm_target.display()
+        );
     }
 }
 
@@ -64,7 +71,10 @@ pub fn find_root(start: &Path) -> Result<PathBuf> {
             return Ok(dir.to_owned());
         }
     }
-    bail!("{} is not inside a checkout of the shop (no workspace Cargo.toml with xtask/ above it): run cargo xtask from the project", start.display())
+    bail!(
+        "{} is not inside a checkout of the shop (no workspace Cargo.toml with xtask/ above it): run cargo xtask from the project",
+        start.display()
+    )
 }
 
 /// A directory name of this checkout's own: its folder's name and a hash of its absolute path.
@@ -73,7 +83,10 @@ pub fn checkout_key(root: &Path) -> String {
     let absolute = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_owned());
     let digest = sha2::Sha256::digest(absolute.as_os_str().as_encoded_bytes());
     let hash: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
-    let name: String = absolute.file_name().map(|n| n.to_string_lossy().chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()).unwrap_or_default();
+    let name: String = absolute
+        .file_name()
+        .map(|n| n.to_string_lossy().chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect())
+        .unwrap_or_default();
     if name.is_empty() { hash } else { format!("{name}-{hash}") }
 }
 
@@ -85,7 +98,11 @@ mod tests {
     fn the_root_is_found_from_any_directory_inside_the_checkout() {
         let project = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
         assert_eq!(find_root(project).unwrap(), project);
-        assert_eq!(find_root(&project.join("components/catalog/src")).unwrap(), project, "the components' own workspace is not the project");
+        assert_eq!(
+            find_root(&project.join("components/catalog/src")).unwrap(),
+            project,
+            "the components' own workspace is not the project"
+        );
         assert!(find_root(Path::new("/")).is_err());
     }
 

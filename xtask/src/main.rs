@@ -67,12 +67,17 @@ fn run_checked(command: &mut Command) -> Result<()> {
 /// Debian packages the media component's C code (libwebp) is compiled with, for the
 /// component target: clang and llvm-ar at the version `components/.cargo/config.toml` names,
 /// and wasi-libc's headers. Installed when missing and running as root.
-const C_TOOLCHAIN: [(&str, &str); 3] = [("/usr/bin/clang-19", "clang-19"), ("/usr/bin/llvm-ar-19", "llvm-19"), ("/usr/include/wasm32-wasi/stdlib.h", "wasi-libc")];
+const C_TOOLCHAIN: [(&str, &str); 3] =
+    [("/usr/bin/clang-19", "clang-19"), ("/usr/bin/llvm-ar-19", "llvm-19"), ("/usr/include/wasm32-wasi/stdlib.h", "wasi-libc")];
 
 /// Installs the C toolchain for the component target from Debian when it is missing.
 fn ensure_c_toolchain() -> Result<()> {
     ensure_packages(&C_TOOLCHAIN, |missing| {
-        format!("the media component needs Debian's {} to compile libwebp for WebAssembly: run `sudo apt-get install {}`, then run this again", missing.join(", "), missing.join(" "))
+        format!(
+            "the media component needs Debian's {} to compile libwebp for WebAssembly: run `sudo apt-get install {}`, then run this again",
+            missing.join(", "),
+            missing.join(" ")
+        )
     })
 }
 
@@ -94,7 +99,12 @@ fn apt_install(packages: &[&str], instead: &str) -> Result<()> {
     }
     eprintln!("xtask: installing {} from Debian", packages.join(", "));
     run_checked(Command::new("apt-get").args(["update", "-qq"]))?;
-    run_checked(Command::new("apt-get").args(["install", "-y", "-qq", "--no-install-recommends"]).args(packages).env("DEBIAN_FRONTEND", "noninteractive"))
+    run_checked(
+        Command::new("apt-get")
+            .args(["install", "-y", "-qq", "--no-install-recommends"])
+            .args(packages)
+            .env("DEBIAN_FRONTEND", "noninteractive"),
+    )
 }
 
 /// `npm ci` in `dir` (`--ignore-scripts`: a dependency's install script would phone home).
@@ -112,7 +122,12 @@ fn build_components(checkout: &Checkout, with_fixtures: bool) -> Result<()> {
     ensure_c_toolchain()?;
     let root = &checkout.root;
     let mut command = cargo();
-    command.current_dir(root.join("components")).env("CARGO_TARGET_DIR", &checkout.wasm_target).args(["build", "--release", "--target", WASM_TARGET]);
+    command.current_dir(root.join("components")).env("CARGO_TARGET_DIR", &checkout.wasm_target).args([
+        "build",
+        "--release",
+        "--target",
+        WASM_TARGET,
+    ]);
     let spin_only = spin::ADAPTERS.iter().chain(&["uploads"]);
     for name in COMPONENTS.iter().chain(spin_only).chain(if with_fixtures { FIXTURES.iter() } else { [].iter() }) {
         command.args(["-p", name]);
@@ -203,7 +218,16 @@ fn build_assets(checkout: &Checkout, with_fixtures: bool) -> Result<()> {
 
 fn build(checkout: &Checkout, with_fixtures: bool) -> Result<()> {
     build_assets(checkout, with_fixtures)?;
-    run_checked(cargo().current_dir(&checkout.root).env("CARGO_TARGET_DIR", &checkout.target).args(["build", "--release", "-p", "shop-host", "-p", "shop-web", "--features", "shop-web/ssr"]))
+    run_checked(cargo().current_dir(&checkout.root).env("CARGO_TARGET_DIR", &checkout.target).args([
+        "build",
+        "--release",
+        "-p",
+        "shop-host",
+        "-p",
+        "shop-web",
+        "--features",
+        "shop-web/ssr",
+    ]))
 }
 
 fn run(checkout: &Checkout) -> Result<()> {
@@ -232,7 +256,11 @@ fn run(checkout: &Checkout) -> Result<()> {
     // SIGTERM or SIGHUP to xtask stops both programs and waits for them (see `supervise`).
     let stop = supervise::stop_flag().context("handling SIGTERM")?;
     let mut shop = supervise::Supervised::new(std::time::Duration::from_secs(30));
-    let host_child = Command::new(&host).current_dir(root).envs(env.iter().map(|(k, v)| (k, v))).spawn().with_context(|| format!("starting {}", host.display()))?;
+    let host_child = Command::new(&host)
+        .current_dir(root)
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .spawn()
+        .with_context(|| format!("starting {}", host.display()))?;
     shop.add("shop-host", host_child);
     if !wait_http_ok(&addr, "/readyz", &mut shop, &stop)? {
         return stopped_early(&mut shop, &stop, "the shop stopped before it was ready; its log above says why");
@@ -372,7 +400,10 @@ fn ensure_chromium() -> Result<()> {
     if Path::new("/usr/bin/chromium").exists() || std::env::var_os("CHROMIUM").is_some() {
         return Ok(());
     }
-    apt_install(&["chromium", "fonts-dejavu-core"], "the browser tests need Debian's Chromium: run `sudo apt-get install chromium`, or set CHROMIUM to a Chromium binary, then run this again")
+    apt_install(
+        &["chromium", "fonts-dejavu-core"],
+        "the browser tests need Debian's Chromium: run `sudo apt-get install chromium`, or set CHROMIUM to a Chromium binary, then run this again",
+    )
 }
 
 /// Debian's nginx (with its brotli module), envsubst and openssl, for the deployment test
@@ -387,7 +418,10 @@ const NGINX_TOOLS: [(&str, &str); 4] = [
 /// Installs what the nginx test needs when it is missing (as root; otherwise says what to run).
 fn ensure_nginx() -> Result<()> {
     ensure_packages(&NGINX_TOOLS, |missing| {
-        format!("the deployment test runs the shop behind Debian's nginx: run `sudo apt-get install {}`, then run this again", missing.join(" "))
+        format!(
+            "the deployment test runs the shop behind Debian's nginx: run `sudo apt-get install {}`, then run this again",
+            missing.join(" ")
+        )
     })
 }
 
@@ -410,10 +444,19 @@ fn test(checkout: &Checkout) -> Result<()> {
     run_checked(native.args(["test", "--workspace", "--release", "--features", "shop-web/ssr"]))?;
     // The components' own unit tests run natively (`--lib`: the cdylib itself only links
     // for WebAssembly).
-    run_checked(cargo().current_dir(root.join("components")).env("CARGO_TARGET_DIR", &checkout.wasm_target).args(["test", "--workspace", "--lib"]))?;
+    run_checked(cargo().current_dir(root.join("components")).env("CARGO_TARGET_DIR", &checkout.wasm_target).args([
+        "test",
+        "--workspace",
+        "--lib",
+    ]))?;
     let embedded = started.elapsed();
     let mongodb = mongodb::run(checkout)?;
-    eprintln!("xtask: test times: {:.0} s on the embedded store (Spin included: {}), {}", embedded.as_secs_f64(), if spin.is_some() { "yes" } else { "no" }, mongodb);
+    eprintln!(
+        "xtask: test times: {:.0} s on the embedded store (Spin included: {}), {}",
+        embedded.as_secs_f64(),
+        if spin.is_some() { "yes" } else { "no" },
+        mongodb
+    );
     Ok(())
 }
 
@@ -423,7 +466,8 @@ fn find_spin(root: &Path) -> Option<PathBuf> {
     if let Some(path) = std::env::var_os("SPIN_BIN").filter(|p| !p.is_empty()) {
         return Some(PathBuf::from(path));
     }
-    let on_path = std::env::var_os("PATH").and_then(|paths| std::env::split_paths(&paths).map(|dir| dir.join("spin")).find(|p| p.is_file()));
+    let on_path =
+        std::env::var_os("PATH").and_then(|paths| std::env::split_paths(&paths).map(|dir| dir.join("spin")).find(|p| p.is_file()));
     if on_path.is_some() {
         return on_path;
     }
@@ -485,13 +529,30 @@ fn build_web_client(checkout: &Checkout) -> Result<()> {
     let node_modules = ensure_web_tools(root)?;
     let mut command = cargo();
     command.current_dir(root).env("CARGO_TARGET_DIR", &checkout.web_target);
-    run_checked(command.args(["build", "-p", "shop-web", "--lib", "--target", WEB_TARGET, "--features", "hydrate", "--profile", "wasm-release"]))?;
+    run_checked(command.args([
+        "build",
+        "-p",
+        "shop-web",
+        "--lib",
+        "--target",
+        WEB_TARGET,
+        "--features",
+        "hydrate",
+        "--profile",
+        "wasm-release",
+    ]))?;
     let input = checkout.web_target.join(WEB_TARGET).join("wasm-release/shop_web.wasm");
     // wasm-bindgen and wasm-opt take a minute: skip them when neither the build nor the
     // stylesheet changed since the files in dist/web were made from them.
     let stamp_path = root.join("dist/web/.source-stamp");
-    let stamp = short_hash(&[&std::fs::read(&input).with_context(|| format!("reading {}", input.display()))?, &std::fs::read(root.join("web/style/shop.css"))?]);
-    if std::fs::read_to_string(&stamp_path).is_ok_and(|s| s == stamp) && root.join("dist/web/assets.json").is_file() && root.join("dist/web/pkg").is_dir() {
+    let stamp = short_hash(&[
+        &std::fs::read(&input).with_context(|| format!("reading {}", input.display()))?,
+        &std::fs::read(root.join("web/style/shop.css"))?,
+    ]);
+    if std::fs::read_to_string(&stamp_path).is_ok_and(|s| s == stamp)
+        && root.join("dist/web/assets.json").is_file()
+        && root.join("dist/web/pkg").is_dir()
+    {
         return Ok(());
     }
     let work = root.join("dist/web/.build");

@@ -35,7 +35,12 @@ impl DocumentDb {
         let _ = std::fs::remove_dir_all(&dir);
         let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         eprintln!("xtask: starting DocumentDB in {} on port {port}", dir.display());
-        let out = Command::new("bash").arg(tools.join("start.sh")).arg(&dir).arg(port.to_string()).output().context("running DocumentDB's start.sh")?;
+        let out = Command::new("bash")
+            .arg(tools.join("start.sh"))
+            .arg(&dir)
+            .arg(port.to_string())
+            .output()
+            .context("running DocumentDB's start.sh")?;
         let server = Self { tools: tools.to_owned(), dir };
         if !out.status.success() {
             bail!("DocumentDB's start.sh failed ({}):\n{}", out.status, String::from_utf8_lossy(&out.stderr));

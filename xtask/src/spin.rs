@@ -42,7 +42,8 @@ pub fn compose(socket: (&str, Vec<u8>), plugs: Vec<(&str, Vec<u8>)>) -> Result<V
     let socket_id = graph.register_package(package)?;
     let mut plug_ids = Vec::new();
     for (i, (name, bytes)) in plugs.into_iter().enumerate() {
-        let package = Package::from_bytes(&format!("shop:plug{i}"), None, bytes, graph.types_mut()).with_context(|| format!("reading {name}"))?;
+        let package =
+            Package::from_bytes(&format!("shop:plug{i}"), None, bytes, graph.types_mut()).with_context(|| format!("reading {name}"))?;
         plug_ids.push(graph.register_package(package)?);
     }
     plug(&mut graph, plug_ids, socket_id).with_context(|| format!("plugging into {}", socket.0))?;

@@ -23,7 +23,11 @@ fn project_root() -> PathBuf {
 /// Copies the project's files (`git ls-files`: tracked and untracked-but-not-ignored) to `dest`.
 fn copy_checkout(dest: &Path) {
     let root = project_root();
-    let listed = Command::new("git").current_dir(&root).args(["ls-files", "-z", "--cached", "--others", "--exclude-standard"]).output().expect("git runs");
+    let listed = Command::new("git")
+        .current_dir(&root)
+        .args(["ls-files", "-z", "--cached", "--others", "--exclude-standard"])
+        .output()
+        .expect("git runs");
     assert!(listed.status.success(), "git ls-files: {}", String::from_utf8_lossy(&listed.stderr));
     for name in listed.stdout.split(|b| *b == 0).filter(|n| !n.is_empty()) {
         let relative = Path::new(std::str::from_utf8(name).unwrap());

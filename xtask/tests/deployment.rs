@@ -47,7 +47,12 @@ fn variables(text: &str) -> Vec<(String, bool)> {
 
 /// The settings `.env.example` documents (`NAME=` lines).
 fn documented() -> BTreeSet<String> {
-    read(".env.example").lines().filter_map(|l| l.split_once('=')).map(|(name, _)| name.trim().to_owned()).filter(|n| !n.starts_with('#')).collect()
+    read(".env.example")
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(name, _)| name.trim().to_owned())
+        .filter(|n| !n.starts_with('#'))
+        .collect()
 }
 
 #[test]
@@ -69,7 +74,11 @@ fn every_service_is_health_checked_every_30_seconds_and_waits_for_healthy_depend
         assert_eq!(check["interval"].as_str(), Some("30s"), "{name} is checked every 30 s");
         for dependency in keys(&service["depends_on"]) {
             assert!(services.contains(&dependency), "{name} depends on an unknown service {dependency}");
-            assert_eq!(service["depends_on"][dependency.as_str()]["condition"].as_str(), Some("service_healthy"), "{name} waits for {dependency} to be healthy");
+            assert_eq!(
+                service["depends_on"][dependency.as_str()]["condition"].as_str(),
+                Some("service_healthy"),
+                "{name} waits for {dependency} to be healthy"
+            );
         }
     }
     assert!(keys(&compose["services"]["nginx"]["depends_on"]).contains("host"));
@@ -102,7 +111,10 @@ fn networks_and_volumes_are_declared_and_data_is_on_named_volumes() {
         }
     }
     assert!(strings(&compose["services"]["mongodb"]["volumes"]).iter().any(|m| m.ends_with(":/data/db")), "the database is on a volume");
-    assert!(strings(&compose["services"]["host"]["volumes"]).iter().any(|m| m.ends_with(":/var/lib/shop/uploads")), "uploads are on a volume");
+    assert!(
+        strings(&compose["services"]["host"]["volumes"]).iter().any(|m| m.ends_with(":/var/lib/shop/uploads")),
+        "uploads are on a volume"
+    );
 }
 
 #[test]
@@ -117,7 +129,11 @@ fn builds_name_files_and_stages_that_exist() {
         let dockerfile = context.join(build["dockerfile"].as_str().unwrap_or("Dockerfile"));
         let text = std::fs::read_to_string(&dockerfile).unwrap_or_else(|e| panic!("{name}: {}: {e}", dockerfile.display()));
         if let Some(target) = build["target"].as_str() {
-            assert!(text.lines().any(|l| l.starts_with("FROM ") && l.ends_with(&format!(" AS {target}"))), "{name}: no stage {target} in {}", dockerfile.display());
+            assert!(
+                text.lines().any(|l| l.starts_with("FROM ") && l.ends_with(&format!(" AS {target}"))),
+                "{name}: no stage {target} in {}",
+                dockerfile.display()
+            );
         }
         // Every file copied from the build context exists (a clean clone builds).
         for line in text.lines().filter(|l| l.starts_with("COPY ") && !l.contains("--from=")) {

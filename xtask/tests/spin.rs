@@ -173,11 +173,19 @@ impl Compare<'_> {
         let names = |x: Vec<&str>, y: Vec<&str>, what: &str| if x == y { Ok(()) } else { Err(format!("{what} {x:?} against {y:?}")) };
         match (&self.ours.types[a].kind, &self.spin.types[b].kind) {
             (TypeDefKind::Record(x), TypeDefKind::Record(y)) => {
-                names(x.fields.iter().map(|f| f.name.as_str()).collect(), y.fields.iter().map(|f| f.name.as_str()).collect(), "record fields")?;
+                names(
+                    x.fields.iter().map(|f| f.name.as_str()).collect(),
+                    y.fields.iter().map(|f| f.name.as_str()).collect(),
+                    "record fields",
+                )?;
                 x.fields.iter().zip(&y.fields).try_for_each(|(f, g)| self.ty(f.ty, g.ty).map_err(|e| format!("field {}: {e}", f.name)))
             }
             (TypeDefKind::Variant(x), TypeDefKind::Variant(y)) => {
-                names(x.cases.iter().map(|c| c.name.as_str()).collect(), y.cases.iter().map(|c| c.name.as_str()).collect(), "variant cases")?;
+                names(
+                    x.cases.iter().map(|c| c.name.as_str()).collect(),
+                    y.cases.iter().map(|c| c.name.as_str()).collect(),
+                    "variant cases",
+                )?;
                 x.cases.iter().zip(&y.cases).try_for_each(|(c, d)| self.optional(c.ty, d.ty).map_err(|e| format!("case {}: {e}", c.name)))
             }
             (TypeDefKind::Enum(x), TypeDefKind::Enum(y)) => {
@@ -186,16 +194,17 @@ impl Compare<'_> {
             (TypeDefKind::Flags(x), TypeDefKind::Flags(y)) => {
                 names(x.flags.iter().map(|f| f.name.as_str()).collect(), y.flags.iter().map(|f| f.name.as_str()).collect(), "flags")
             }
-            (TypeDefKind::Tuple(x), TypeDefKind::Tuple(y)) if x.types.len() == y.types.len() => x.types.iter().zip(&y.types).try_for_each(|(s, t)| self.ty(*s, *t)),
+            (TypeDefKind::Tuple(x), TypeDefKind::Tuple(y)) if x.types.len() == y.types.len() => {
+                x.types.iter().zip(&y.types).try_for_each(|(s, t)| self.ty(*s, *t))
+            }
             (TypeDefKind::Option(x), TypeDefKind::Option(y)) | (TypeDefKind::List(x), TypeDefKind::List(y)) => self.ty(*x, *y),
             (TypeDefKind::Result(x), TypeDefKind::Result(y)) => {
                 self.optional(x.ok, y.ok).map_err(|e| format!("ok: {e}"))?;
                 self.optional(x.err, y.err).map_err(|e| format!("error: {e}"))
             }
             (TypeDefKind::Future(x), TypeDefKind::Future(y)) | (TypeDefKind::Stream(x), TypeDefKind::Stream(y)) => self.optional(*x, *y),
-            (TypeDefKind::Handle(Handle::Own(x)), TypeDefKind::Handle(Handle::Own(y))) | (TypeDefKind::Handle(Handle::Borrow(x)), TypeDefKind::Handle(Handle::Borrow(y))) => {
-                self.ty(Type::Id(*x), Type::Id(*y))
-            }
+            (TypeDefKind::Handle(Handle::Own(x)), TypeDefKind::Handle(Handle::Own(y)))
+            | (TypeDefKind::Handle(Handle::Borrow(x)), TypeDefKind::Handle(Handle::Borrow(y))) => self.ty(Type::Id(*x), Type::Id(*y)),
             (TypeDefKind::Resource, TypeDefKind::Resource) => {
                 let (x, y) = (owner(self.ours, a), owner(self.spin, b));
                 if x == y { Ok(()) } else { Err(format!("resource {x} against {y}")) }
@@ -255,7 +264,9 @@ fn mismatches(name: &str) -> (Vec<String>, Vec<String>) {
         Some(id) => {
             let version = interface_name(&ours, id).1;
             match provider(spin, &all, "wasi:http/incoming-handler", &version) {
-                None => problems.push(format!("{name} exports wasi:http/incoming-handler@{version:?}, which Spin's HTTP trigger does not call")),
+                None => {
+                    problems.push(format!("{name} exports wasi:http/incoming-handler@{version:?}, which Spin's HTTP trigger does not call"))
+                }
                 Some(theirs) => {
                     let (f, g) = (&ours.interfaces[id].functions["handle"], &spin.interfaces[theirs].functions["handle"]);
                     if let Err(e) = compare.function(f, g) {
@@ -297,7 +308,11 @@ fn uploads_imports_only_what_spin_provides() {
 fn the_check_catches_a_function_spin_lacks_and_a_changed_type() {
     // The same comparison on two hand-made interfaces, so a broken comparer cannot pass.
     let mut spin = Resolve::default();
-    spin.push_str("spin.wit", "package spin:sqlite@3.0.0;\ninterface sqlite { record row { values: list<s64> } run: func(sql: string) -> result<row, string>; }").unwrap();
+    spin.push_str(
+        "spin.wit",
+        "package spin:sqlite@3.0.0;\ninterface sqlite { record row { values: list<s64> } run: func(sql: string) -> result<row, string>; }",
+    )
+    .unwrap();
     let mut ours = Resolve::default();
     ours.push_str(
         "ours.wit",
@@ -324,7 +339,13 @@ fn the_manifest_deploys_the_composed_components() {
     for trigger in manifest["trigger"]["http"].as_array().unwrap() {
         routes.insert(trigger["route"].as_str().unwrap().to_owned(), trigger["component"].as_str().unwrap().to_owned());
     }
-    for (route, component) in [("/api/auth/...", "auth"), ("/api/users/...", "auth"), ("/api/categories/...", "catalog"), ("/api/products/...", "catalog"), ("/uploads/...", "uploads")] {
+    for (route, component) in [
+        ("/api/auth/...", "auth"),
+        ("/api/users/...", "auth"),
+        ("/api/categories/...", "catalog"),
+        ("/api/products/...", "catalog"),
+        ("/uploads/...", "uploads"),
+    ] {
         assert_eq!(routes.get(route).map(String::as_str), Some(component), "{route}");
     }
     let declared = manifest["variables"].as_table().unwrap();
@@ -337,7 +358,13 @@ fn the_manifest_deploys_the_composed_components() {
             assert!(declared.contains_key(variable), "component {id}: {name} = {template} names no application variable");
         }
     }
-    let grants = |id: &str, key: &str| components[id].get(key).and_then(|v| v.as_array()).map(|a| a.iter().filter_map(|s| s.as_str()).any(|s| s == "default")).unwrap_or(false);
+    let grants = |id: &str, key: &str| {
+        components[id]
+            .get(key)
+            .and_then(|v| v.as_array())
+            .map(|a| a.iter().filter_map(|s| s.as_str()).any(|s| s == "default"))
+            .unwrap_or(false)
+    };
     for id in ["auth", "catalog", "uploads"] {
         assert!(components[id]["source"].as_str().unwrap().starts_with("dist/spin/"), "{id} runs composed under Spin");
         let (_, imported) = mismatches(id);

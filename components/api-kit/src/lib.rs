@@ -16,10 +16,10 @@ wit_bindgen::generate!({
 /// (`with: { "shop:platform/documents@0.1.0": api_kit::documents }`).
 pub use shop::platform::documents;
 
+use http::{HeaderValue, StatusCode, header};
 use serde::Serialize;
 use serde_json::Value;
 use shop_domain::{Problem, problem};
-use http::{HeaderValue, StatusCode, header};
 use wstd::http::{Body, Request};
 
 /// The largest JSON body a catalog route reads.

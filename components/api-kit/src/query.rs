@@ -213,7 +213,8 @@ mod tests {
         assert_eq!(page.links.prev.as_deref(), Some("/api/users?role=customer&per_page=10"));
         assert_eq!(page.links.next.as_deref(), Some("/api/users?role=customer&per_page=10&page=3"));
         assert_eq!(page.links.last, "/api/users?role=customer&per_page=10&page=3");
-        let empty = Page::new(Vec::<u8>::new(), 0, Paging { page: 1, per_page: 10 }, "/x", &QueryParams::parse(None).finish().ok().unwrap());
+        let empty =
+            Page::new(Vec::<u8>::new(), 0, Paging { page: 1, per_page: 10 }, "/x", &QueryParams::parse(None).finish().ok().unwrap());
         assert!(empty.links.next.is_none() && empty.links.prev.is_none());
         assert_eq!(empty.links.last, "/x");
     }

@@ -102,7 +102,9 @@ pub fn resolve<'t>(table: &'t str, method: &str, path: &str, component: &str) ->
         RouteMatch::WrongMethod(allow) => {
             Err(crate::ApiResponse::problem(shop_domain::Problem::method_not_allowed(&allow)).with_header(http::header::ALLOW, allow))
         }
-        RouteMatch::NotFound => Err(crate::ApiResponse::problem(shop_domain::Problem::not_found(format!("No {component} route matches {path}.")))),
+        RouteMatch::NotFound => {
+            Err(crate::ApiResponse::problem(shop_domain::Problem::not_found(format!("No {component} route matches {path}."))))
+        }
     }
 }
 

@@ -41,9 +41,9 @@ impl Stored {
 /// Maps a store failure to the answer a client should get.
 fn problem(error: StoreError) -> Problem {
     match error {
-        StoreError::Conflict(detail) => Problem::conflict(format!(
-            "The resource was changed by someone else ({detail}). Fetch it again and retry."
-        )),
+        StoreError::Conflict(detail) => {
+            Problem::conflict(format!("The resource was changed by someone else ({detail}). Fetch it again and retry."))
+        }
         StoreError::Duplicate(index) => Problem::conflict(format!("Another resource already uses this value ({index}).")),
         StoreError::Unavailable(_) => Problem::unavailable("The store is unavailable. Try again shortly."),
         StoreError::Invalid(_) | StoreError::Internal(_) => Problem::internal(),
@@ -91,14 +91,14 @@ pub fn get_json_by_id_or_slug(collection: &str, key: &str) -> Result<Option<Stri
     if shop_domain::Slug::parse(key).is_err() {
         return Ok(None);
     }
-    let by_slug = Query { filter: vec![clause("slug", Op::Eq, Value::String(key.to_owned()))], text: None, sort: Vec::new(), skip: 0, limit: 1 };
+    let by_slug =
+        Query { filter: vec![clause("slug", Op::Eq, Value::String(key.to_owned()))], text: None, sort: Vec::new(), skip: 0, limit: 1 };
     Ok(documents::find(collection, &by_slug).map_err(problem)?.items.into_iter().next())
 }
 
 /// The first document matching the filter.
 pub fn find_one(collection: &str, filter: Vec<Clause>) -> Result<Option<Stored>, Problem> {
-    let page = documents::find(collection, &Query { filter, text: None, sort: Vec::new(), skip: 0, limit: 1 })
-        .map_err(problem)?;
+    let page = documents::find(collection, &Query { filter, text: None, sort: Vec::new(), skip: 0, limit: 1 }).map_err(problem)?;
     page.items.first().map(|json| Stored::parse(json)).transpose()
 }
 
@@ -144,12 +144,7 @@ pub fn to_problem(error: StoreError) -> Problem {
 /// Replaces a document at a version; `Ok(Ok(None))` when it does not exist. A stale version
 /// or a duplicate key comes back as the raw store error, for callers that retry or name the
 /// field.
-pub fn replace(
-    collection: &str,
-    id: &str,
-    version: u64,
-    body: &Map<String, Value>,
-) -> Result<Result<Option<Stored>, StoreError>, Problem> {
+pub fn replace(collection: &str, id: &str, version: u64, body: &Map<String, Value>) -> Result<Result<Option<Stored>, StoreError>, Problem> {
     match documents::replace(collection, id, version, &Value::Object(body.clone()).to_string()) {
         Ok(Some(json)) => Stored::parse(&json).map(|s| Ok(Some(s))),
         Ok(None) => Ok(Ok(None)),

@@ -82,7 +82,9 @@ pub fn credentials(mut body: Map<String, Value>, rules: bool) -> Result<(Email, 
         }
     };
     let password = match body.remove("password") {
-        Some(Value::String(raw)) if rules => errors.check("password", NewPassword::parse(&raw, email.as_ref())).map(|p| p.as_str().to_owned()),
+        Some(Value::String(raw)) if rules => {
+            errors.check("password", NewPassword::parse(&raw, email.as_ref())).map(|p| p.as_str().to_owned())
+        }
         Some(Value::String(raw)) if raw.is_empty() => {
             errors.push("password", "is required");
             None

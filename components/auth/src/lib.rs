@@ -55,7 +55,8 @@ impl exports::shop::platform::operator::Guest for Auth {
         let email = accounts::Email::parse(&email).map_err(|e| format!("email {e}"))?;
         let password = accounts::NewPassword::parse(&password, Some(&email)).map_err(|e| format!("password {e}"))?;
         ensure_indexes().map_err(|p| p.detail.unwrap_or(p.title))?;
-        let existing = store::find_one(USERS, vec![store::clause("email", Op::Eq, json!(email.as_str()))]).map_err(|p| p.detail.unwrap_or(p.title))?;
+        let existing =
+            store::find_one(USERS, vec![store::clause("email", Op::Eq, json!(email.as_str()))]).map_err(|p| p.detail.unwrap_or(p.title))?;
         if let Some(user) = existing {
             return if user.body.get("role") == Some(&json!("admin")) {
                 Ok(user.id)
@@ -175,8 +176,10 @@ fn register(body: Map<String, Value>) -> Result<ApiResponse, Problem> {
     let doc = new_user(&email, &password, "customer")?;
     match store::insert(USERS, &doc)? {
         Ok(user) => Ok(ApiResponse::json(201, &UserView::of(&user))),
-        Err(_) => Err(Problem::conflict("An account with this email already exists. Sign in instead.")
-            .with_field("email", "is already registered")),
+        Err(_) => {
+            Err(Problem::conflict("An account with this email already exists. Sign in instead.")
+                .with_field("email", "is already registered"))
+        }
     }
 }
 
@@ -261,11 +264,13 @@ fn bootstrap_admin(email: &accounts::Email) {
 fn refresh_token_field(mut body: Map<String, Value>) -> Result<String, Problem> {
     let token = match body.remove("refresh_token") {
         Some(Value::String(token)) if !token.is_empty() && token.len() <= 128 => token,
-        _ => return Err(Problem::validation({
-            let mut errors = shop_domain::FieldErrors::new();
-            errors.push("refresh_token", "is required (the refresh_token from sign-in)");
-            errors
-        })),
+        _ => {
+            return Err(Problem::validation({
+                let mut errors = shop_domain::FieldErrors::new();
+                errors.push("refresh_token", "is required (the refresh_token from sign-in)");
+                errors
+            }));
+        }
     };
     if let Some(unknown) = body.keys().next() {
         let mut errors = shop_domain::FieldErrors::new();

@@ -55,7 +55,10 @@ pub fn client_ip(header: &str) -> &str {
 }
 
 fn stamps(body: &Map<String, Value>, since_ms: u64) -> Vec<u64> {
-    body.get("stamps").and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_u64).filter(|s| *s > since_ms).collect()).unwrap_or_default()
+    body.get("stamps")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_u64).filter(|s| *s > since_ms).collect())
+        .unwrap_or_default()
 }
 
 /// When `key` may be tried again, in seconds, if `limit` stamps are in the window.

@@ -95,8 +95,17 @@ pub fn signing_key() -> Result<Vec<u8>, Problem> {
 /// A signed access token for a user.
 pub fn issue_access(user_id: &str, email: &str, role: &str, key: &[u8]) -> Result<String, Problem> {
     let iat = now();
-    let claims = Claims { sub: user_id.into(), email: email.into(), role: role.into(), iss: ISSUER.into(), aud: ISSUER.into(), iat, exp: iat + ACCESS_TTL_SECONDS };
-    jsonwebtoken::encode(&Header::new(jsonwebtoken::Algorithm::HS256), &claims, &EncodingKey::from_secret(key)).map_err(|_| Problem::internal())
+    let claims = Claims {
+        sub: user_id.into(),
+        email: email.into(),
+        role: role.into(),
+        iss: ISSUER.into(),
+        aud: ISSUER.into(),
+        iat,
+        exp: iat + ACCESS_TTL_SECONDS,
+    };
+    jsonwebtoken::encode(&Header::new(jsonwebtoken::Algorithm::HS256), &claims, &EncodingKey::from_secret(key))
+        .map_err(|_| Problem::internal())
 }
 
 /// Why an access token was refused.

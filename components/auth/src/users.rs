@@ -118,10 +118,13 @@ pub fn update(actor: &Principal, id: &str, if_match: Option<u64>, body: Map<Stri
     let changes = parse_changes(body)?;
     if actor.user_id == id {
         if changes.role == Some("customer") {
-            return Err(Problem::conflict("You cannot remove your own admin role; ask another admin.").with_field("role", "cannot demote yourself"));
+            return Err(
+                Problem::conflict("You cannot remove your own admin role; ask another admin.").with_field("role", "cannot demote yourself")
+            );
         }
         if changes.disabled == Some(true) {
-            return Err(Problem::conflict("You cannot disable your own account; ask another admin.").with_field("disabled", "cannot disable yourself"));
+            return Err(Problem::conflict("You cannot disable your own account; ask another admin.")
+                .with_field("disabled", "cannot disable yourself"));
         }
     }
     let expected = if_match.or(changes.version);
@@ -154,7 +157,9 @@ pub fn update(actor: &Principal, id: &str, if_match: Option<u64>, body: Map<Stri
             Ok(None) => return Err(not_found(id)),
             // Changed in between: with an expected version that is a conflict; without one,
             // apply the change to the new version.
-            Err(_) if expected.is_some() => return Err(Problem::conflict("This user was changed by someone else. Fetch it again and retry.")),
+            Err(_) if expected.is_some() => {
+                return Err(Problem::conflict("This user was changed by someone else. Fetch it again and retry."));
+            }
             Err(_) => continue,
         }
     }

@@ -1,12 +1,12 @@
 //! `/api/categories`: the product categories, named in English and Arabic.
 
-use api_kit::{self as respond, ApiResponse};
 use api_kit::documents::{IndexKind, Query};
 use api_kit::store::{self, Stored};
+use api_kit::{self as respond, ApiResponse};
+use http::header;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use shop_domain::{FieldErrors, LocalizedText, Problem, Slug, time};
-use http::header;
 use wstd::http::{Body, Request};
 
 const COLLECTION: &str = "categories";
@@ -214,9 +214,7 @@ pub fn create(body: Map<String, Value>) -> Result<ApiResponse, Problem> {
         Ok(stored) => {
             let location = format!("/api/categories/{}", stored.id);
             let etag = respond::etag(stored.version);
-            Ok(ApiResponse::json(201, &CategoryView::from(stored))
-                .with_header(header::LOCATION, location)
-                .with_header(header::ETAG, etag))
+            Ok(ApiResponse::json(201, &CategoryView::from(stored)).with_header(header::LOCATION, location).with_header(header::ETAG, etag))
         }
         Err(error) if store::duplicate_index(&error).is_some() => Err(duplicate_slug(&slug)),
         Err(error) => Err(store::to_problem(error)),

@@ -59,7 +59,11 @@ impl Settings {
         }
         let widths = match config::get("image_widths").filter(|t| !t.trim().is_empty()) {
             None => vec![320, 640, 1024, 1600],
-            Some(text) => text.split(',').map(|w| w.trim().parse::<u32>()).collect::<Result<Vec<_>, _>>().map_err(|_| misconfigured("image_widths", &text))?,
+            Some(text) => text
+                .split(',')
+                .map(|w| w.trim().parse::<u32>())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|_| misconfigured("image_widths", &text))?,
         };
         let settings = Self {
             widths,
@@ -136,7 +140,9 @@ pub fn prepare(product_id: &str, parts: &[&Part], settings: &Settings) -> Result
         let mut files = Vec::new();
         for variant in processed.variants {
             let key = format!("products/{product_id}/{}.webp", hex(&Sha256::digest(&variant.bytes)[..16]));
-            variants.push(json!({"url": format!("/uploads/{key}"), "width": variant.width, "height": variant.height, "bytes": variant.bytes.len()}));
+            variants.push(
+                json!({"url": format!("/uploads/{key}"), "width": variant.width, "height": variant.height, "bytes": variant.bytes.len()}),
+            );
             files.push((key, variant.bytes));
         }
         let record = json!({
@@ -162,11 +168,15 @@ fn refusal(error: media::MediaError, label: &str, file_name: Option<&str>) -> Pr
         media::MediaError::UnsupportedFormat(why) => Problem::new(415, "unsupported-image", "Unsupported image")
             .with_detail(named(&format!("{why}. Send JPEG, PNG or WebP images.")))
             .with_field(label, "must be a JPEG, PNG or WebP image"),
-        media::MediaError::TooLarge(why) => Problem::new(413, "image-too-large", "Image too large").with_detail(named(&why)).with_field(label, "is too large"),
+        media::MediaError::TooLarge(why) => {
+            Problem::new(413, "image-too-large", "Image too large").with_detail(named(&why)).with_field(label, "is too large")
+        }
         media::MediaError::TooManyPixels(why) => Problem::new(422, "image-too-many-pixels", "Image has too many pixels")
             .with_detail(named(&why))
             .with_field(label, "has too many pixels"),
-        media::MediaError::Corrupt(why) => Problem::new(422, "image-corrupt", "Image does not decode").with_detail(named(&why)).with_field(label, "is damaged or truncated"),
+        media::MediaError::Corrupt(why) => Problem::new(422, "image-corrupt", "Image does not decode")
+            .with_detail(named(&why))
+            .with_field(label, "is damaged or truncated"),
         media::MediaError::InvalidOptions(why) => misconfigured("image_*", &why),
         media::MediaError::TimedOut(why) => Problem::unavailable(format!("{}. Nothing was stored; send the images again.", named(&why))),
     }
@@ -245,7 +255,13 @@ pub fn delete_keys<'a>(keys: impl IntoIterator<Item = &'a str>) -> bool {
 /// entries it examined.
 pub fn sweep(settings: &Settings) -> Result<usize, Problem> {
     let cutoff = now_ms().saturating_sub(settings.sweep_after_ms);
-    let stale = Query { filter: vec![store::clause("at_ms", Op::Lte, json!(cutoff))], text: None, sort: vec![store::key("at_ms", false)], skip: 0, limit: SWEEP_BATCH };
+    let stale = Query {
+        filter: vec![store::clause("at_ms", Op::Lte, json!(cutoff))],
+        text: None,
+        sort: vec![store::key("at_ms", false)],
+        skip: 0,
+        limit: SWEEP_BATCH,
+    };
     let (entries, _) = store::find(JOURNAL, &stale)?;
     for entry in &entries {
         settle(entry, cutoff)?;
@@ -322,7 +338,8 @@ pub async fn add(request: &mut Request<Body>, key: &str) -> Result<ApiResponse, 
     let parts = multipart::read_form(request, &settings.form(0)).await?;
     let files: Vec<&Part> = parts.iter().collect();
     let existing = ids_of(&current.body);
-    let prepared: Vec<Prepared> = prepare(&current.id, &files, &settings)?.into_iter().filter(|p| !existing.iter().any(|id| id == p.id())).collect();
+    let prepared: Vec<Prepared> =
+        prepare(&current.id, &files, &settings)?.into_iter().filter(|p| !existing.iter().any(|id| id == p.id())).collect();
     if prepared.is_empty() {
         return products::saved(200, current);
     }
@@ -431,7 +448,8 @@ pub fn reorder(key: &str, if_match: Option<u64>, mut body: Map<String, Value>) -
             errors.push("order", &format!("must list each of the product's {} images once: {}", sorted_now.len(), ids_of(&doc).join(", ")));
             return Err(Problem::validation(errors));
         }
-        let reordered: Vec<Value> = order.iter().filter_map(|id| images.iter().find(|r| record_id(r) == Some(id.as_str())).cloned()).collect();
+        let reordered: Vec<Value> =
+            order.iter().filter_map(|id| images.iter().find(|r| record_id(r) == Some(id.as_str())).cloned()).collect();
         doc.insert("images".into(), Value::Array(reordered));
         Ok(doc)
     })?;

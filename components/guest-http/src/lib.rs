@@ -48,7 +48,8 @@ where
 /// Writes `answer` to `outparam`. A failure past the head (the client went away) ends the
 /// answer quietly; there is nobody left to tell.
 fn respond(outparam: ResponseOutparam, answer: Answer) {
-    let entries: Vec<(String, Vec<u8>)> = answer.headers.iter().map(|(name, value)| (name.as_str().to_owned(), value.as_bytes().to_vec())).collect();
+    let entries: Vec<(String, Vec<u8>)> =
+        answer.headers.iter().map(|(name, value)| (name.as_str().to_owned(), value.as_bytes().to_vec())).collect();
     let headers = match Fields::from_list(&entries) {
         Ok(headers) => headers,
         Err(error) => {
@@ -62,7 +63,10 @@ fn respond(outparam: ResponseOutparam, answer: Answer) {
         let _ = response.set_status_code(500);
     }
     let Ok(body) = response.body() else {
-        ResponseOutparam::set(outparam, Err(wasip2::http::types::ErrorCode::InternalError(Some("the response body was taken twice".into()))));
+        ResponseOutparam::set(
+            outparam,
+            Err(wasip2::http::types::ErrorCode::InternalError(Some("the response body was taken twice".into()))),
+        );
         return;
     };
     ResponseOutparam::set(outparam, Ok(response));

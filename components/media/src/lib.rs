@@ -21,7 +21,8 @@ struct Media;
 
 impl Guest for Media {
     fn process_image(bytes: Vec<u8>, options: Options) -> Result<Processed, MediaError> {
-        let limits = Limits { widths: options.widths, quality: options.quality, max_bytes: options.max_bytes, max_pixels: options.max_pixels };
+        let limits =
+            Limits { widths: options.widths, quality: options.quality, max_bytes: options.max_bytes, max_pixels: options.max_pixels };
         let output = pipeline::process(&bytes, &limits).map_err(|error| {
             let message = error.to_string();
             match error {

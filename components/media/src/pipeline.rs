@@ -119,17 +119,23 @@ pub fn process(bytes: &[u8], limits: &Limits) -> Result<Output, PipelineError> {
     let mut decoder = reader.into_decoder().map_err(corrupt)?;
     let (raw_width, raw_height) = decoder.dimensions();
     if u64::from(raw_width) * u64::from(raw_height) > limits.max_pixels {
-        return Err(PipelineError::TooManyPixels { width: raw_width, height: raw_height, limit: format!("at most {} pixels are accepted", limits.max_pixels) });
+        return Err(PipelineError::TooManyPixels {
+            width: raw_width,
+            height: raw_height,
+            limit: format!("at most {} pixels are accepted", limits.max_pixels),
+        });
     }
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
-    let swaps = matches!(orientation, Orientation::Rotate90 | Orientation::Rotate270 | Orientation::Rotate90FlipH | Orientation::Rotate270FlipH);
+    let swaps =
+        matches!(orientation, Orientation::Rotate90 | Orientation::Rotate270 | Orientation::Rotate90FlipH | Orientation::Rotate270FlipH);
     let (width, height) = if swaps { (raw_height, raw_width) } else { (raw_width, raw_height) };
     let widths = targets(&limits.widths, width);
     let widest = widths.last().copied().unwrap_or(width);
     // A JPEG is decoded straight at a smaller scale when the widest output allows (as
     // libvips does): a quarter of the pixels to decode at half size.
     let needed = (scaled_up(raw_width, widest, width), scaled_up(raw_height, widest, width));
-    let scaled_jpeg = if format == Format::Jpeg && needed.0 <= raw_width / 2 { jpeg_at_least(bytes, needed, limits.max_pixels) } else { None };
+    let scaled_jpeg =
+        if format == Format::Jpeg && needed.0 <= raw_width / 2 { jpeg_at_least(bytes, needed, limits.max_pixels) } else { None };
     let source = match scaled_jpeg {
         Some(pixels) => pixels,
         None => {
@@ -146,7 +152,9 @@ pub fn process(bytes: &[u8], limits: &Limits) -> Result<Output, PipelineError> {
             let resized = source.resize(raw_w, raw_h);
             let (pixels, w, h) = resized.oriented(orientation);
             let bytes = encode::webp(&pixels, w, h, source.channels, limits.quality).map_err(|error| match error {
-                EncodeError::TooLarge { width, height } => PipelineError::TooManyPixels { width, height, limit: format!("WebP stores at most {} pixels a side", encode::MAX_SIDE) },
+                EncodeError::TooLarge { width, height } => {
+                    PipelineError::TooManyPixels { width, height, limit: format!("WebP stores at most {} pixels a side", encode::MAX_SIDE) }
+                }
                 EncodeError::Failed => PipelineError::Corrupt("image could not be encoded".to_owned()),
             })?;
             Ok(Variant { width: w, height: h, bytes })
@@ -287,7 +295,12 @@ mod tests {
     /// JPEG bytes of a picture whose top half is red and bottom half blue, with an Exif
     /// orientation.
     fn jpeg_top_red(width: u32, height: u32, orientation: u16) -> Vec<u8> {
-        let image = image::RgbImage::from_fn(width, height, |_, y| if y < height / 2 { image::Rgb([220, 20, 20]) } else { image::Rgb([20, 20, 220]) });
+        let image =
+            image::RgbImage::from_fn(
+                width,
+                height,
+                |_, y| if y < height / 2 { image::Rgb([220, 20, 20]) } else { image::Rgb([20, 20, 220]) },
+            );
         let mut jpeg = Vec::new();
         image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90).encode_image(&image).unwrap();
         let mut exif = b"Exif\0\0MM\0\x2a\0\0\0\x08\0\x01\x01\x12\0\x03\0\0\0\x01".to_vec();
@@ -312,7 +325,10 @@ mod tests {
             assert_eq!(variant.width, widths[0]);
             let decoded = image::load_from_memory_with_format(&variant.bytes, image::ImageFormat::WebP).unwrap().into_rgb8();
             assert_eq!((decoded.width(), decoded.height()), (variant.width, variant.height));
-            let (left, right) = (decoded.get_pixel(decoded.width() / 8, decoded.height() / 2), decoded.get_pixel(decoded.width() * 7 / 8, decoded.height() / 2));
+            let (left, right) = (
+                decoded.get_pixel(decoded.width() / 8, decoded.height() / 2),
+                decoded.get_pixel(decoded.width() * 7 / 8, decoded.height() / 2),
+            );
             assert!(right[0] > 150 && right[2] < 100, "right is red: {right:?} ({widths:?})");
             assert!(left[2] > 150 && left[0] < 100, "left is blue: {left:?} ({widths:?})");
         }

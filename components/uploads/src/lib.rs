@@ -20,7 +20,10 @@ guest_http::export_http_handler!(serve);
 
 fn answer(problem: Problem) -> Answer {
     let body = problem.to_json().into_bytes();
-    let headers = vec![(header::CONTENT_TYPE, HeaderValue::from_static(problem::CONTENT_TYPE)), (header::CONTENT_LENGTH, HeaderValue::from(body.len()))];
+    let headers = vec![
+        (header::CONTENT_TYPE, HeaderValue::from_static(problem::CONTENT_TYPE)),
+        (header::CONTENT_LENGTH, HeaderValue::from(body.len())),
+    ];
     Answer { status: problem.status, headers, body }
 }
 

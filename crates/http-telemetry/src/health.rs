@@ -32,7 +32,10 @@ pub async fn probe(mut addr: SocketAddr, path: &str, timeout: Duration) -> Resul
     let check = async {
         let unreachable = |source| ProbeError::Unreachable { addr, source };
         let mut stream = tokio::net::TcpStream::connect(addr).await.map_err(unreachable)?;
-        stream.write_all(format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes()).await.map_err(unreachable)?;
+        stream
+            .write_all(format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes())
+            .await
+            .map_err(unreachable)?;
         let mut response = Vec::new();
         stream.read_to_end(&mut response).await.map_err(unreachable)?;
         let head = String::from_utf8_lossy(&response);

@@ -179,7 +179,8 @@ mod tests {
     #[tokio::test]
     async fn a_proxy_request_id_is_kept_and_a_missing_one_is_made() {
         let (app, _) = app();
-        let kept = app.clone().oneshot(Request::get("/items/1").header("x-request-id", "abc123").body(Body::empty()).unwrap()).await.unwrap();
+        let kept =
+            app.clone().oneshot(Request::get("/items/1").header("x-request-id", "abc123").body(Body::empty()).unwrap()).await.unwrap();
         assert_eq!(kept.headers()["x-request-id"], "abc123");
         let made = app.clone().oneshot(Request::get("/items/1").body(Body::empty()).unwrap()).await.unwrap();
         assert_eq!(made.headers()["x-request-id"].len(), 32);

@@ -8,7 +8,11 @@ use tracing_subscriber::EnvFilter;
 pub fn init(default_filter: &str) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    let _ = if json_requested(std::env::var("LOG_FORMAT").ok().as_deref()) { builder.json().flatten_event(true).try_init() } else { builder.try_init() };
+    let _ = if json_requested(std::env::var("LOG_FORMAT").ok().as_deref()) {
+        builder.json().flatten_event(true).try_init()
+    } else {
+        builder.try_init()
+    };
 }
 
 fn json_requested(format: Option<&str>) -> bool {

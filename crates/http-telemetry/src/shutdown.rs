@@ -45,7 +45,11 @@ pub enum Ending {
 
 /// Drives `serve` (a server with graceful shutdown) to its end, or until `grace` has passed
 /// since the stop began.
-pub async fn within_deadline<E>(serve: impl Future<Output = Result<(), E>>, mut began: watch::Receiver<bool>, grace: Duration) -> Result<Ending, E> {
+pub async fn within_deadline<E>(
+    serve: impl Future<Output = Result<(), E>>,
+    mut began: watch::Receiver<bool>,
+    grace: Duration,
+) -> Result<Ending, E> {
     let deadline = async move {
         if began.wait_for(|stopping| *stopping).await.is_err() {
             // The sender is gone without a stop: wait for the server alone.

@@ -215,7 +215,13 @@ pub fn lifetime(status: StatusCode, headers: &HeaderMap) -> Option<Duration> {
 /// Whether `If-None-Match` names `etag` (weakly compared, as for GET).
 fn revalidates(request: &HeaderMap, etag: &HeaderValue) -> bool {
     let etag = etag.to_str().unwrap_or_default();
-    request.get_all(header::IF_NONE_MATCH).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).map(str::trim).any(|tag| tag == "*" || tag.trim_start_matches("W/") == etag.trim_start_matches("W/"))
+    request
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .any(|tag| tag == "*" || tag.trim_start_matches("W/") == etag.trim_start_matches("W/"))
 }
 
 impl ResponseCache {
@@ -316,7 +322,15 @@ impl ResponseCache {
             .collect();
         let mut kept = headers.clone();
         kept.remove(header::DATE);
-        let entry = Entry { vary, etag: headers.get(header::ETAG).cloned(), headers: kept, body, read: trace.read.clone(), since, expires: Instant::now() + lifetime };
+        let entry = Entry {
+            vary,
+            etag: headers.get(header::ETAG).cloned(),
+            headers: kept,
+            body,
+            read: trace.read.clone(),
+            since,
+            expires: Instant::now() + lifetime,
+        };
         let address = Address { component: component.to_owned(), version: version.to_owned(), path_and_query: path_and_query.to_owned() };
         let size = entry.size(&address);
         if size > self.budget {
@@ -370,7 +384,10 @@ mod tests {
 
     fn public(max_age: u64) -> HeaderMap {
         let mut headers = HeaderMap::new();
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_str(&format!("public, max-age={max_age}, stale-while-revalidate=300")).unwrap());
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_str(&format!("public, max-age={max_age}, stale-while-revalidate=300")).unwrap(),
+        );
         headers.insert(header::ETAG, HeaderValue::from_static("\"abc\""));
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
         headers
@@ -407,7 +424,17 @@ mod tests {
     fn a_write_to_what_an_answer_read_invalidates_it() {
         let cache = ResponseCache::new(1 << 20, 1 << 16, CacheMetrics::default(), Default::default());
         let since = cache.versions.now();
-        assert!(cache.store("catalog", "v1", "/api/products", &HeaderMap::new(), &public(60), Bytes::from_static(b"[1]"), &trace(&["products", "categories"]), since, Duration::from_secs(60)));
+        assert!(cache.store(
+            "catalog",
+            "v1",
+            "/api/products",
+            &HeaderMap::new(),
+            &public(60),
+            Bytes::from_static(b"[1]"),
+            &trace(&["products", "categories"]),
+            since,
+            Duration::from_secs(60)
+        ));
         let hit = cache.lookup("catalog", "v1", "/api/products", &GET, &HeaderMap::new()).unwrap();
         assert_eq!((hit.status, hit.body.as_ref()), (StatusCode::OK, b"[1]".as_ref()));
         cache.versions.wrote("users");
@@ -419,10 +446,30 @@ mod tests {
         // A write while the request ran: not kept at all.
         let since = cache.versions.now();
         cache.versions.wrote("products");
-        assert!(!cache.store("catalog", "v1", "/api/products", &HeaderMap::new(), &public(60), Bytes::from_static(b"[2]"), &trace(&["products"]), since, Duration::from_secs(60)));
+        assert!(!cache.store(
+            "catalog",
+            "v1",
+            "/api/products",
+            &HeaderMap::new(),
+            &public(60),
+            Bytes::from_static(b"[2]"),
+            &trace(&["products"]),
+            since,
+            Duration::from_secs(60)
+        ));
         // A change made elsewhere invalidates everything.
         let since = cache.versions.now();
-        assert!(cache.store("catalog", "v1", "/api/products", &HeaderMap::new(), &public(60), Bytes::from_static(b"[3]"), &trace(&["products"]), since, Duration::from_secs(60)));
+        assert!(cache.store(
+            "catalog",
+            "v1",
+            "/api/products",
+            &HeaderMap::new(),
+            &public(60),
+            Bytes::from_static(b"[3]"),
+            &trace(&["products"]),
+            since,
+            Duration::from_secs(60)
+        ));
         cache.versions.changed_elsewhere();
         assert!(cache.lookup("catalog", "v1", "/api/products", &GET, &HeaderMap::new()).is_none());
     }
@@ -449,7 +496,17 @@ mod tests {
         let mut arabic = HeaderMap::new();
         arabic.insert(header::ACCEPT_LANGUAGE, HeaderValue::from_static("ar"));
         let since = cache.versions.now();
-        assert!(cache.store("catalog", "v1", "/x", &arabic, &varying, Bytes::from_static(b"ar"), &trace(&[]), since, Duration::from_secs(60)));
+        assert!(cache.store(
+            "catalog",
+            "v1",
+            "/x",
+            &arabic,
+            &varying,
+            Bytes::from_static(b"ar"),
+            &trace(&[]),
+            since,
+            Duration::from_secs(60)
+        ));
         assert!(cache.lookup("catalog", "v1", "/x", &GET, &HeaderMap::new()).is_none(), "another language is another answer");
         assert_eq!(cache.lookup("catalog", "v1", "/x", &GET, &arabic).unwrap().body.as_ref(), b"ar");
         assert!(cache.lookup("catalog", "v2", "/x", &GET, &arabic).is_none(), "another component version is another answer");
@@ -460,7 +517,17 @@ mod tests {
         assert_eq!(cache.lookup("catalog", "v1", "/x", &GET, &conditional).unwrap().status, StatusCode::NOT_MODIFIED);
         cache.forget_component("catalog");
         assert!(cache.lookup("catalog", "v1", "/x", &GET, &arabic).is_none());
-        assert!(!cache.store("catalog", "v1", "/y", &arabic, &varying, Bytes::from_static(b"x"), &Trace { read: vec![], uncacheable: true }, since, Duration::from_secs(60)));
+        assert!(!cache.store(
+            "catalog",
+            "v1",
+            "/y",
+            &arabic,
+            &varying,
+            Bytes::from_static(b"x"),
+            &Trace { read: vec![], uncacheable: true },
+            since,
+            Duration::from_secs(60)
+        ));
     }
 
     #[test]
@@ -468,19 +535,52 @@ mod tests {
         let cache = ResponseCache::new(64 << 10, 8 << 10, CacheMetrics::default(), Default::default());
         let since = cache.versions.now();
         for n in 0..5000 {
-            cache.store("catalog", "v1", &format!("/api/products?page={n}"), &HeaderMap::new(), &public(60), Bytes::from(vec![b'x'; 1000]), &trace(&["products"]), since, Duration::from_secs(60));
+            cache.store(
+                "catalog",
+                "v1",
+                &format!("/api/products?page={n}"),
+                &HeaderMap::new(),
+                &public(60),
+                Bytes::from(vec![b'x'; 1000]),
+                &trace(&["products"]),
+                since,
+                Duration::from_secs(60),
+            );
             assert!(cache.bytes() <= 64 << 10, "{} bytes after {n}", cache.bytes());
         }
         assert!(cache.counts.evictions.get() > 4900);
         assert!(cache.lookup("catalog", "v1", "/api/products?page=4999", &GET, &HeaderMap::new()).is_some(), "the newest stays");
-        assert!(!cache.store("catalog", "v1", "/big", &HeaderMap::new(), &public(60), Bytes::from(vec![0; 9 << 10]), &trace(&[]), since, Duration::from_secs(60)), "an answer over the entry limit is not kept");
+        assert!(
+            !cache.store(
+                "catalog",
+                "v1",
+                "/big",
+                &HeaderMap::new(),
+                &public(60),
+                Bytes::from(vec![0; 9 << 10]),
+                &trace(&[]),
+                since,
+                Duration::from_secs(60)
+            ),
+            "an answer over the entry limit is not kept"
+        );
     }
 
     #[test]
     fn an_answer_lives_no_longer_than_its_max_age() {
         let cache = ResponseCache::new(1 << 20, 1 << 16, CacheMetrics::default(), Default::default());
         let since = cache.versions.now();
-        assert!(cache.store("catalog", "v1", "/x", &HeaderMap::new(), &public(1), Bytes::from_static(b"x"), &trace(&[]), since, lifetime(StatusCode::OK, &public(1)).unwrap()));
+        assert!(cache.store(
+            "catalog",
+            "v1",
+            "/x",
+            &HeaderMap::new(),
+            &public(1),
+            Bytes::from_static(b"x"),
+            &trace(&[]),
+            since,
+            lifetime(StatusCode::OK, &public(1)).unwrap()
+        ));
         assert!(cache.lookup("catalog", "v1", "/x", &GET, &HeaderMap::new()).is_some());
         std::thread::sleep(Duration::from_millis(1100));
         assert!(cache.lookup("catalog", "v1", "/x", &GET, &HeaderMap::new()).is_none());

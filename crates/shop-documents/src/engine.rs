@@ -90,7 +90,9 @@ impl<C: Sql> Engine<C> {
             return Ok(());
         }
         let mut schema = Schema::default();
-        for row in self.run("SELECT name FROM sqlite_master WHERE type = 'table' AND (name LIKE 'c\\_%' ESCAPE '\\' OR name = '_indexes')", &[])? {
+        for row in
+            self.run("SELECT name FROM sqlite_master WHERE type = 'table' AND (name LIKE 'c\\_%' ESCAPE '\\' OR name = '_indexes')", &[])?
+        {
             let name = text_of(row)?;
             match sql::collection_of_table(&name) {
                 Some(collection) => {
@@ -225,7 +227,12 @@ impl<C: Sql> Engine<C> {
         doc.insert("_version".into(), json!(next));
         let body = Value::Object(doc);
         let json = body.to_string();
-        let mut args = vec![SqlValue::Integer(next as i64), SqlValue::Text(json.clone()), SqlValue::Text(id.to_owned()), SqlValue::Integer(expected as i64)];
+        let mut args = vec![
+            SqlValue::Integer(next as i64),
+            SqlValue::Text(json.clone()),
+            SqlValue::Text(id.to_owned()),
+            SqlValue::Integer(expected as i64),
+        ];
         let search = match self.text_fields(c) {
             Some(fields) => {
                 args.push(SqlValue::Text(searchable(&body, &fields)));
@@ -233,7 +240,10 @@ impl<C: Sql> Engine<C> {
             }
             None => "",
         };
-        let updated = self.run(&format!("UPDATE {} SET version = ?1, body = ?2{search} WHERE id = ?3 AND version = ?4 RETURNING rowid", table(c)), &args)?;
+        let updated = self.run(
+            &format!("UPDATE {} SET version = ?1, body = ?2{search} WHERE id = ?3 AND version = ?4 RETURNING rowid", table(c)),
+            &args,
+        )?;
         if !updated.is_empty() {
             return Ok(Some(json));
         }
@@ -272,7 +282,11 @@ impl<C: Sql> Engine<C> {
         let key = (c.as_str().to_owned(), spec.name.clone());
         let registered = self.schema.borrow().as_ref().is_some_and(|s| s.has_registry);
         if let Some(existing) = self.schema.borrow().as_ref().and_then(|s| s.indexes.get(&key).cloned()) {
-            return if existing == spec { Ok(()) } else { Err(StoreError::Invalid(format!("index {} exists with another definition", spec.name))) };
+            return if existing == spec {
+                Ok(())
+            } else {
+                Err(StoreError::Invalid(format!("index {} exists with another definition", spec.name)))
+            };
         }
         if spec.kind == IndexKind::Text && self.text_fields(c).is_some() {
             return Err(StoreError::Invalid(format!("collection {} already has a text index", c.as_str())));
@@ -288,7 +302,10 @@ impl<C: Sql> Engine<C> {
             IndexKind::Text => self.create_text_index(c, &spec)?,
         }
         // Recorded last: a crash before this leaves an index that the next call completes.
-        self.run(sql::RECORD_INDEX, &[SqlValue::Text(c.as_str().to_owned()), SqlValue::Text(spec.name.clone()), SqlValue::Text(sql::encode_spec(&spec))])?;
+        self.run(
+            sql::RECORD_INDEX,
+            &[SqlValue::Text(c.as_str().to_owned()), SqlValue::Text(spec.name.clone()), SqlValue::Text(sql::encode_spec(&spec))],
+        )?;
         let mut schema = self.schema.borrow_mut();
         if let Some(schema) = schema.as_mut() {
             schema.has_registry = true;
@@ -311,7 +328,13 @@ impl<C: Sql> Engine<C> {
                 other?;
             }
         }
-        self.run(&format!("CREATE VIRTUAL TABLE IF NOT EXISTS {f} USING fts5(search, content = '{t}', content_rowid = 'rowid', {})", sql::FTS_TOKENIZE), &[])?;
+        self.run(
+            &format!(
+                "CREATE VIRTUAL TABLE IF NOT EXISTS {f} USING fts5(search, content = '{t}', content_rowid = 'rowid', {})",
+                sql::FTS_TOKENIZE
+            ),
+            &[],
+        )?;
         self.run(
             &format!("CREATE TRIGGER IF NOT EXISTS {t}_search_insert AFTER INSERT ON {t} WHEN new.search IS NOT NULL BEGIN INSERT INTO {f} (rowid, search) VALUES (new.rowid, new.search); END"),
             &[],
@@ -333,7 +356,10 @@ impl<C: Sql> Engine<C> {
             let rowid = integer_of(&row)?;
             let body = row.into_iter().nth(1).and_then(SqlValue::into_text).unwrap_or_default();
             let doc: Value = serde_json::from_str(&body).map_err(|e| StoreError::Internal(e.to_string()))?;
-            self.run(&format!("UPDATE {t} SET search = ?1 WHERE rowid = ?2"), &[SqlValue::Text(searchable(&doc, &fields)), SqlValue::Integer(rowid)])?;
+            self.run(
+                &format!("UPDATE {t} SET search = ?1 WHERE rowid = ?2"),
+                &[SqlValue::Text(searchable(&doc, &fields)), SqlValue::Integer(rowid)],
+            )?;
         }
         Ok(())
     }
@@ -408,7 +434,8 @@ mod tests {
         let stored: Value = serde_json::from_str(&store.insert(&c, doc(json!({"email": "a@example.com"}))).unwrap()).unwrap();
         let id = stored["_id"].as_str().unwrap().to_owned();
         assert_eq!(stored["_version"], 1);
-        let replaced: Value = serde_json::from_str(&store.replace(&c, &id, 1, doc(json!({"email": "b@example.com"}))).unwrap().unwrap()).unwrap();
+        let replaced: Value =
+            serde_json::from_str(&store.replace(&c, &id, 1, doc(json!({"email": "b@example.com"}))).unwrap().unwrap()).unwrap();
         assert_eq!(replaced["_version"], 2);
         assert!(matches!(store.replace(&c, &id, 1, doc(json!({}))), Err(StoreError::Conflict(_))), "a stale version is refused");
         assert_eq!(store.replace(&c, "missing", 1, doc(json!({}))).unwrap(), None);
@@ -440,17 +467,25 @@ mod tests {
         let store = engine(std::path::Path::new(":memory:"));
         let c = Collection::parse("products").unwrap();
         // A document stored before the index exists is indexed when it is made.
-        let coffee: Value = serde_json::from_str(&store.insert(&c, doc(json!({"name": {"en": "Arabic coffee", "ar": "قهوة عربية"}, "price": 30}))).unwrap()).unwrap();
+        let coffee: Value = serde_json::from_str(
+            &store.insert(&c, doc(json!({"name": {"en": "Arabic coffee", "ar": "قهوة عربية"}, "price": 30}))).unwrap(),
+        )
+        .unwrap();
         let spec = IndexSpec::parse("search", vec![key("name.en"), key("name.ar")], IndexKind::Text).unwrap();
         store.ensure_index(&c, spec).unwrap();
-        let latte: Value = serde_json::from_str(&store.insert(&c, doc(json!({"name": {"en": "Café crème", "ar": "قهوة بالحليب"}, "price": 12}))).unwrap()).unwrap();
+        let latte: Value =
+            serde_json::from_str(&store.insert(&c, doc(json!({"name": {"en": "Café crème", "ar": "قهوة بالحليب"}, "price": 12}))).unwrap())
+                .unwrap();
         assert_eq!(store.find(&c, &search("قَهْوَة")).unwrap().1, 2);
         assert_eq!(store.find(&c, &search("عربيه")).unwrap().1, 1);
         assert_eq!(store.find(&c, &search("cafe")).unwrap().1, 1);
         let cheap = Query { filter: vec![Clause::parse("price", Op::Lt, "20").unwrap()], ..search("قهوه") };
         let (items, total) = store.find(&c, &cheap).unwrap();
         assert_eq!((items.len(), total), (1, 1), "search and filters combine");
-        store.replace(&c, latte["_id"].as_str().unwrap(), 1, doc(json!({"name": {"en": "Cardamom tea", "ar": "شاي بالهيل"}}))).unwrap().unwrap();
+        store
+            .replace(&c, latte["_id"].as_str().unwrap(), 1, doc(json!({"name": {"en": "Cardamom tea", "ar": "شاي بالهيل"}})))
+            .unwrap()
+            .unwrap();
         assert_eq!(store.find(&c, &search("cafe")).unwrap().1, 0, "a replaced name is no longer found");
         assert_eq!(store.find(&c, &search("cardam")).unwrap().1, 1, "the last word matches as a prefix");
         assert!(store.delete(&c, coffee["_id"].as_str().unwrap(), None).unwrap());

@@ -43,8 +43,7 @@ impl SqlValue {
 }
 
 /// The table that records declared indexes (collection, name, spec as JSON).
-pub const CREATE_INDEX_REGISTRY: &str =
-    "CREATE TABLE IF NOT EXISTS _indexes (collection TEXT NOT NULL, name TEXT NOT NULL, spec TEXT NOT NULL, PRIMARY KEY (collection, name)) WITHOUT ROWID";
+pub const CREATE_INDEX_REGISTRY: &str = "CREATE TABLE IF NOT EXISTS _indexes (collection TEXT NOT NULL, name TEXT NOT NULL, spec TEXT NOT NULL, PRIMARY KEY (collection, name)) WITHOUT ROWID";
 
 /// The collections that exist, as `SELECT name` rows of `c_<collection>` table names.
 pub const LIST_COLLECTIONS: &str = "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'c\\_%' ESCAPE '\\'";
@@ -77,13 +76,21 @@ pub fn collection_of_table(table: &str) -> Option<&str> {
 
 /// Creates a collection's table.
 pub fn create_table(c: &Collection) -> String {
-    format!("CREATE TABLE IF NOT EXISTS {} (rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, version INTEGER NOT NULL, body TEXT NOT NULL)", table(c))
+    format!(
+        "CREATE TABLE IF NOT EXISTS {} (rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, version INTEGER NOT NULL, body TEXT NOT NULL)",
+        table(c)
+    )
 }
 
 /// Creates a regular or unique index (not a text one).
 pub fn create_index(c: &Collection, spec: &IndexSpec) -> String {
     let unique = if spec.kind == IndexKind::Unique { "UNIQUE " } else { "" };
-    format!("CREATE {unique}INDEX IF NOT EXISTS {} ON {} ({})", index_name(c, &spec.name), table(c), order_sql(&spec.keys).replace("d.", ""))
+    format!(
+        "CREATE {unique}INDEX IF NOT EXISTS {} ON {} ({})",
+        index_name(c, &spec.name),
+        table(c),
+        order_sql(&spec.keys).replace("d.", "")
+    )
 }
 
 /// FTS5's tokenizer for the folded words: Unicode word boundaries, diacritics removed again
@@ -174,7 +181,13 @@ pub fn clause_sql(clause: &Clause, args: &mut Vec<SqlValue>) -> String {
         Op::Exists => {
             let test = if clause.value.as_bool().unwrap_or(true) { "IS NOT NULL" } else { "IS NULL" };
             match path {
-                "_id" | "_version" => if test == "IS NULL" { "0".into() } else { "1".into() },
+                "_id" | "_version" => {
+                    if test == "IS NULL" {
+                        "0".into()
+                    } else {
+                        "1".into()
+                    }
+                }
                 _ => format!("json_type(d.body, '$.{path}') {test}"),
             }
         }
@@ -333,7 +346,9 @@ pub fn decode_spec(name: &str, text: &str) -> Result<IndexSpec, StoreError> {
         .map(Vec::as_slice)
         .unwrap_or_default()
         .iter()
-        .map(|k| Ok(Key { field: FieldPath::parse(k["field"].as_str().unwrap_or(""))?, descending: k["descending"].as_bool().unwrap_or(false) }))
+        .map(|k| {
+            Ok(Key { field: FieldPath::parse(k["field"].as_str().unwrap_or(""))?, descending: k["descending"].as_bool().unwrap_or(false) })
+        })
         .collect::<Result<_, StoreError>>()?;
     IndexSpec::parse(name, keys, kind)
 }
@@ -350,7 +365,10 @@ mod tests {
     fn ranges_stay_within_the_values_type_and_values_are_bound() {
         let mut args = Vec::new();
         let clause = Clause::parse("price.amount", Op::Gte, "100").unwrap();
-        assert_eq!(clause_sql(&clause, &mut args), "(json_extract(d.body, '$.price.amount') < '' AND json_extract(d.body, '$.price.amount') >= ?)");
+        assert_eq!(
+            clause_sql(&clause, &mut args),
+            "(json_extract(d.body, '$.price.amount') < '' AND json_extract(d.body, '$.price.amount') >= ?)"
+        );
         assert_eq!(args, [SqlValue::Integer(100)]);
         let clause = Clause::parse("active", Op::Ne, "true").unwrap();
         assert_eq!(clause_sql(&clause, &mut args), "NOT coalesce(json_type(d.body, '$.active') IN ('true'), 0)");

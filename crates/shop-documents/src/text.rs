@@ -32,12 +32,7 @@ pub fn normalize(text: &str) -> String {
 
 /// The words of a text, normalised: runs of letters and digits (at most 16 for a query).
 pub fn words(query: &str) -> Vec<String> {
-    normalize(query)
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .take(16)
-        .map(str::to_owned)
-        .collect()
+    normalize(query).split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).take(16).map(str::to_owned).collect()
 }
 
 #[cfg(test)]
@@ -50,7 +45,8 @@ mod tests {
         let typed = normalize("قَهْوَة عَرَبِيَّة أصيلة");
         let plain = normalize("قهوه عربيه اصيله");
         assert_eq!(typed, plain);
-        for (variant, folded) in [("إبريق", "ابريق"), ("آلة", "اله"), ("ٱلكتاب", "الكتاب"), ("مستشفى", "مستشفي"), ("كـتـاب", "كتاب")] {
+        for (variant, folded) in [("إبريق", "ابريق"), ("آلة", "اله"), ("ٱلكتاب", "الكتاب"), ("مستشفى", "مستشفي"), ("كـتـاب", "كتاب")]
+        {
             assert_eq!(normalize(variant), folded, "{variant}");
         }
     }

@@ -27,7 +27,9 @@ pub fn is_fresh(if_none_match: Option<&str>, etag: &str) -> bool {
 pub fn is_valid(key: &str) -> bool {
     (1..=255).contains(&key.len())
         && key.split('/').all(|segment| {
-            !segment.is_empty() && !segment.starts_with('.') && segment.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'_'))
+            !segment.is_empty()
+                && !segment.starts_with('.')
+                && segment.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'_'))
         })
 }
 

@@ -6,10 +6,32 @@ use serde_json::Value;
 
 /// The currencies the shop accepts, with their minor-unit exponent (ISO 4217).
 pub const CURRENCIES: &[(&str, u32)] = &[
-    ("AED", 2), ("BHD", 3), ("CAD", 2), ("CHF", 2), ("CNY", 2), ("DZD", 2), ("EGP", 2), ("EUR", 2),
-    ("GBP", 2), ("INR", 2), ("IQD", 3), ("JOD", 3), ("JPY", 0), ("KWD", 3), ("LBP", 2), ("LYD", 3),
-    ("MAD", 2), ("OMR", 3), ("PKR", 2), ("QAR", 2), ("SAR", 2), ("SDG", 2), ("TND", 3), ("TRY", 2),
-    ("USD", 2), ("YER", 2),
+    ("AED", 2),
+    ("BHD", 3),
+    ("CAD", 2),
+    ("CHF", 2),
+    ("CNY", 2),
+    ("DZD", 2),
+    ("EGP", 2),
+    ("EUR", 2),
+    ("GBP", 2),
+    ("INR", 2),
+    ("IQD", 3),
+    ("JOD", 3),
+    ("JPY", 0),
+    ("KWD", 3),
+    ("LBP", 2),
+    ("LYD", 3),
+    ("MAD", 2),
+    ("OMR", 3),
+    ("PKR", 2),
+    ("QAR", 2),
+    ("SAR", 2),
+    ("SDG", 2),
+    ("TND", 3),
+    ("TRY", 2),
+    ("USD", 2),
+    ("YER", 2),
 ];
 
 /// The largest amount accepted, in minor units (10¹² minor units: ten billion in most currencies).

@@ -95,14 +95,12 @@ impl Problem {
 
     /// 413: the body is larger than the route accepts.
     pub fn too_large(limit_bytes: usize) -> Self {
-        Self::new(413, "payload-too-large", "Request body too large")
-            .with_detail(format!("The body may be at most {limit_bytes} bytes."))
+        Self::new(413, "payload-too-large", "Request body too large").with_detail(format!("The body may be at most {limit_bytes} bytes."))
     }
 
     /// 415: the body is not of a type the route accepts.
     pub fn unsupported_media_type(expected: &str) -> Self {
-        Self::new(415, "unsupported-media-type", "Unsupported media type")
-            .with_detail(format!("Send the body as {expected}."))
+        Self::new(415, "unsupported-media-type", "Unsupported media type").with_detail(format!("Send the body as {expected}."))
     }
 
     /// 428: an update must say which version it replaces.
@@ -117,8 +115,7 @@ impl Problem {
 
     /// 500: something failed that the client cannot fix; the details are in the logs.
     pub fn internal() -> Self {
-        Self::new(500, "internal", "Internal error")
-            .with_detail("The request failed on our side. It has been logged; try again later.")
+        Self::new(500, "internal", "Internal error").with_detail("The request failed on our side. It has been logged; try again later.")
     }
 
     /// The body as JSON text.

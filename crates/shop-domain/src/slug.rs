@@ -34,9 +34,7 @@ impl Slug {
         if raw.len() > MAX_SLUG_LEN {
             return Err(SlugError::TooLong);
         }
-        let well_formed = raw.split('-').all(|word| {
-            !word.is_empty() && word.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        });
+        let well_formed = raw.split('-').all(|word| !word.is_empty() && word.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
         if well_formed { Ok(Self(raw.to_owned())) } else { Err(SlugError::BadCharacters) }
     }
 

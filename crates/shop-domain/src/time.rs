@@ -5,12 +5,7 @@ pub fn rfc3339_utc(unix_seconds: u64) -> String {
     let days = (unix_seconds / 86_400) as i64;
     let secs_of_day = unix_seconds % 86_400;
     let (year, month, day) = civil_from_days(days);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        secs_of_day / 3600,
-        secs_of_day / 60 % 60,
-        secs_of_day % 60
-    )
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", secs_of_day / 3600, secs_of_day / 60 % 60, secs_of_day % 60)
 }
 
 /// The current time as RFC 3339 (UTC) with microseconds, `YYYY-MM-DDTHH:MM:SS.ffffffZ`: fixed

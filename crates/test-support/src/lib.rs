@@ -13,9 +13,9 @@
 
 use std::net::TcpListener;
 use std::process::{Child, Command};
-use std::time::{Duration, Instant};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
 
 /// The ports handed out: below Linux's ephemeral range (32768–60999 by default).
 const FIRST_PORT: u32 = 20_000;
@@ -139,7 +139,8 @@ mod tests {
 
     /// Whether a process runs (a zombie or a missing pid does not).
     fn running(pid: &str) -> bool {
-        std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| stat.rsplit(')').next().is_some_and(|rest| !rest.trim_start().starts_with('Z')))
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .is_ok_and(|stat| stat.rsplit(')').next().is_some_and(|rest| !rest.trim_start().starts_with('Z')))
     }
 
     /// A shell that starts a worker (`sleep`), prints its pid, and stops it on SIGTERM, as

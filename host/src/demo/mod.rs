@@ -68,7 +68,10 @@ pub fn requests() -> anyhow::Result<Vec<(&'static str, Value)>> {
     let catalog: Catalog = serde_json::from_str(CATALOG).context("the demo catalogue does not parse")?;
     let mut out = Vec::new();
     for (order, category) in catalog.categories.iter().enumerate() {
-        out.push(("/api/categories", json!({"slug": category.slug, "name": {"en": category.en, "ar": category.ar}, "sort_order": order + 1})));
+        out.push((
+            "/api/categories",
+            json!({"slug": category.slug, "name": {"en": category.en, "ar": category.ar}, "sort_order": order + 1}),
+        ));
     }
     let mut n = 0;
     for category in &catalog.categories {

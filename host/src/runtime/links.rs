@@ -6,8 +6,8 @@ use super::Runtime;
 use super::serve::{CallError, new_store};
 use super::slot::export_index;
 use super::state::HostState;
-use std::sync::Arc;
 use crate::bindings::shop::platform::{auth, media};
+use std::sync::Arc;
 use wasmtime::component::{ComponentNamedList, Lift, Lower};
 
 /// Which export of the callee to call.
@@ -41,7 +41,9 @@ where
 /// The outer error is the call's; the inner one the component's refusal, in words.
 pub async fn create_admin(runtime: &Arc<Runtime>, email: &str, password: &str) -> Result<Result<String, String>, CallError> {
     let params = (email.to_owned(), password.to_owned());
-    let (result,) = call_export::<_, (Result<String, String>,)>(runtime, "auth", Export::Named("shop:platform/operator@0.1.0", "create-admin"), params).await?;
+    let (result,) =
+        call_export::<_, (Result<String, String>,)>(runtime, "auth", Export::Named("shop:platform/operator@0.1.0", "create-admin"), params)
+            .await?;
     Ok(result)
 }
 
@@ -61,14 +63,20 @@ pub async fn housekeeping(runtime: &Arc<Runtime>, component: &str) -> Result<Opt
 /// Checks an access token through the auth component's `auth.verify-token`, as a
 /// component's import would (the benchmarks time this boundary).
 pub async fn verify_token(runtime: &Arc<Runtime>, token: &str) -> Result<Result<auth::Principal, auth::AuthError>, CallError> {
-    let (result,) = call_export::<(String,), (Result<auth::Principal, auth::AuthError>,)>(runtime, "auth", Export::Linked, (token.to_owned(),)).await?;
+    let (result,) =
+        call_export::<(String,), (Result<auth::Principal, auth::AuthError>,)>(runtime, "auth", Export::Linked, (token.to_owned(),)).await?;
     Ok(result)
 }
 
 /// Processes an image through the media component's `process-image`, as the catalog's
 /// import would (the media benchmark times this boundary).
-pub async fn process_image(runtime: &Arc<Runtime>, bytes: Vec<u8>, options: media::Options) -> Result<Result<media::Processed, media::MediaError>, CallError> {
-    let (result,) = call_export::<_, (Result<media::Processed, media::MediaError>,)>(runtime, "media", Export::Linked, (bytes, options)).await?;
+pub async fn process_image(
+    runtime: &Arc<Runtime>,
+    bytes: Vec<u8>,
+    options: media::Options,
+) -> Result<Result<media::Processed, media::MediaError>, CallError> {
+    let (result,) =
+        call_export::<_, (Result<media::Processed, media::MediaError>,)>(runtime, "media", Export::Linked, (bytes, options)).await?;
     Ok(result)
 }
 
@@ -102,8 +110,13 @@ impl auth::Host for HostState {
 }
 
 impl media::Host for HostState {
-    async fn process_image(&mut self, bytes: Vec<u8>, options: media::Options) -> wasmtime::Result<Result<media::Processed, media::MediaError>> {
-        match self.call_linked::<(Vec<u8>, media::Options), (Result<media::Processed, media::MediaError>,)>("media", (bytes, options)).await {
+    async fn process_image(
+        &mut self,
+        bytes: Vec<u8>,
+        options: media::Options,
+    ) -> wasmtime::Result<Result<media::Processed, media::MediaError>> {
+        match self.call_linked::<(Vec<u8>, media::Options), (Result<media::Processed, media::MediaError>,)>("media", (bytes, options)).await
+        {
             Ok((result,)) => Ok(result),
             // Running out of time says nothing about the image: the caller may try again.
             Err(CallError::Deadline) => Ok(Err(media::MediaError::TimedOut("the image could not be processed in time".into()))),

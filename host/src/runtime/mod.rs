@@ -92,7 +92,12 @@ impl Runtime {
         let admission = Arc::new(tokio::sync::Semaphore::new(settings.max_concurrent_requests as usize));
         let changes = crate::changes::Changes::default();
         let responses = settings.response_cache.map(|limits| {
-            Arc::new(response_cache::ResponseCache::new(limits.budget_bytes, limits.max_entry_bytes, metrics.cache.clone(), changes.versions().clone()))
+            Arc::new(response_cache::ResponseCache::new(
+                limits.budget_bytes,
+                limits.max_entry_bytes,
+                metrics.cache.clone(),
+                changes.versions().clone(),
+            ))
         });
         let mut runtime = Self {
             engine,

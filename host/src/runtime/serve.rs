@@ -1,16 +1,15 @@
 //! Running a component: a fresh store and instance per call, with the memory cap and the
 //! CPU deadline enforced.
 
+use super::Runtime;
 use super::slot::Loaded;
 use super::state::HostState;
-use super::Runtime;
 use bytes::Bytes;
 use http_body_util::Full;
 use std::sync::Arc;
 use std::time::Instant;
 use wasmtime::{Store, Trap, UpdateDeadline};
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
-
 
 /// Why a component call did not produce a response. The first three are the component's
 /// doing (or the load's), the last the host's.
@@ -98,10 +97,14 @@ pub async fn handle_http(
         proxy.wasi_http_incoming_handler().call_handle(&mut store, incoming, outparam).await
     };
     let answer = async move {
-        let head = receiver.await.map_err(|_| None)?.map_err(|code| Some(format!("the component answered with an error code: {code:?}")))?;
+        let head =
+            receiver.await.map_err(|_| None)?.map_err(|code| Some(format!("the component answered with an error code: {code:?}")))?;
         let (parts, body) = head.into_parts();
         let limited = http_body_util::Limited::new(body, MAX_ANSWER_BYTES);
-        let bytes = http_body_util::BodyExt::collect(limited).await.map_err(|e| Some(format!("the component's answer could not be read: {e}")))?.to_bytes();
+        let bytes = http_body_util::BodyExt::collect(limited)
+            .await
+            .map_err(|e| Some(format!("the component's answer could not be read: {e}")))?
+            .to_bytes();
         Ok::<_, Option<String>>(hyper::Response::from_parts(parts, bytes))
     };
     let (ran, answered) = tokio::join!(run, answer);

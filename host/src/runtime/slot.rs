@@ -78,7 +78,14 @@ pub enum SwapOutcome {
 impl Slot {
     /// A slot serving `loaded`.
     pub fn new(id: String, world: World, path: PathBuf, loaded: Loaded) -> Self {
-        Self { id, world, path, current: RwLock::new(Arc::new(loaded)), last_error: Mutex::new(None), swapping: tokio::sync::Mutex::new(()) }
+        Self {
+            id,
+            world,
+            path,
+            current: RwLock::new(Arc::new(loaded)),
+            last_error: Mutex::new(None),
+            swapping: tokio::sync::Mutex::new(()),
+        }
     }
 
     /// The version serving now. Callers keep the `Arc` for the whole request, so a swap
@@ -165,13 +172,20 @@ async fn prepare(runtime: &Runtime, world: World, bytes: Vec<u8>, version: Strin
         .map_err(anyhow::Error::from)
         .with_context(|| format!("the component imports something the {} world does not provide", world.name()))?;
     let proxy = if world.serves_http() {
-        Some(ProxyPre::new(pre.clone()).map_err(anyhow::Error::from).with_context(|| format!("the {} world must export wasi:http/incoming-handler", world.name()))?)
+        Some(
+            ProxyPre::new(pre.clone())
+                .map_err(anyhow::Error::from)
+                .with_context(|| format!("the {} world must export wasi:http/incoming-handler", world.name()))?,
+        )
     } else {
         None
     };
     let mut exports = Vec::new();
     for (interface, function) in world.required_exports() {
-        exports.push(export_index(&component, interface, function).ok_or_else(|| anyhow!("the {} world must export {interface}#{function}", world.name()))?);
+        exports.push(
+            export_index(&component, interface, function)
+                .ok_or_else(|| anyhow!("the {} world must export {interface}#{function}", world.name()))?,
+        );
     }
     let linked_export = exports.first().copied();
     Ok(Loaded { version, pre, proxy, linked_export, loaded_at: SystemTime::now(), from_cache })

@@ -39,13 +39,20 @@ impl HostState {
     /// stderr is kept so a guest's panic message reaches the host's log.
     pub fn new(runtime: Arc<Runtime>, component: Arc<str>) -> Self {
         let memory = if &*component == MEDIA { runtime.settings.media_memory_limit_bytes } else { runtime.settings.memory_limit_bytes };
-        let limits = StoreLimitsBuilder::new()
-            .memory_size(memory)
-            .trap_on_grow_failure(true)
-            .build();
+        let limits = StoreLimitsBuilder::new().memory_size(memory).trap_on_grow_failure(true).build();
         let deadline = Instant::now() + runtime.settings.cpu_deadline;
         let wasi = WasiCtx::builder().inherit_stderr().build();
-        Self { component, runtime, deadline, limits, trace: None, wasi, http: WasiHttpCtx::new(), hooks: DenyOutbound, table: ResourceTable::new() }
+        Self {
+            component,
+            runtime,
+            deadline,
+            limits,
+            trace: None,
+            wasi,
+            http: WasiHttpCtx::new(),
+            hooks: DenyOutbound,
+            table: ResourceTable::new(),
+        }
     }
 
     /// Notes a read of `collection` for the response cache.
@@ -98,10 +105,7 @@ impl WasiHttpHooks for DenyOutbound {
     ) -> Box<
         dyn Future<
                 Output = Result<
-                    (
-                        http::Response<wasmtime_wasi_http::WasiBody>,
-                        Box<dyn Future<Output = Result<(), wasmtime_wasi_http::Error>> + Send>,
-                    ),
+                    (http::Response<wasmtime_wasi_http::WasiBody>, Box<dyn Future<Output = Result<(), wasmtime_wasi_http::Error>> + Send>),
                     wasmtime_wasi_http::Error,
                 >,
             > + Send,
@@ -182,7 +186,12 @@ impl documents::Host for HostState {
         Ok(result.map_err(|e| report(&self.runtime, &self.component, "find", e)))
     }
 
-    async fn count_by(&mut self, collection: String, filter: Vec<documents::Clause>, field: String) -> wasmtime::Result<Result<Vec<(String, u64)>, documents::Error>> {
+    async fn count_by(
+        &mut self,
+        collection: String,
+        filter: Vec<documents::Clause>,
+        field: String,
+    ) -> wasmtime::Result<Result<Vec<(String, u64)>, documents::Error>> {
         self.traced_read(&collection);
         let result = async {
             let c = Collection::parse(&collection)?;
@@ -216,7 +225,12 @@ impl documents::Host for HostState {
         Ok(result.map_err(|e| report(&self.runtime, &self.component, "replace", e)))
     }
 
-    async fn delete(&mut self, collection: String, id: String, expected_version: Option<u64>) -> wasmtime::Result<Result<bool, documents::Error>> {
+    async fn delete(
+        &mut self,
+        collection: String,
+        id: String,
+        expected_version: Option<u64>,
+    ) -> wasmtime::Result<Result<bool, documents::Error>> {
         let result = async { self.runtime.documents.delete(&Collection::parse(&collection)?, &id, expected_version).await }.await;
         self.traced_write(&collection);
         Ok(result.map_err(|e| report(&self.runtime, &self.component, "delete", e)))

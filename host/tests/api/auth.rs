@@ -72,7 +72,8 @@ async fn register_login_me_refresh_logout() {
     assert_problem(post(&app, "/api/auth/refresh", json!({"refresh_token": refresh3})).await, 401, None).await;
 
     // Logout revokes the session's family.
-    let session: Value = post(&app, "/api/auth/login", json!({"email": "layla@example.com", "password": PASSWORD})).await.json().await.unwrap();
+    let session: Value =
+        post(&app, "/api/auth/login", json!({"email": "layla@example.com", "password": PASSWORD})).await.json().await.unwrap();
     let refresh = session["refresh_token"].as_str().unwrap();
     assert_eq!(post(&app, "/api/auth/logout", json!({"refresh_token": refresh})).await.status(), 204);
     assert_problem(post(&app, "/api/auth/refresh", json!({"refresh_token": refresh})).await, 401, None).await;
@@ -95,8 +96,10 @@ async fn failed_logins_do_not_reveal_which_emails_exist() {
 #[tokio::test]
 async fn forged_and_expired_tokens_are_refused() {
     let app = spawn_app().await;
-    let user: Value = post(&app, "/api/auth/register", json!({"email": "layla@example.com", "password": PASSWORD})).await.json().await.unwrap();
-    let session: Value = post(&app, "/api/auth/login", json!({"email": "layla@example.com", "password": PASSWORD})).await.json().await.unwrap();
+    let user: Value =
+        post(&app, "/api/auth/register", json!({"email": "layla@example.com", "password": PASSWORD})).await.json().await.unwrap();
+    let session: Value =
+        post(&app, "/api/auth/login", json!({"email": "layla@example.com", "password": PASSWORD})).await.json().await.unwrap();
     let valid = session["access_token"].as_str().unwrap();
     assert_eq!(me(&app, valid).await.status(), 200);
 
@@ -114,7 +117,14 @@ async fn forged_and_expired_tokens_are_refused() {
         ("wrong key", forge(hs256.clone(), claims(now() + 60), Some(b"someone-elses-key-0123456789abcdef"))),
         ("tampered claims", parts.join(".")),
         ("expired", forge(hs256.clone(), claims(now() - 1), Some(key))),
-        ("wrong audience", forge(hs256.clone(), json!({"sub": user["id"], "email": "x", "role": "admin", "iss": "shop", "aud": "other", "iat": now(), "exp": now() + 60}), Some(key))),
+        (
+            "wrong audience",
+            forge(
+                hs256.clone(),
+                json!({"sub": user["id"], "email": "x", "role": "admin", "iss": "shop", "aud": "other", "iat": now(), "exp": now() + 60}),
+                Some(key),
+            ),
+        ),
         ("garbage", "not-a-token".to_owned()),
     ];
     for (case, token) in cases {

@@ -9,7 +9,12 @@ async fn catalog_writes_and_admin_routes_need_an_admin() {
     let app = spawn_app().await;
     let category = app.create_category("Books", "كتب", 0).await;
     let id = category["id"].as_str().unwrap().to_owned();
-    let customer: Value = app.post_json("/api/auth/register", &json!({"email": "layla@example.com", "password": "correct horse battery"})).await.json().await.unwrap();
+    let customer: Value = app
+        .post_json("/api/auth/register", &json!({"email": "layla@example.com", "password": "correct horse battery"}))
+        .await
+        .json()
+        .await
+        .unwrap();
     let customer_token = app.login("layla@example.com", "correct horse battery").await;
 
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
@@ -21,7 +26,12 @@ async fn catalog_writes_and_admin_routes_need_an_admin() {
     };
     let customer_id = customer["id"].as_str().unwrap().to_owned();
     // An admin whose account is then disabled: their unexpired token must stop working.
-    let omar: Value = app.post_json("/api/auth/register", &json!({"email": "omar@example.com", "password": "correct horse battery"})).await.json().await.unwrap();
+    let omar: Value = app
+        .post_json("/api/auth/register", &json!({"email": "omar@example.com", "password": "correct horse battery"}))
+        .await
+        .json()
+        .await
+        .unwrap();
     let omar_path = format!("/api/users/{}", omar["id"].as_str().unwrap());
     let promoted = app.as_admin(Method::PATCH, &omar_path).json(&json!({"role": "admin"})).send().await.unwrap();
     assert_eq!(promoted.status(), 200);
@@ -62,7 +72,17 @@ async fn catalog_writes_and_admin_routes_need_an_admin() {
         ("users.read", Method::GET, format!("/api/users/{customer_id}"), None),
         ("users.update", Method::PATCH, format!("/api/users/{customer_id}"), Some(json!({"role": "customer"}))),
     ];
-    let public = ["categories.list", "categories.read", "products.list", "products.read", "auth.register", "auth.login", "auth.refresh", "auth.logout", "auth.me"];
+    let public = [
+        "categories.list",
+        "categories.read",
+        "products.list",
+        "products.read",
+        "auth.register",
+        "auth.login",
+        "auth.refresh",
+        "auth.logout",
+        "auth.me",
+    ];
     let mut protected: Vec<String> = Vec::new();
     for component in ["catalog", "auth"] {
         let table = std::fs::read_to_string(crate::helpers::project_root().join("components").join(component).join("routes.txt")).unwrap();
@@ -82,7 +102,9 @@ async fn catalog_writes_and_admin_routes_need_an_admin() {
         for (operation, method, path, payload) in &matrix {
             let mut request = app.client.request(method.clone(), app.url(path));
             // Versioned writes get the current version, so only identity decides.
-            for (prefix, resource) in [("/api/categories/", format!("/api/categories/{id}")), ("/api/products/quill", "/api/products/quill".to_owned())] {
+            for (prefix, resource) in
+                [("/api/categories/", format!("/api/categories/{id}")), ("/api/products/quill", "/api/products/quill".to_owned())]
+            {
                 if path.starts_with(prefix) && matches!(*method, Method::PUT | Method::PATCH) {
                     let current = app.as_admin(Method::GET, &resource).send().await.unwrap();
                     if current.status() == 200 {

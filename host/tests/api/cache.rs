@@ -2,7 +2,9 @@
 //! most `max-age` stale on another host sharing the store, never leaking one audience's
 //! answer to another, bounded in memory, dropped on a hot swap; and `/api/changes`.
 
-use crate::helpers::{ADMIN_EMAIL, ADMIN_PASSWORD, Options, TestApp, assert_problem, install, spawn_app, spawn_app_with, spawn_in, variant};
+use crate::helpers::{
+    ADMIN_EMAIL, ADMIN_PASSWORD, Options, TestApp, assert_problem, install, spawn_app, spawn_app_with, spawn_in, variant,
+};
 use reqwest::Response;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -78,7 +80,8 @@ async fn signed_in_answers_languages_and_drafts_never_leak() {
     let app = spawn_app().await;
     publish(&app, "Apricot jam", "مربى المشمش", 1200).await;
     publish(&app, "Zaatar", "زعتر", 900).await;
-    let draft = app.admin_post_json("/api/products", &json!({"name": {"en": "Secret draft"}, "price": {"amount": 100, "currency": "SAR"}})).await;
+    let draft =
+        app.admin_post_json("/api/products", &json!({"name": {"en": "Secret draft"}, "price": {"amount": 100, "currency": "SAR"}})).await;
     assert_eq!(draft.status(), 201);
     // The admin's view (drafts included) is never kept, nor served to anyone else.
     for _ in 0..2 {

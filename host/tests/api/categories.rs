@@ -29,11 +29,27 @@ async fn categories_round_trip() {
 
     // Replace with If-Match; a second replace with the same (now stale) version conflicts.
     let update = json!({"name": {"en": "Garden", "ar": "الحديقة"}, "slug": "garden"});
-    let response = app.client.put(app.url(&format!("/api/categories/{id}"))).bearer_auth(&app.admin_token).header("if-match", &read_etag).json(&update).send().await.unwrap();
+    let response = app
+        .client
+        .put(app.url(&format!("/api/categories/{id}")))
+        .bearer_auth(&app.admin_token)
+        .header("if-match", &read_etag)
+        .json(&update)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
     let updated: Value = response.json().await.unwrap();
     assert_eq!((updated["version"].as_u64(), updated["slug"].as_str(), updated["sort_order"].as_i64()), (Some(2), Some("garden"), Some(2)));
-    let stale = app.client.put(app.url(&format!("/api/categories/{id}"))).bearer_auth(&app.admin_token).header("if-match", "\"1\"").json(&update).send().await.unwrap();
+    let stale = app
+        .client
+        .put(app.url(&format!("/api/categories/{id}")))
+        .bearer_auth(&app.admin_token)
+        .header("if-match", "\"1\"")
+        .json(&update)
+        .send()
+        .await
+        .unwrap();
     assert_problem(stale, 409, None).await;
     // A version in the body works as well as If-Match.
     let with_field = json!({"name": {"en": "Garden", "ar": "الحديقة"}, "version": 2, "sort_order": 5});
@@ -41,9 +57,19 @@ async fn categories_round_trip() {
     assert_eq!(response.status(), 200);
 
     // Delete with a stale version conflicts; without one it goes.
-    let stale = app.client.delete(app.url(&format!("/api/categories/{id}"))).bearer_auth(&app.admin_token).header("if-match", "\"1\"").send().await.unwrap();
+    let stale = app
+        .client
+        .delete(app.url(&format!("/api/categories/{id}")))
+        .bearer_auth(&app.admin_token)
+        .header("if-match", "\"1\"")
+        .send()
+        .await
+        .unwrap();
     assert_problem(stale, 409, None).await;
-    assert_eq!(app.client.delete(app.url(&format!("/api/categories/{id}"))).bearer_auth(&app.admin_token).send().await.unwrap().status(), 204);
+    assert_eq!(
+        app.client.delete(app.url(&format!("/api/categories/{id}"))).bearer_auth(&app.admin_token).send().await.unwrap().status(),
+        204
+    );
     assert_problem(app.get(&format!("/api/categories/{id}")).await, 404, None).await;
     assert_eq!(app.category_count().await, 1);
     app.stop().await;
@@ -59,11 +85,29 @@ async fn bad_bodies_get_precise_problems_and_change_nothing() {
         ("missing name", "application/json", "{\"sort_order\": 1}".into(), 422, Some("name")),
         ("missing Arabic", "application/json", json!({"name": {"en": "Toys"}}).to_string(), 422, Some("name.ar")),
         ("wrong type", "application/json", json!({"name": {"en": "Toys", "ar": 7}}).to_string(), 422, Some("name.ar")),
-        ("wrong sort type", "application/json", json!({"name": {"en": "Toys", "ar": "ألعاب"}, "sort_order": "first"}).to_string(), 422, Some("sort_order")),
+        (
+            "wrong sort type",
+            "application/json",
+            json!({"name": {"en": "Toys", "ar": "ألعاب"}, "sort_order": "first"}).to_string(),
+            422,
+            Some("sort_order"),
+        ),
         ("oversized string", "application/json", json!({"name": {"en": "x".repeat(101), "ar": "ألعاب"}}).to_string(), 422, Some("name.en")),
         ("bad slug", "application/json", json!({"name": {"en": "Toys", "ar": "ألعاب"}, "slug": "Toys!"}).to_string(), 422, Some("slug")),
-        ("unknown field", "application/json", json!({"name": {"en": "Toys", "ar": "ألعاب"}, "colour": "red"}).to_string(), 422, Some("colour")),
-        ("server-owned field", "application/json", json!({"name": {"en": "Toys", "ar": "ألعاب"}, "version": 3}).to_string(), 422, Some("version")),
+        (
+            "unknown field",
+            "application/json",
+            json!({"name": {"en": "Toys", "ar": "ألعاب"}, "colour": "red"}).to_string(),
+            422,
+            Some("colour"),
+        ),
+        (
+            "server-owned field",
+            "application/json",
+            json!({"name": {"en": "Toys", "ar": "ألعاب"}, "version": 3}).to_string(),
+            422,
+            Some("version"),
+        ),
         ("no slug derivable", "application/json", json!({"name": {"en": "!!!", "ar": "ألعاب"}}).to_string(), 422, Some("slug")),
         ("not JSON at all", "text/plain", "name=Toys".into(), 415, None),
         ("body too large", "application/json", format!("{{\"name\": {{\"en\": \"{}\"}}}}", "x".repeat(70_000)), 413, None),
@@ -77,9 +121,24 @@ async fn bad_bodies_get_precise_problems_and_change_nothing() {
     let duplicate = app.admin_post_json("/api/categories", &json!({"name": {"en": "Books", "ar": "كتب"}})).await;
     assert_problem(duplicate, 409, Some("slug")).await;
     // An update that does not say which version it replaces is refused.
-    let blind = app.client.put(app.url("/api/categories/books")).bearer_auth(&app.admin_token).json(&json!({"name": {"en": "B", "ar": "ب"}})).send().await.unwrap();
+    let blind = app
+        .client
+        .put(app.url("/api/categories/books"))
+        .bearer_auth(&app.admin_token)
+        .json(&json!({"name": {"en": "B", "ar": "ب"}}))
+        .send()
+        .await
+        .unwrap();
     assert_problem(blind, 428, None).await;
-    let bad_etag = app.client.put(app.url("/api/categories/books")).bearer_auth(&app.admin_token).header("if-match", "soon").json(&json!({"name": {"en": "B", "ar": "ب"}})).send().await.unwrap();
+    let bad_etag = app
+        .client
+        .put(app.url("/api/categories/books"))
+        .bearer_auth(&app.admin_token)
+        .header("if-match", "soon")
+        .json(&json!({"name": {"en": "B", "ar": "ب"}}))
+        .send()
+        .await
+        .unwrap();
     assert_problem(bad_etag, 400, Some("If-Match")).await;
     // Unknown methods and routes.
     let patch = app.client.patch(app.url("/api/categories")).send().await.unwrap();

@@ -168,7 +168,8 @@ pub async fn spawn_in(root: &Path, options: &Options) -> TestApp {
         vars.insert("SHOP_ADMIN_PASSWORD", ADMIN_PASSWORD.to_owned());
     }
     vars.extend(options.env.iter().cloned());
-    let settings = Settings::from_lookup(|name| vars.get(name).cloned()).unwrap().with_variable("SPIN_VARIABLE_JWT_SECRET", TEST_JWT_SECRET);
+    let settings =
+        Settings::from_lookup(|name| vars.get(name).cloned()).unwrap().with_variable("SPIN_VARIABLE_JWT_SECRET", TEST_JWT_SECRET);
     let app = Application::build(settings).await.expect("the host starts");
     let addr = app.addr();
     let admin_addr = app.admin_addr().unwrap();
@@ -178,7 +179,17 @@ pub async fn spawn_in(root: &Path, options: &Options) -> TestApp {
     }));
     let client = Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
     let uploads_dir = root.join("data/uploads");
-    let mut app = TestApp { addr, admin_addr, client, admin_token: String::new(), components_dir, uploads_dir, shutdown: Some(tx), task: Some(task), _dir: None };
+    let mut app = TestApp {
+        addr,
+        admin_addr,
+        client,
+        admin_token: String::new(),
+        components_dir,
+        uploads_dir,
+        shutdown: Some(tx),
+        task: Some(task),
+        _dir: None,
+    };
     if options.admin {
         app.admin_token = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
     }
@@ -196,7 +207,9 @@ fn merge_manifest(base: &str, extra: &str) -> String {
         let header = section.lines().next().unwrap_or("").trim().to_owned();
         let body = section.lines().skip(1).collect::<Vec<_>>().join("\n");
         match merged.find(&format!("\n{header}\n")) {
-            Some(at) if header.starts_with('[') && !header.starts_with("[[") => merged.insert_str(at + header.len() + 2, &format!("{body}\n")),
+            Some(at) if header.starts_with('[') && !header.starts_with("[[") => {
+                merged.insert_str(at + header.len() + 2, &format!("{body}\n"))
+            }
             _ => appended.push_str(section),
         }
         section.clear();
@@ -250,7 +263,8 @@ impl TestApp {
 
     /// Creates a category, asserting success, and returns it.
     pub async fn create_category(&self, en: &str, ar: &str, order: i64) -> Value {
-        let response = self.admin_post_json("/api/categories", &serde_json::json!({"name": {"en": en, "ar": ar}, "sort_order": order})).await;
+        let response =
+            self.admin_post_json("/api/categories", &serde_json::json!({"name": {"en": en, "ar": ar}, "sort_order": order})).await;
         assert_eq!(response.status(), 201, "creating {en}");
         response.json().await.unwrap()
     }
@@ -279,7 +293,8 @@ pub async fn assert_problem(response: Response, status: u16, field: Option<&str>
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["status"], status);
     if let Some(field) = field {
-        let fields: Vec<&str> = body["errors"].as_array().map(|e| e.iter().filter_map(|e| e["field"].as_str()).collect()).unwrap_or_default();
+        let fields: Vec<&str> =
+            body["errors"].as_array().map(|e| e.iter().filter_map(|e| e["field"].as_str()).collect()).unwrap_or_default();
         assert!(fields.contains(&field), "expected field {field} in {body}");
     }
     body

@@ -1,8 +1,8 @@
 //! Product images: uploads through the real media component, files served from /uploads,
 //! and hostile inputs refused with nothing stored.
 
-use crate::helpers::{TestApp, assert_problem, spawn_app, spawn_app_with, Options};
-use crate::pictures::{decode_webp, files_under, halves, half_transparent, jpeg, png_bomb, png_rgba, webp, with_exif_orientation};
+use crate::helpers::{Options, TestApp, assert_problem, spawn_app, spawn_app_with};
+use crate::pictures::{decode_webp, files_under, half_transparent, halves, jpeg, png_bomb, png_rgba, webp, with_exif_orientation};
 use reqwest::Method;
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
@@ -11,9 +11,9 @@ use serde_json::{Value, json};
 type File = (&'static str, &'static str, &'static str, Vec<u8>);
 
 fn form(files: Vec<File>) -> Form {
-    files.into_iter().fold(Form::new(), |form, (field, name, mime, bytes)| {
-        form.part(field, Part::bytes(bytes).file_name(name).mime_str(mime).unwrap())
-    })
+    files
+        .into_iter()
+        .fold(Form::new(), |form, (field, name, mime, bytes)| form.part(field, Part::bytes(bytes).file_name(name).mime_str(mime).unwrap()))
 }
 
 async fn upload(app: &TestApp, product: &str, files: Vec<File>) -> reqwest::Response {
@@ -21,7 +21,9 @@ async fn upload(app: &TestApp, product: &str, files: Vec<File>) -> reqwest::Resp
 }
 
 async fn new_product(app: &TestApp, slug: &str) -> Value {
-    let response = app.admin_post_json("/api/products", &json!({"name": {"en": slug}, "slug": slug, "price": {"amount": 1500, "currency": "USD"}})).await;
+    let response = app
+        .admin_post_json("/api/products", &json!({"name": {"en": slug}, "slug": slug, "price": {"amount": 1500, "currency": "USD"}}))
+        .await;
     assert_eq!(response.status(), 201);
     response.json().await.unwrap()
 }
@@ -32,7 +34,9 @@ fn referenced(product: &Value) -> Vec<String> {
         .as_array()
         .unwrap()
         .iter()
-        .flat_map(|image| image["variants"].as_array().unwrap().iter().map(|v| v["url"].as_str().unwrap().trim_start_matches("/uploads/").to_owned()))
+        .flat_map(|image| {
+            image["variants"].as_array().unwrap().iter().map(|v| v["url"].as_str().unwrap().trim_start_matches("/uploads/").to_owned())
+        })
         .collect();
     keys.sort();
     keys
@@ -48,7 +52,10 @@ async fn fetch_variant(app: &TestApp, variant: &Value) -> image::RgbaImage {
     let bytes = response.bytes().await.unwrap();
     assert_eq!(bytes.len() as u64, variant["bytes"].as_u64().unwrap());
     let decoded = decode_webp(&bytes);
-    assert_eq!((decoded.width(), decoded.height()), (variant["width"].as_u64().unwrap() as u32, variant["height"].as_u64().unwrap() as u32));
+    assert_eq!(
+        (decoded.width(), decoded.height()),
+        (variant["width"].as_u64().unwrap() as u32, variant["height"].as_u64().unwrap() as u32)
+    );
     decoded
 }
 
@@ -109,10 +116,11 @@ async fn webp_input_and_a_small_image_round_trip_without_upscaling() {
     let app = spawn_app().await;
     let product = new_product(&app, "webp-in").await;
     let id = product["id"].as_str().unwrap();
-    let response = upload(&app, id, vec![
-        ("images", "a.webp", "image/webp", webp(&halves(400, 300))),
-        ("images", "tiny.jpg", "image/jpeg", jpeg(&halves(100, 50))),
-    ])
+    let response = upload(
+        &app,
+        id,
+        vec![("images", "a.webp", "image/webp", webp(&halves(400, 300))), ("images", "tiny.jpg", "image/jpeg", jpeg(&halves(100, 50)))],
+    )
     .await;
     assert_eq!(response.status(), 201);
     let product: Value = response.json().await.unwrap();
@@ -144,7 +152,12 @@ async fn images_are_reordered_and_deleted_with_their_files() {
     assert_eq!(ids.len(), 3);
 
     // Reorder: a permutation of every id, or a 422 naming `order`.
-    let reordered = app.as_admin(Method::PUT, &format!("/api/products/{id}/images/order")).json(&json!({"order": [ids[2], ids[0], ids[1]]})).send().await.unwrap();
+    let reordered = app
+        .as_admin(Method::PUT, &format!("/api/products/{id}/images/order"))
+        .json(&json!({"order": [ids[2], ids[0], ids[1]]}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(reordered.status(), 200);
     let reordered: Value = reordered.json().await.unwrap();
     let now: Vec<&str> = reordered["images"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap()).collect();
@@ -153,7 +166,13 @@ async fn images_are_reordered_and_deleted_with_their_files() {
         let response = app.as_admin(Method::PUT, &format!("/api/products/{id}/images/order")).json(&bad).send().await.unwrap();
         assert_problem(response, 422, Some("order")).await;
     }
-    let stale = app.as_admin(Method::PUT, &format!("/api/products/{id}/images/order")).header("if-match", "\"1\"").json(&json!({"order": ids})).send().await.unwrap();
+    let stale = app
+        .as_admin(Method::PUT, &format!("/api/products/{id}/images/order"))
+        .header("if-match", "\"1\"")
+        .json(&json!({"order": ids}))
+        .send()
+        .await
+        .unwrap();
     assert_problem(stale, 409, None).await;
 
     // Delete one image: its files go, the others stay.
@@ -180,8 +199,11 @@ async fn images_are_reordered_and_deleted_with_their_files() {
 async fn a_product_is_created_with_its_images_in_one_request_or_not_at_all() {
     let app = spawn_app().await;
     let product = json!({"name": {"en": "Olive soap"}, "price": {"amount": 900, "currency": "USD"}});
-    let files = form(vec![("images", "a.jpg", "image/jpeg", jpeg(&halves(700, 500))), ("images", "b.png", "image/png", png_rgba(&half_transparent(200, 200)))])
-        .part("product", Part::text(product.to_string()).mime_str("application/json").unwrap());
+    let files = form(vec![
+        ("images", "a.jpg", "image/jpeg", jpeg(&halves(700, 500))),
+        ("images", "b.png", "image/png", png_rgba(&half_transparent(200, 200))),
+    ])
+    .part("product", Part::text(product.to_string()).mime_str("application/json").unwrap());
     let response = app.as_admin(Method::POST, "/api/products").multipart(files).send().await.unwrap();
     assert_eq!(response.status(), 201);
     let created: Value = response.json().await.unwrap();
@@ -190,12 +212,16 @@ async fn a_product_is_created_with_its_images_in_one_request_or_not_at_all() {
     assert_eq!(files_under(&app.uploads_dir), referenced(&created));
 
     // One bad image: no product, no file.
-    let bad = form(vec![("images", "a.jpg", "image/jpeg", jpeg(&halves(300, 200))), ("images", "x.jpg", "image/jpeg", b"<html><script>alert(1)</script>".to_vec())])
-        .part("product", Part::text(json!({"name": {"en": "Second"}, "price": {"amount": 1, "currency": "USD"}}).to_string()));
+    let bad = form(vec![
+        ("images", "a.jpg", "image/jpeg", jpeg(&halves(300, 200))),
+        ("images", "x.jpg", "image/jpeg", b"<html><script>alert(1)</script>".to_vec()),
+    ])
+    .part("product", Part::text(json!({"name": {"en": "Second"}, "price": {"amount": 1, "currency": "USD"}}).to_string()));
     let response = app.as_admin(Method::POST, "/api/products").multipart(bad).send().await.unwrap();
     assert_problem(response, 415, Some("images[1]")).await;
     // Invalid product fields are refused before any image is processed.
-    let invalid = form(vec![("images", "a.jpg", "image/jpeg", jpeg(&halves(300, 200)))]).part("product", Part::text(json!({"name": {"en": "No price"}}).to_string()));
+    let invalid = form(vec![("images", "a.jpg", "image/jpeg", jpeg(&halves(300, 200)))])
+        .part("product", Part::text(json!({"name": {"en": "No price"}}).to_string()));
     let response = app.as_admin(Method::POST, "/api/products").multipart(invalid).send().await.unwrap();
     assert_problem(response, 422, Some("price")).await;
     let no_product = form(vec![("images", "a.jpg", "image/jpeg", jpeg(&halves(300, 200)))]);
@@ -224,9 +250,19 @@ async fn hostile_uploads_get_a_clear_4xx_and_store_nothing() {
         ("a 50,000 × 50,000 PNG bomb", vec![("images", "bomb.png", "image/png", png_bomb(50_000, 50_000))], 422, "images[0]"),
         ("a truncated JPEG", vec![("images", "cut.jpg", "image/jpeg", truncated)], 422, "images[0]"),
         ("a GIF that says it is a PNG", vec![("images", "photo.png", "image/png", gif)], 415, "images[0]"),
-        ("HTML renamed .jpg", vec![("images", "photo.jpg", "image/jpeg", b"<!DOCTYPE html><html><script>alert(1)</script></html>".to_vec())], 415, "images[0]"),
+        (
+            "HTML renamed .jpg",
+            vec![("images", "photo.jpg", "image/jpeg", b"<!DOCTYPE html><html><script>alert(1)</script></html>".to_vec())],
+            415,
+            "images[0]",
+        ),
         ("an empty part", vec![("images", "empty.jpg", "image/jpeg", Vec::new())], 422, "images[0]"),
-        ("a good image then a bad one", vec![("images", "ok.jpg", "image/jpeg", valid.clone()), ("images", "x.jpg", "image/jpeg", b"nope".to_vec())], 415, "images[1]"),
+        (
+            "a good image then a bad one",
+            vec![("images", "ok.jpg", "image/jpeg", valid.clone()), ("images", "x.jpg", "image/jpeg", b"nope".to_vec())],
+            415,
+            "images[1]",
+        ),
         ("eleven files", (0..11).map(|_| ("images", "ok.jpg", "image/jpeg", valid.clone())).collect(), 422, "images"),
         ("a file over 10 MiB", vec![("images", "big.jpg", "image/jpeg", vec![0xFF; (10 << 20) + 1])], 413, "images[0]"),
         ("an unknown field", vec![("avatar", "ok.jpg", "image/jpeg", valid.clone())], 422, "avatar"),
@@ -247,7 +283,13 @@ async fn hostile_uploads_get_a_clear_4xx_and_store_nothing() {
     assert_eq!(after["images"], json!([]));
     assert_eq!(after["version"], product["version"]);
     // Only admins upload.
-    let anonymous = app.client.post(app.url(&format!("/api/products/{id}/images"))).multipart(form(vec![("images", "ok.jpg", "image/jpeg", valid)])).send().await.unwrap();
+    let anonymous = app
+        .client
+        .post(app.url(&format!("/api/products/{id}/images")))
+        .multipart(form(vec![("images", "ok.jpg", "image/jpeg", valid)]))
+        .send()
+        .await
+        .unwrap();
     assert_problem(anonymous, 401, None).await;
 }
 
@@ -263,7 +305,16 @@ async fn uploads_are_served_safely() {
     assert_eq!(cached.status(), 304);
     // Nothing outside the uploads directory, however the path is spelt.
     std::fs::write(app.uploads_dir.parent().unwrap().join("secret.txt"), b"secret").unwrap();
-    for path in ["/uploads/../secret.txt", "/uploads/..%2fsecret.txt", "/uploads/%2e%2e/secret.txt", "/uploads/products/../../secret.txt", "/uploads/.hidden", "/uploads/products/p/ABC.webp", "/uploads/products/p/missing.webp", "/uploads/products//p/abc.webp"] {
+    for path in [
+        "/uploads/../secret.txt",
+        "/uploads/..%2fsecret.txt",
+        "/uploads/%2e%2e/secret.txt",
+        "/uploads/products/../../secret.txt",
+        "/uploads/.hidden",
+        "/uploads/products/p/ABC.webp",
+        "/uploads/products/p/missing.webp",
+        "/uploads/products//p/abc.webp",
+    ] {
         let response = app.get(path).await;
         assert_eq!(response.status(), 404, "{path}");
         assert_eq!(response.headers()["content-type"], "application/problem+json", "{path}");

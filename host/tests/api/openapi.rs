@@ -13,11 +13,13 @@ type Operation = (String, String, String);
 
 /// What the host serves: its own routes, and each routed component's table.
 fn served() -> BTreeSet<Operation> {
-    let mut served: BTreeSet<Operation> = HOST_ROUTES.iter().map(|(m, p, o)| (m.to_string(), p.replace("{*", "{"), o.to_string())).collect();
+    let mut served: BTreeSet<Operation> =
+        HOST_ROUTES.iter().map(|(m, p, o)| (m.to_string(), p.replace("{*", "{"), o.to_string())).collect();
     let manifest: toml::Value = toml::from_str(&std::fs::read_to_string(project_root().join("spin.toml")).unwrap()).unwrap();
     let triggers = manifest["trigger"]["http"].as_array().unwrap();
     // Spin-only components stand in for the host's own routes (already in HOST_ROUTES).
-    let mut components: Vec<&str> = triggers.iter().map(|t| t["component"].as_str().unwrap()).filter(|c| !HOST_NATIVE.contains(c)).collect();
+    let mut components: Vec<&str> =
+        triggers.iter().map(|t| t["component"].as_str().unwrap()).filter(|c| !HOST_NATIVE.contains(c)).collect();
     components.dedup();
     for component in components {
         let prefixes: Vec<&str> = triggers
@@ -28,7 +30,11 @@ fn served() -> BTreeSet<Operation> {
         let table = std::fs::read_to_string(project_root().join("components").join(component).join("routes.txt")).unwrap();
         for line in table.lines().map(|l| l.split('#').next().unwrap().trim()).filter(|l| !l.is_empty()) {
             let words: Vec<&str> = line.split_whitespace().collect();
-            assert!(prefixes.iter().any(|p| words[1].starts_with(p)), "{component} routes {} but spin.toml sends it only {prefixes:?}", words[1]);
+            assert!(
+                prefixes.iter().any(|p| words[1].starts_with(p)),
+                "{component} routes {} but spin.toml sends it only {prefixes:?}",
+                words[1]
+            );
             served.insert((words[0].to_owned(), words[1].to_owned(), words[2].to_owned()));
         }
     }
@@ -86,7 +92,10 @@ async fn the_document_lists_exactly_what_the_host_serves() {
         let status = response.status().as_u16();
         let text = response.text().await.unwrap();
         assert!(status != 405 && status < 500, "{id}: {method} {concrete} → {status} {text}");
-        assert!(!(status == 404 && (text.contains("route matches") || text.contains("Nothing is served"))), "{id}: {method} {concrete} is not routed: {text}");
+        assert!(
+            !(status == 404 && (text.contains("route matches") || text.contains("Nothing is served"))),
+            "{id}: {method} {concrete} is not routed: {text}"
+        );
     }
     app.stop().await;
 }

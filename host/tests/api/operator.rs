@@ -28,16 +28,34 @@ async fn the_operator_endpoint_reports_and_swaps() {
 async fn operators_make_admins_but_never_promote_customers() {
     let app = spawn_app().await;
     let admins = format!("http://{}/accounts/admins", app.admin_addr);
-    let made = app.client.post(&admins).json(&serde_json::json!({"email": "Owner@Example.com", "password": "another long passphrase"})).send().await.unwrap();
+    let made = app
+        .client
+        .post(&admins)
+        .json(&serde_json::json!({"email": "Owner@Example.com", "password": "another long passphrase"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(made.status(), 201);
     app.login("owner@example.com", "another long passphrase").await;
     // Again: confirmed, password unchanged.
-    let again = app.client.post(&admins).json(&serde_json::json!({"email": "owner@example.com", "password": "a different passphrase"})).send().await.unwrap();
+    let again = app
+        .client
+        .post(&admins)
+        .json(&serde_json::json!({"email": "owner@example.com", "password": "a different passphrase"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(again.status(), 201);
     app.login("owner@example.com", "another long passphrase").await;
     // A customer's email is refused, and the weak password rules apply.
     app.post_json("/api/auth/register", &serde_json::json!({"email": "layla@example.com", "password": "correct horse battery"})).await;
-    let promote = app.client.post(&admins).json(&serde_json::json!({"email": "layla@example.com", "password": "correct horse battery"})).send().await.unwrap();
+    let promote = app
+        .client
+        .post(&admins)
+        .json(&serde_json::json!({"email": "layla@example.com", "password": "correct horse battery"}))
+        .send()
+        .await
+        .unwrap();
     let body = crate::helpers::assert_problem(promote, 422, None).await;
     assert!(body["detail"].as_str().unwrap().contains("never promoted"), "{body}");
     let weak = app.client.post(&admins).json(&serde_json::json!({"email": "x@example.com", "password": "short"})).send().await.unwrap();

@@ -25,14 +25,18 @@ pub fn jpeg(image: &RgbImage) -> Vec<u8> {
 /// PNG bytes of an RGBA picture.
 pub fn png_rgba(image: &RgbaImage) -> Vec<u8> {
     let mut out = Vec::new();
-    image::codecs::png::PngEncoder::new(&mut out).write_image(image.as_raw(), image.width(), image.height(), image::ExtendedColorType::Rgba8).unwrap();
+    image::codecs::png::PngEncoder::new(&mut out)
+        .write_image(image.as_raw(), image.width(), image.height(), image::ExtendedColorType::Rgba8)
+        .unwrap();
     out
 }
 
 /// Lossless WebP bytes of an RGB picture (the `image` crate encodes only lossless).
 pub fn webp(image: &RgbImage) -> Vec<u8> {
     let mut out = Vec::new();
-    image::codecs::webp::WebPEncoder::new_lossless(&mut out).write_image(image.as_raw(), image.width(), image.height(), image::ExtendedColorType::Rgb8).unwrap();
+    image::codecs::webp::WebPEncoder::new_lossless(&mut out)
+        .write_image(image.as_raw(), image.width(), image.height(), image::ExtendedColorType::Rgb8)
+        .unwrap();
     out
 }
 

@@ -71,23 +71,54 @@ async fn admins_create_update_publish_stock_and_delete_products() {
     let app = spawn_app().await;
     app.create_category("Food", "طعام", 1).await;
     // A draft needs only an English name and a price; the slug follows the name.
-    let created = send(&app, Method::POST, "/api/products", Some(json!({"name": {"en": "Medjool Dates"}, "price": {"amount": 4500, "currency": "SAR"}, "category": "food"})), None).await;
+    let created = send(
+        &app,
+        Method::POST,
+        "/api/products",
+        Some(json!({"name": {"en": "Medjool Dates"}, "price": {"amount": 4500, "currency": "SAR"}, "category": "food"})),
+        None,
+    )
+    .await;
     assert_eq!(created.status(), 201);
     assert_eq!(created.headers()["etag"], "\"1\"");
     let location = created.headers()["location"].to_str().unwrap().to_owned();
     let draft: Value = created.json().await.unwrap();
-    assert_eq!((draft["slug"].as_str(), draft["status"].as_str(), draft["in_stock"].as_bool()), (Some("medjool-dates"), Some("draft"), Some(false)));
+    assert_eq!(
+        (draft["slug"].as_str(), draft["status"].as_str(), draft["in_stock"].as_bool()),
+        (Some("medjool-dates"), Some("draft"), Some(false))
+    );
     assert_eq!(draft["category"]["slug"], "food");
     assert_eq!(location, format!("/api/products/{}", draft["id"].as_str().unwrap()));
 
     // Bad input: every field named; nothing stored.
-    let bad = send(&app, Method::POST, "/api/products", Some(json!({"name": {"en": ""}, "price": {"amount": 19.99, "currency": "SAR"}, "stock": -2, "category": "toys", "colour": "red"})), None).await;
+    let bad = send(
+        &app,
+        Method::POST,
+        "/api/products",
+        Some(json!({"name": {"en": ""}, "price": {"amount": 19.99, "currency": "SAR"}, "stock": -2, "category": "toys", "colour": "red"})),
+        None,
+    )
+    .await;
     let body = assert_problem(bad, 422, Some("price.amount")).await;
     let fields: Vec<&str> = body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
     assert_eq!(fields, ["name.en", "price.amount", "stock", "colour"]);
-    let unknown_category = send(&app, Method::POST, "/api/products", Some(json!({"name": {"en": "Toy"}, "price": {"amount": 1, "currency": "SAR"}, "category": "toys"})), None).await;
+    let unknown_category = send(
+        &app,
+        Method::POST,
+        "/api/products",
+        Some(json!({"name": {"en": "Toy"}, "price": {"amount": 1, "currency": "SAR"}, "category": "toys"})),
+        None,
+    )
+    .await;
     assert_problem(unknown_category, 422, Some("category")).await;
-    let duplicate = send(&app, Method::POST, "/api/products", Some(json!({"name": {"en": "Medjool dates!"}, "price": {"amount": 1, "currency": "SAR"}})), None).await;
+    let duplicate = send(
+        &app,
+        Method::POST,
+        "/api/products",
+        Some(json!({"name": {"en": "Medjool dates!"}, "price": {"amount": 1, "currency": "SAR"}})),
+        None,
+    )
+    .await;
     assert_problem(duplicate, 409, Some("slug")).await;
 
     // Publishing needs both languages: the answer lists what is missing.
@@ -101,7 +132,10 @@ async fn admins_create_update_publish_stock_and_delete_products() {
     let patched = send(&app, Method::PATCH, &location, Some(patch.clone()), Some(1)).await;
     assert_eq!(patched.status(), 200);
     let patched: Value = patched.json().await.unwrap();
-    assert_eq!((patched["name"]["en"].as_str(), patched["name"]["ar"].as_str(), patched["version"].as_u64()), (Some("Medjool Dates"), Some("تمر مجدول"), Some(2)));
+    assert_eq!(
+        (patched["name"]["en"].as_str(), patched["name"]["ar"].as_str(), patched["version"].as_u64()),
+        (Some("Medjool Dates"), Some("تمر مجدول"), Some(2))
+    );
     assert_problem(send(&app, Method::PATCH, &location, Some(json!({"stock": 3})), Some(1)).await, 409, None).await;
 
     let published: Value = send(&app, Method::POST, &format!("{location}/publish"), None, None).await.json().await.unwrap();
@@ -109,13 +143,19 @@ async fn admins_create_update_publish_stock_and_delete_products() {
     assert!(published["published_at"].is_string());
 
     // Stock: deltas and counts; never below zero.
-    let stocked: Value = send(&app, Method::POST, &format!("{location}/stock"), Some(json!({"delta": 10})), None).await.json().await.unwrap();
+    let stocked: Value =
+        send(&app, Method::POST, &format!("{location}/stock"), Some(json!({"delta": 10})), None).await.json().await.unwrap();
     assert_eq!((stocked["stock"].as_i64(), stocked["in_stock"].as_bool()), (Some(10), Some(true)));
     let oversold = send(&app, Method::POST, &format!("{location}/stock"), Some(json!({"delta": -11})), None).await;
     assert_problem(oversold, 409, Some("delta")).await;
     let counted: Value = send(&app, Method::POST, &format!("{location}/stock"), Some(json!({"set": 4})), None).await.json().await.unwrap();
     assert_eq!(counted["stock"], 4);
-    assert_problem(send(&app, Method::POST, &format!("{location}/stock"), Some(json!({"delta": 1, "set": 2})), None).await, 422, Some("set")).await;
+    assert_problem(
+        send(&app, Method::POST, &format!("{location}/stock"), Some(json!({"delta": 1, "set": 2})), None).await,
+        422,
+        Some("set"),
+    )
+    .await;
 
     // PUT replaces every writable field: what is left out goes back to its default.
     let version = counted["version"].as_u64().unwrap();
@@ -137,7 +177,17 @@ async fn admins_create_update_publish_stock_and_delete_products() {
 async fn shoppers_see_published_products_only() {
     let app = spawn_app().await;
     seed(&app).await;
-    let draft: Value = send(&app, Method::POST, "/api/products", Some(json!({"name": {"en": "Secret Blend"}, "price": {"amount": 100, "currency": "SAR"}})), None).await.json().await.unwrap();
+    let draft: Value = send(
+        &app,
+        Method::POST,
+        "/api/products",
+        Some(json!({"name": {"en": "Secret Blend"}, "price": {"amount": 100, "currency": "SAR"}})),
+        None,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
     let all = list(&app, "?per_page=100").await;
     assert_eq!(all["total"], CATALOG.len());
     assert!(!names(&all, "en").contains(&"Secret Blend".to_owned()));
@@ -188,7 +238,12 @@ async fn filters_sorts_and_pages() {
     assert_eq!(seen.last().map(String::as_str), Some("Oud Perfume"));
 
     // Bad parameters: each named, all at once.
-    let bad = assert_problem(app.get("/api/products?per_page=500&sort=cheapest&min_price=-1&in_stock=maybe&colour=red").await, 400, Some("per_page")).await;
+    let bad = assert_problem(
+        app.get("/api/products?per_page=500&sort=cheapest&min_price=-1&in_stock=maybe&colour=red").await,
+        400,
+        Some("per_page"),
+    )
+    .await;
     let fields: Vec<&str> = bad["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
     assert_eq!(fields, ["per_page", "min_price", "in_stock", "sort", "colour"]);
     assert_problem(app.get("/api/products?min_price=500&max_price=100").await, 400, Some("max_price")).await;
@@ -261,9 +316,21 @@ async fn shopper_reads_are_cacheable_and_conditional() {
 async fn categories_count_products_and_refuse_deletion_while_used() {
     let app = spawn_app().await;
     seed(&app).await;
-    send(&app, Method::POST, "/api/products", Some(json!({"name": {"en": "Draft Mug"}, "price": {"amount": 100, "currency": "SAR"}, "category": "home"})), None).await;
+    send(
+        &app,
+        Method::POST,
+        "/api/products",
+        Some(json!({"name": {"en": "Draft Mug"}, "price": {"amount": 100, "currency": "SAR"}, "category": "home"})),
+        None,
+    )
+    .await;
     let categories: Value = app.get("/api/categories").await.json().await.unwrap();
-    let counts: Vec<(String, u64)> = categories["items"].as_array().unwrap().iter().map(|c| (c["slug"].as_str().unwrap().to_owned(), c["product_count"].as_u64().unwrap())).collect();
+    let counts: Vec<(String, u64)> = categories["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["slug"].as_str().unwrap().to_owned(), c["product_count"].as_u64().unwrap()))
+        .collect();
     assert_eq!(counts, [("food".to_owned(), 6), ("beauty".to_owned(), 4), ("home".to_owned(), 4)], "drafts are not counted");
 
     let refused = assert_problem(send(&app, Method::DELETE, "/api/categories/home", None, None).await, 409, Some("reassign_to")).await;

@@ -68,7 +68,11 @@ async fn a_component_cannot_import_what_its_world_does_not_grant() {
 async fn one_turn_held(queue_ms: u64) -> (crate::helpers::TestApp, tokio::task::JoinHandle<reqwest::StatusCode>) {
     let app = spawn_app_with(Options {
         extra_manifest: FIXTURE_ROUTES,
-        env: vec![("SHOP_CPU_DEADLINE_MS", "1000".into()), ("SHOP_MAX_CONCURRENT_REQUESTS", "1".into()), ("SHOP_QUEUE_TIMEOUT_MS", queue_ms.to_string())],
+        env: vec![
+            ("SHOP_CPU_DEADLINE_MS", "1000".into()),
+            ("SHOP_MAX_CONCURRENT_REQUESTS", "1".into()),
+            ("SHOP_QUEUE_TIMEOUT_MS", queue_ms.to_string()),
+        ],
         ..Options::default()
     })
     .await;

@@ -10,10 +10,10 @@
 //! binaries' imports against Spin's WIT.)
 
 use crate::helpers::project_root;
-use shop_host::runtime::state::DenyOutbound;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use serde_json::{Value, json};
+use shop_host::runtime::state::DenyOutbound;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use wasmtime::component::{Component, HasSelf, Linker, Resource, ResourceTable};
@@ -81,7 +81,12 @@ impl sqlite::HostConnection for State {
         self.table.push(Database).map_err(|e| sqlite::Error::Io(e.to_string()))
     }
 
-    fn execute(&mut self, _: Resource<Database>, statement: String, parameters: Vec<sqlite::Value>) -> Result<sqlite::QueryResult, sqlite::Error> {
+    fn execute(
+        &mut self,
+        _: Resource<Database>,
+        statement: String,
+        parameters: Vec<sqlite::Value>,
+    ) -> Result<sqlite::QueryResult, sqlite::Error> {
         use rusqlite::types::{Value as V, ValueRef};
         let db = self.platform.db.lock().unwrap();
         let io = |e: rusqlite::Error| sqlite::Error::Io(e.to_string());
@@ -183,7 +188,8 @@ impl SpinApp {
         wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker).unwrap();
         bindings::SpinProvided::add_to_linker::<_, HasSelf<State>>(&mut linker, |s| s).unwrap();
         let dir = tempfile::tempdir().unwrap();
-        let platform = Platform { db: Arc::new(Mutex::new(rusqlite::Connection::open(dir.path().join("sqlite_db.db")).unwrap())), kv: Arc::default() };
+        let platform =
+            Platform { db: Arc::new(Mutex::new(rusqlite::Connection::open(dir.path().join("sqlite_db.db")).unwrap())), kv: Arc::default() };
         let jwt = HashMap::from([("jwt_secret".to_owned(), SECRET.to_owned())]);
         let mut auth = jwt.clone();
         auth.insert("admin_email".into(), "Admin@Example.com".into());
@@ -191,7 +197,8 @@ impl SpinApp {
         let mut components = HashMap::new();
         for (name, variables) in [("auth", auth), ("catalog", jwt), ("uploads", HashMap::new())] {
             let path = project_root().join("dist/spin").join(format!("{name}.wasm"));
-            let component = Component::from_file(&engine, &path).unwrap_or_else(|e| panic!("{}: {e:#} (run `cargo xtask build`)", path.display()));
+            let component =
+                Component::from_file(&engine, &path).unwrap_or_else(|e| panic!("{}: {e:#} (run `cargo xtask build`)", path.display()));
             let pre = ProxyPre::new(linker.instantiate_pre(&component).unwrap()).unwrap();
             components.insert(name, (pre, variables));
         }
@@ -199,12 +206,26 @@ impl SpinApp {
     }
 
     fn store(&self, variables: HashMap<String, String>) -> Store<State> {
-        let state = State { platform: self.platform.clone(), hooks: DenyOutbound, variables, wasi: WasiCtx::builder().inherit_stderr().build(), http: WasiHttpCtx::new(), table: ResourceTable::new() };
+        let state = State {
+            platform: self.platform.clone(),
+            hooks: DenyOutbound,
+            variables,
+            wasi: WasiCtx::builder().inherit_stderr().build(),
+            http: WasiHttpCtx::new(),
+            table: ResourceTable::new(),
+        };
         Store::new(&self.engine, state)
     }
 
     /// One request to a component, on a fresh instance.
-    async fn send(&self, component: &str, method: &str, path: &str, headers: &[(&str, &str)], body: Vec<u8>) -> (u16, http::HeaderMap, Vec<u8>) {
+    async fn send(
+        &self,
+        component: &str,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> (u16, http::HeaderMap, Vec<u8>) {
         let (pre, variables) = &self.components[component];
         let mut store = self.store(variables.clone());
         let mut request = hyper::Request::builder().method(method).uri(format!("http://shop.test{path}"));
@@ -230,7 +251,8 @@ impl SpinApp {
         if let Some(bearer) = &bearer {
             headers.push(("authorization", bearer));
         }
-        let (status, _, bytes) = self.send(component, method, path, &headers, body.map(|b| b.to_string().into_bytes()).unwrap_or_default()).await;
+        let (status, _, bytes) =
+            self.send(component, method, path, &headers, body.map(|b| b.to_string().into_bytes()).unwrap_or_default()).await;
         (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
     }
 
@@ -240,7 +262,8 @@ impl SpinApp {
         let component = Component::from_file(&self.engine, project_root().join("dist/spin/auth.wasm")).unwrap();
         let mut store = self.store(self.components["auth"].1.clone());
         let instance = self.linker.instantiate_async(&mut store, &component).await.unwrap();
-        let operator = instance.get_export_index(&mut store, None, "shop:platform/operator@0.1.0").expect("the composed auth exports operator");
+        let operator =
+            instance.get_export_index(&mut store, None, "shop:platform/operator@0.1.0").expect("the composed auth exports operator");
         let create = instance.get_export_index(&mut store, Some(&operator), "create-admin").unwrap();
         let func = instance.get_typed_func::<(String, String), (Result<String, String>,)>(&mut store, &create).unwrap();
         func.call_async(&mut store, (email.to_owned(), password.to_owned())).await.unwrap().0
@@ -260,7 +283,9 @@ async fn the_composed_components_run_the_shop_on_spins_interfaces() {
         return;
     }
     let app = SpinApp::new();
-    let login = |email: &'static str, password: &'static str| app.json("auth", "POST", "/api/auth/login", None, Some(json!({"email": email, "password": password})));
+    let login = |email: &'static str, password: &'static str| {
+        app.json("auth", "POST", "/api/auth/login", None, Some(json!({"email": email, "password": password})))
+    };
     // No operator command under Spin: the admin_email / admin_password variables make the
     // admin on its first sign-in (and only then: a wrong password still fails).
     assert_eq!(login("admin@example.com", "not the passphrase").await.0, 401);
@@ -271,16 +296,22 @@ async fn the_composed_components_run_the_shop_on_spins_interfaces() {
     // The composed auth keeps its operator export; it finds the same admin.
     assert_eq!(app.create_admin("admin@example.com", ADMIN_PASSWORD).await.unwrap(), admin);
     let token = session["access_token"].as_str().unwrap().to_owned();
-    let (status, _) = app.json("auth", "POST", "/api/auth/register", None, Some(json!({"email": "layla@example.com", "password": "a customer passphrase"}))).await;
+    let (status, _) = app
+        .json("auth", "POST", "/api/auth/register", None, Some(json!({"email": "layla@example.com", "password": "a customer passphrase"})))
+        .await;
     assert_eq!(status, 201);
-    let (status, problem) = app.json("auth", "POST", "/api/auth/register", None, Some(json!({"email": "Layla@example.com", "password": "a customer passphrase"}))).await;
+    let (status, problem) = app
+        .json("auth", "POST", "/api/auth/register", None, Some(json!({"email": "Layla@example.com", "password": "a customer passphrase"})))
+        .await;
     assert_eq!(status, 409, "the unique email index holds through the adapter: {problem}");
 
     // catalog verifies the token with the auth instance composed into it, on the same database.
-    let (status, category) =
-        app.json("catalog", "POST", "/api/categories", Some(&token), Some(json!({"name": {"en": "Coffee", "ar": "قهوة"}, "sort_order": 1}))).await;
+    let (status, category) = app
+        .json("catalog", "POST", "/api/categories", Some(&token), Some(json!({"name": {"en": "Coffee", "ar": "قهوة"}, "sort_order": 1})))
+        .await;
     assert_eq!(status, 201, "{category}");
-    let (status, _) = app.json("catalog", "POST", "/api/categories", Some("not-a-token"), Some(json!({"name": {"en": "Tea", "ar": "شاي"}}))).await;
+    let (status, _) =
+        app.json("catalog", "POST", "/api/categories", Some("not-a-token"), Some(json!({"name": {"en": "Tea", "ar": "شاي"}}))).await;
     assert_eq!(status, 401);
     let product = json!({"name": {"en": "Arabic coffee", "ar": "قهوة عربية"}, "description": {"en": "Light roast with cardamom.", "ar": "تحميص خفيف بالهيل."}, "price": {"amount": 4500, "currency": "SAR"}, "category": category["slug"], "stock": 3, "status": "published"});
     let (status, product) = app.json("catalog", "POST", "/api/products", Some(&token), Some(product)).await;
@@ -300,12 +331,22 @@ async fn the_composed_components_run_the_shop_on_spins_interfaces() {
 
     // An image: media composed into catalog, its variants into the key-value store, served by uploads.
     let boundary = "spin-test-boundary";
-    let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"images\"; filename=\"photo.png\"\r\nContent-Type: image/png\r\n\r\n").into_bytes();
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"images\"; filename=\"photo.png\"\r\nContent-Type: image/png\r\n\r\n"
+    )
+    .into_bytes();
     body.extend(png(700, 400));
     body.extend(format!("\r\n--{boundary}--\r\n").into_bytes());
     let content_type = format!("multipart/form-data; boundary={boundary}");
-    let (status, _, bytes) =
-        app.send("catalog", "POST", &format!("/api/products/{id}/images"), &[("content-type", &content_type), ("authorization", &bearer)], body).await;
+    let (status, _, bytes) = app
+        .send(
+            "catalog",
+            "POST",
+            &format!("/api/products/{id}/images"),
+            &[("content-type", &content_type), ("authorization", &bearer)],
+            body,
+        )
+        .await;
     let updated: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
     assert_eq!(status, 201, "{updated}");
     let url = updated["images"][0]["variants"][0]["url"].as_str().unwrap_or_else(|| panic!("an image URL in {updated}")).to_owned();

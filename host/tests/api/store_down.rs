@@ -18,8 +18,16 @@ async fn an_unreachable_mongodb_gives_503_not_a_crash() {
     assert!(ready["detail"].as_str().unwrap().contains("mongodb"), "{ready}");
     assert_problem(app.get("/api/categories").await, 503, None).await;
     // A well-signed token still needs its user checked in the store: 503, not 401.
-    let token = forge(&json!({"alg": "HS256", "typ": "JWT"}), &claims(&json!("someone"), "admin", u64::MAX / 2), Some(TEST_JWT_SECRET.as_bytes()));
-    let create = app.client.post(app.url("/api/categories")).bearer_auth(token).json(&json!({"name": {"en": "Books", "ar": "كتب"}})).send().await.unwrap();
+    let token =
+        forge(&json!({"alg": "HS256", "typ": "JWT"}), &claims(&json!("someone"), "admin", u64::MAX / 2), Some(TEST_JWT_SECRET.as_bytes()));
+    let create = app
+        .client
+        .post(app.url("/api/categories"))
+        .bearer_auth(token)
+        .json(&json!({"name": {"en": "Books", "ar": "كتب"}}))
+        .send()
+        .await
+        .unwrap();
     assert_problem(create, 503, None).await;
     app.stop().await;
 }

@@ -124,7 +124,16 @@ async fn parallel_guesses_at_one_account_cannot_pass_the_limit() {
     app.post_json("/api/auth/register", &json!({"email": "layla@example.com", "password": PASSWORD})).await;
     let guesses = (0..12).map(|n| {
         let (client, url) = (app.client.clone(), app.url("/api/auth/login"));
-        tokio::spawn(async move { client.post(url).json(&json!({"email": "layla@example.com", "password": format!("guess number {n}")})).send().await.unwrap().status().as_u16() })
+        tokio::spawn(async move {
+            client
+                .post(url)
+                .json(&json!({"email": "layla@example.com", "password": format!("guess number {n}")}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        })
     });
     let mut statuses = Vec::new();
     for guess in guesses {

@@ -88,9 +88,21 @@ async fn a_role_change_applies_to_tokens_already_issued() {
     assert_eq!(as_layla("/api/users").await.unwrap().status(), 200);
 
     // … until she is demoted (with If-Match: a stale one is refused).
-    let stale = app.as_admin(Method::PATCH, &format!("/api/users/{id}")).header("if-match", "\"1\"").json(&json!({"role": "customer"})).send().await.unwrap();
+    let stale = app
+        .as_admin(Method::PATCH, &format!("/api/users/{id}"))
+        .header("if-match", "\"1\"")
+        .json(&json!({"role": "customer"}))
+        .send()
+        .await
+        .unwrap();
     assert_problem(stale, 409, None).await;
-    let demoted = app.as_admin(Method::PATCH, &format!("/api/users/{id}")).header("if-match", etag).json(&json!({"role": "customer"})).send().await.unwrap();
+    let demoted = app
+        .as_admin(Method::PATCH, &format!("/api/users/{id}"))
+        .header("if-match", etag)
+        .json(&json!({"role": "customer"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(demoted.status(), 200);
     assert_eq!(as_layla("/api/users").await.unwrap().status(), 403);
     app.stop().await;
@@ -101,7 +113,8 @@ async fn disabling_a_user_stops_their_tokens_at_once() {
     let app = spawn_app().await;
     let layla = register(&app, "layla@example.com").await;
     let id = layla["id"].as_str().unwrap();
-    let session: Value = app.post_json("/api/auth/login", &json!({"email": "layla@example.com", "password": PASSWORD})).await.json().await.unwrap();
+    let session: Value =
+        app.post_json("/api/auth/login", &json!({"email": "layla@example.com", "password": PASSWORD})).await.json().await.unwrap();
     let access = session["access_token"].as_str().unwrap();
     let me = || app.client.get(app.url("/api/auth/me")).bearer_auth(access).send();
     assert_eq!(me().await.unwrap().status(), 200);
@@ -132,7 +145,9 @@ async fn user_changes_are_validated_and_admins_cannot_lock_themselves_out() {
 
     assert_problem(patch(&app, admin_id, json!({"role": "customer"})).await, 409, Some("role")).await;
     assert_problem(patch(&app, admin_id, json!({"disabled": true})).await, 409, Some("disabled")).await;
-    let bad = assert_problem(patch(&app, id, json!({"role": "owner", "disabled": "yes", "email": "x@example.com"})).await, 422, Some("role")).await;
+    let bad =
+        assert_problem(patch(&app, id, json!({"role": "owner", "disabled": "yes", "email": "x@example.com"})).await, 422, Some("role"))
+            .await;
     let fields: Vec<&str> = bad["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
     assert_eq!(fields, ["role", "disabled", "email"]);
     assert_problem(patch(&app, id, json!({})).await, 422, None).await;

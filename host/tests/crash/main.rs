@@ -6,9 +6,9 @@
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use test_support::{Process, free_port};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
+use test_support::{Process, free_port};
 
 #[path = "../api/pictures.rs"]
 mod pictures;
@@ -219,7 +219,13 @@ async fn a_second_host_on_the_same_data_directory_refuses_to_start() {
 
 /// Creates a draft product as the admin and returns its id.
 async fn create_product(client: &reqwest::Client, base: &str, token: &str, name: &str) -> String {
-    let response = client.post(format!("{base}/api/products")).bearer_auth(token).json(&json!({"name": {"en": name}, "price": {"amount": 4500, "currency": "EUR"}})).send().await.unwrap();
+    let response = client
+        .post(format!("{base}/api/products"))
+        .bearer_auth(token)
+        .json(&json!({"name": {"en": name}, "price": {"amount": 4500, "currency": "EUR"}}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 201);
     let created: Value = response.json().await.unwrap();
     created["id"].as_str().unwrap().to_owned()
@@ -227,7 +233,8 @@ async fn create_product(client: &reqwest::Client, base: &str, token: &str, name:
 
 /// The files every product references (through the API), checking each is served as WebP.
 async fn referenced_files(client: &reqwest::Client, base: &str, token: &str) -> Vec<String> {
-    let list: Value = client.get(format!("{base}/api/products?status=any&per_page=100")).bearer_auth(token).send().await.unwrap().json().await.unwrap();
+    let list: Value =
+        client.get(format!("{base}/api/products?status=any&per_page=100")).bearer_auth(token).send().await.unwrap().json().await.unwrap();
     let mut keys = Vec::new();
     for product in list["items"].as_array().unwrap() {
         for image in product["images"].as_array().unwrap() {
@@ -297,7 +304,11 @@ async fn killing_the_host_mid_upload_leaves_no_image_half_stored() {
             wait_ready(&client, port, &mut host).await;
             let base = format!("http://127.0.0.1:{port}");
             let token = admin_token(&client, port).await;
-            eprintln!("temporary files left by kills: {}; unreferenced files left for housekeeping: {}", temporaries.len(), on_disk.len() - referenced.len());
+            eprintln!(
+                "temporary files left by kills: {}; unreferenced files left for housekeeping: {}",
+                temporaries.len(),
+                on_disk.len() - referenced.len()
+            );
             let referenced = referenced_files(&client, &base, &token).await;
             let settled = Instant::now();
             while pictures::files_under(&uploads) != referenced && settled.elapsed() < Duration::from_secs(10) {
@@ -367,9 +378,14 @@ async fn hostile_images_leave_the_host_far_below_its_memory_cap() {
     let url = format!("{base}/api/products/{product}/images");
     let before = peak_rss_mib(host.id());
     // Bombs declaring billions of pixels, one at a time: no memory to speak of.
-    for (name, bytes) in [("bomb-1.png", pictures::png_bomb(50_000, 50_000)), ("bomb-2.png", pictures::png_bomb(65_535, 65_535)), ("bomb-3.png", pictures::png_bomb(100_000, 30_000))] {
+    for (name, bytes) in [
+        ("bomb-1.png", pictures::png_bomb(50_000, 50_000)),
+        ("bomb-2.png", pictures::png_bomb(65_535, 65_535)),
+        ("bomb-3.png", pictures::png_bomb(100_000, 30_000)),
+    ] {
         let part = reqwest::multipart::Part::bytes(bytes).file_name(name).mime_str("image/png").unwrap();
-        let response = client.post(&url).bearer_auth(&token).multipart(reqwest::multipart::Form::new().part("images", part)).send().await.unwrap();
+        let response =
+            client.post(&url).bearer_auth(&token).multipart(reqwest::multipart::Form::new().part("images", part)).send().await.unwrap();
         assert_eq!(response.status(), 422, "{name}");
     }
     let after_bombs = peak_rss_mib(host.id());
@@ -387,7 +403,8 @@ async fn hostile_images_leave_the_host_far_below_its_memory_cap() {
         let (client, url, token) = (client.clone(), url.clone(), token.clone());
         uploads.push(tokio::spawn(async move {
             let part = reqwest::multipart::Part::bytes(bytes).file_name(name).mime_str("image/png").unwrap();
-            let response = client.post(url).bearer_auth(token).multipart(reqwest::multipart::Form::new().part("images", part)).send().await.unwrap();
+            let response =
+                client.post(url).bearer_auth(token).multipart(reqwest::multipart::Form::new().part("images", part)).send().await.unwrap();
             assert_eq!(response.status(), status, "{name}");
         }));
     }
@@ -466,7 +483,8 @@ async fn sigterm_finishes_the_requests_in_flight_and_takes_no_new_ones() {
     // What was acknowledged while stopping is stored.
     let mut again = start_host(dir.path(), port);
     wait_ready(&client, port, &mut again).await;
-    let category: Value = client.get(format!("http://127.0.0.1:{port}/api/categories/lanterns")).send().await.unwrap().json().await.unwrap();
+    let category: Value =
+        client.get(format!("http://127.0.0.1:{port}/api/categories/lanterns")).send().await.unwrap().json().await.unwrap();
     assert_eq!(category["name"]["en"], "Lanterns");
     again.kill();
 }

@@ -112,7 +112,13 @@ impl Steps {
     }
 }
 
-async fn send(client: &Client, method: Method, url: String, token: Option<&str>, body: Option<Value>) -> (StatusCode, reqwest::header::HeaderMap, Value) {
+async fn send(
+    client: &Client,
+    method: Method,
+    url: String,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (StatusCode, reqwest::header::HeaderMap, Value) {
     let mut request = client.request(method, url);
     if let Some(token) = token {
         request = request.bearer_auth(token);
@@ -150,7 +156,9 @@ fn guest_failures(output: &str) -> Vec<&str> {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_shop_runs_under_spin_up() {
     let Some(spin) = spin_binary() else {
-        eprintln!("\n*** spin up test NOT RUN: no Spin CLI found (set SPIN_BIN, or put `spin` on PATH; `bash .ci/run` uses ../shared/tools/spin/install.sh). See README › Testing. ***\n");
+        eprintln!(
+            "\n*** spin up test NOT RUN: no Spin CLI found (set SPIN_BIN, or put `spin` on PATH; `bash .ci/run` uses ../shared/tools/spin/install.sh). See README › Testing. ***\n"
+        );
         return;
     };
     for name in ["auth", "catalog", "uploads"] {
@@ -179,7 +187,8 @@ async fn the_shop_runs_under_spin_up() {
     assert_eq!(status, 201);
     let (status, headers, _) = send(&client, Method::POST, up.url("/api/auth/register"), None, Some(customer_body)).await;
     assert_problem(status, &headers, 409, "a second account with one email");
-    let customer = login(&client, &up, "layla@example.com", "correct horse battery", None).await.1["access_token"].as_str().unwrap().to_owned();
+    let customer =
+        login(&client, &up, "layla@example.com", "correct horse battery", None).await.1["access_token"].as_str().unwrap().to_owned();
     steps.pass("a customer registers; a duplicate email is 409");
 
     // Category writes: admin only.
@@ -213,7 +222,14 @@ async fn the_shop_runs_under_spin_up() {
     steps.pass("If-Match: 200, then 409 when stale, 428 when missing");
 
     // Bad JSON is a precise 400 that changes nothing.
-    let bad = client.post(up.url("/api/categories")).bearer_auth(&admin).header("content-type", "application/json").body("{\"name\": ").send().await.unwrap();
+    let bad = client
+        .post(up.url("/api/categories"))
+        .bearer_auth(&admin)
+        .header("content-type", "application/json")
+        .body("{\"name\": ")
+        .send()
+        .await
+        .unwrap();
     let headers = bad.headers().clone();
     assert_problem(bad.status(), &headers, 400, "malformed JSON");
     let (_, _, list) = send(&client, Method::GET, up.url("/api/categories"), None, None).await;
@@ -233,24 +249,34 @@ async fn the_shop_runs_under_spin_up() {
     let id = created["id"].as_str().unwrap().to_owned();
     let (_, _, shopper_view) = send(&client, Method::GET, up.url("/api/products?q=coffee"), None, None).await;
     assert_eq!(shopper_view["total"], 0, "a draft is hidden from shoppers");
-    let publish = client.post(up.url(&format!("/api/products/{id}/publish"))).bearer_auth(&admin).header("if-match", "\"1\"").send().await.unwrap();
+    let publish =
+        client.post(up.url(&format!("/api/products/{id}/publish"))).bearer_auth(&admin).header("if-match", "\"1\"").send().await.unwrap();
     assert_eq!(publish.status(), 200);
     steps.pass("a product is created as a draft, hidden, then published");
-    for query in ["coffee", "COFFEE", "%D9%82%D9%87%D9%88%D8%A9", "%D9%82%D9%8E%D9%87%D9%92%D9%88%D9%8E%D8%A9", "%D8%B9%D8%B1%D8%A8%D9%8A%D9%87"] {
+    for query in
+        ["coffee", "COFFEE", "%D9%82%D9%87%D9%88%D8%A9", "%D9%82%D9%8E%D9%87%D9%92%D9%88%D9%8E%D8%A9", "%D8%B9%D8%B1%D8%A8%D9%8A%D9%87"]
+    {
         let (status, _, found) = send(&client, Method::GET, up.url(&format!("/api/products?per_page=24&q={query}")), None, None).await;
         assert_eq!(status, 200);
         assert_eq!(found["total"], 1, "q={query}: {found}");
         assert_eq!(found["items"][0]["id"], id.as_str());
     }
     steps.pass("search finds it in English and Arabic (case, diacritics, ta marbuta folded)");
-    let (status, headers, _) = send(&client, Method::POST, up.url("/api/products"), Some(&customer), Some(json!({"name": {"en": "x"}}))).await;
+    let (status, headers, _) =
+        send(&client, Method::POST, up.url("/api/products"), Some(&customer), Some(json!({"name": {"en": "x"}}))).await;
     assert_problem(status, &headers, 403, "a customer creating a product");
     steps.pass("a customer's product write is 403");
 
     // An image: processed by the media instance composed into catalog, served by `uploads`.
     let png = pictures::png_rgba(&pictures::half_transparent(900, 600));
     let part = reqwest::multipart::Part::bytes(png).file_name("lamp.png").mime_str("image/png").unwrap();
-    let upload = client.post(up.url(&format!("/api/products/{id}/images"))).bearer_auth(&admin).multipart(reqwest::multipart::Form::new().part("images", part)).send().await.unwrap();
+    let upload = client
+        .post(up.url(&format!("/api/products/{id}/images")))
+        .bearer_auth(&admin)
+        .multipart(reqwest::multipart::Form::new().part("images", part))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(upload.status(), 201);
     let uploaded: Value = upload.json().await.unwrap();
     let variant = uploaded["images"][0]["variants"].as_array().unwrap().last().unwrap().clone();

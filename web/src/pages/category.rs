@@ -25,7 +25,10 @@ pub fn CategoryPage() -> impl IntoView {
     let lang = use_lang();
     let params = use_params_map();
     let filters = use_filters();
-    let data = Resource::new(move || (params.with(|p| p.get("slug").unwrap_or_default()), filters.get()), move |(slug, filters)| category_page(slug, filters, lang));
+    let data = Resource::new(
+        move || (params.with(|p| p.get("slug").unwrap_or_default()), filters.get()),
+        move |(slug, filters)| category_page(slug, filters, lang),
+    );
     view! {
         <Suspense>
             {move || Suspend::new(async move {
@@ -50,17 +53,27 @@ pub fn CategoryPage() -> impl IntoView {
 
 /// A listing with its filter form, count, grid and pages (categories and search).
 #[component]
-pub fn Listing(heading: String, page: ProductPage, filters: Filters, base: String, lang: Lang, #[prop(optional)] search: bool) -> impl IntoView {
+pub fn Listing(
+    heading: String,
+    page: ProductPage,
+    filters: Filters,
+    base: String,
+    lang: Lang,
+    #[prop(optional)] search: bool,
+) -> impl IntoView {
     let href = {
         let base = base.clone();
         let filters = filters.clone();
         move |n: u64| format!("{base}{}", filters.query(n))
     };
     let empty = page.items.is_empty();
-    let sorts = SORTS.iter().map(|(key, label)| {
-        let selected = filters.sort.as_deref() == Some(*key);
-        view! { <option value=*key selected=selected>{lang.t(label)}</option> }
-    }).collect_view();
+    let sorts = SORTS
+        .iter()
+        .map(|(key, label)| {
+            let selected = filters.sort.as_deref() == Some(*key);
+            view! { <option value=*key selected=selected>{lang.t(label)}</option> }
+        })
+        .collect_view();
     view! {
         <div class="listing">
             <header class="listing-head">

@@ -12,9 +12,10 @@ use leptos_meta::Meta;
 pub fn SearchPage() -> impl IntoView {
     let lang = use_lang();
     let filters = use_filters();
-    let data = Resource::new(move || filters.get(), move |filters| async move {
-        if filters.q.is_none() { Ok(None) } else { search_products(filters, lang).await.map(Some) }
-    });
+    let data = Resource::new(
+        move || filters.get(),
+        move |filters| async move { if filters.q.is_none() { Ok(None) } else { search_products(filters, lang).await.map(Some) } },
+    );
     view! {
         // Result pages are endless variations: crawlers may follow them, not index them.
         <Meta name="robots" content="noindex, follow" />

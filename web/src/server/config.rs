@@ -52,7 +52,11 @@ impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let addr_text = var("WEB_ADDR").unwrap_or_else(|| "127.0.0.1:4000".into());
-        let addr: SocketAddr = addr_text.parse().map_err(|_| ConfigError::Invalid { name: "WEB_ADDR", value: addr_text.clone(), why: "an address like 127.0.0.1:4000" })?;
+        let addr: SocketAddr = addr_text.parse().map_err(|_| ConfigError::Invalid {
+            name: "WEB_ADDR",
+            value: addr_text.clone(),
+            why: "an address like 127.0.0.1:4000",
+        })?;
         let api_url = var("API_URL").unwrap_or_else(|| "http://127.0.0.1:5000".into()).trim_end_matches('/').to_owned();
         if !api_url.starts_with("http://") && !api_url.starts_with("https://") {
             return Err(ConfigError::Invalid { name: "API_URL", value: api_url, why: "an http:// or https:// URL" });
@@ -71,13 +75,25 @@ impl Config {
             return Err(ConfigError::Invalid { name: "WEB_CURRENCY", value: currency, why: "a currency the shop accepts (ISO 4217)" });
         }
         let max_body_text = var("WEB_MAX_BODY_BYTES").unwrap_or_else(|| (16 * 1024 * 1024).to_string());
-        let max_body_bytes = max_body_text.parse().ok().filter(|n| *n >= 1024).ok_or(ConfigError::Invalid { name: "WEB_MAX_BODY_BYTES", value: max_body_text.clone(), why: "a number of bytes, at least 1024" })?;
+        let max_body_bytes = max_body_text.parse().ok().filter(|n| *n >= 1024).ok_or(ConfigError::Invalid {
+            name: "WEB_MAX_BODY_BYTES",
+            value: max_body_text.clone(),
+            why: "a number of bytes, at least 1024",
+        })?;
         let grace_text = var("WEB_SHUTDOWN_GRACE_SECS").unwrap_or_else(|| "20".into());
-        let grace_secs: u64 = grace_text.parse().map_err(|_| ConfigError::Invalid { name: "WEB_SHUTDOWN_GRACE_SECS", value: grace_text.clone(), why: "a whole number of seconds" })?;
+        let grace_secs: u64 = grace_text.parse().map_err(|_| ConfigError::Invalid {
+            name: "WEB_SHUTDOWN_GRACE_SECS",
+            value: grace_text.clone(),
+            why: "a whole number of seconds",
+        })?;
         let page_cache_bytes = match var("WEB_PAGE_CACHE").as_deref() {
             None | Some("on" | "true" | "1") => {
                 let text = var("WEB_PAGE_CACHE_MB").unwrap_or_else(|| "32".into());
-                let megabytes: usize = text.parse().ok().filter(|n| *n >= 1).ok_or(ConfigError::Invalid { name: "WEB_PAGE_CACHE_MB", value: text.clone(), why: "a number of MiB, at least 1" })?;
+                let megabytes: usize = text.parse().ok().filter(|n| *n >= 1).ok_or(ConfigError::Invalid {
+                    name: "WEB_PAGE_CACHE_MB",
+                    value: text.clone(),
+                    why: "a number of MiB, at least 1",
+                })?;
                 Some(megabytes << 20)
             }
             Some("off" | "false" | "0") => None,

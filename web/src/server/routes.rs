@@ -24,7 +24,14 @@ pub async fn uploads(Path(key): Path<String>, headers: HeaderMap) -> Response {
     match api().raw(&format!("/uploads/{key}"), forward).await {
         Ok(upstream) => {
             let mut response = Response::builder().status(upstream.status());
-            for name in [header::CONTENT_TYPE, header::CONTENT_LENGTH, header::ETAG, header::CACHE_CONTROL, header::X_CONTENT_TYPE_OPTIONS, header::CONTENT_SECURITY_POLICY] {
+            for name in [
+                header::CONTENT_TYPE,
+                header::CONTENT_LENGTH,
+                header::ETAG,
+                header::CACHE_CONTROL,
+                header::X_CONTENT_TYPE_OPTIONS,
+                header::CONTENT_SECURITY_POLICY,
+            ] {
                 if let Some(value) = upstream.headers().get(&name) {
                     response = response.header(name, value);
                 }
@@ -100,7 +107,10 @@ pub async fn server_function_status(request: Request, next: Next) -> Response {
 
 /// `GET /robots.txt`.
 pub async fn robots() -> Response {
-    let body = format!("User-agent: *\nDisallow: /admin\nDisallow: /ar/admin\nDisallow: /_srv/\nDisallow: /lang/\nSitemap: {}/sitemap.xml\n", config().public_url);
+    let body = format!(
+        "User-agent: *\nDisallow: /admin\nDisallow: /ar/admin\nDisallow: /_srv/\nDisallow: /lang/\nSitemap: {}/sitemap.xml\n",
+        config().public_url
+    );
     ([(header::CONTENT_TYPE, "text/plain; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], body).into_response()
 }
 
@@ -125,12 +135,15 @@ pub async fn sitemap() -> Response {
         page += 1;
     }
     let base = &config().public_url;
-    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" xmlns:xhtml=\"http://www.w3.org/1999/xhtml\">\n");
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" xmlns:xhtml=\"http://www.w3.org/1999/xhtml\">\n",
+    );
     for path in &paths {
         for lang in Lang::ALL {
             let _ = write!(xml, "<url><loc>{base}{}</loc>", escape(&lang.path(path)));
             for alt in Lang::ALL {
-                let _ = write!(xml, "<xhtml:link rel=\"alternate\" hreflang=\"{}\" href=\"{base}{}\"/>", alt.code(), escape(&alt.path(path)));
+                let _ =
+                    write!(xml, "<xhtml:link rel=\"alternate\" hreflang=\"{}\" href=\"{base}{}\"/>", alt.code(), escape(&alt.path(path)));
             }
             xml.push_str("</url>\n");
         }

@@ -56,7 +56,8 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 /// A `Set-Cookie` value; `max_age` 0 deletes.
 pub fn set_cookie(name: &str, value: &str, max_age: u64, same_site: &str) -> HeaderValue {
     let secure = if config().cookie_secure { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!("{name}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite={same_site}{secure}")).expect("cookie values are ASCII")
+    HeaderValue::from_str(&format!("{name}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite={same_site}{secure}"))
+        .expect("cookie values are ASCII")
 }
 
 /// The cookies a sign-in or a refresh sets.

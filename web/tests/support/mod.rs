@@ -86,10 +86,19 @@ impl Shop {
                 .spawn()
                 .expect("the host binary starts"),
         );
-        let client = reqwest::Client::builder().timeout(Duration::from_secs(60)).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let client =
+            reqwest::Client::builder().timeout(Duration::from_secs(60)).redirect(reqwest::redirect::Policy::none()).build().unwrap();
         let api = format!("http://127.0.0.1:{api_port}");
         wait_ok(&client, &format!("{api}/readyz")).await;
-        let session: Value = client.post(format!("{api}/api/auth/login")).json(&json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})).send().await.unwrap().json().await.unwrap();
+        let session: Value = client
+            .post(format!("{api}/api/auth/login"))
+            .json(&json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         let token = session["access_token"].as_str().expect("the admin signs in").to_owned();
         let web_process = start_web(&api, web_port);
         let web = format!("http://127.0.0.1:{web_port}");
@@ -101,7 +110,8 @@ impl Shop {
 
     /// An admin call to the API.
     pub async fn admin(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
-        let response = self.client.request(method, format!("{}{path}", self.api)).bearer_auth(&self.token).json(&body).send().await.unwrap();
+        let response =
+            self.client.request(method, format!("{}{path}", self.api)).bearer_auth(&self.token).json(&body).send().await.unwrap();
         let status = response.status();
         let value: Value = response.json().await.unwrap_or(Value::Null);
         assert!(status.is_success(), "{path}: {status} {value}");
@@ -115,36 +125,59 @@ impl Shop {
         let coffee = self.admin(Method::POST, "/api/categories", json!({"name": {"en": "Coffee", "ar": "قهوة"}, "sort_order": 1})).await;
         let dates = self.admin(Method::POST, "/api/categories", json!({"name": {"en": "Dates", "ar": "تمور"}, "sort_order": 2})).await;
         for i in 0..30 {
-            self.admin(Method::POST, "/api/products", json!({
-                "name": {"en": format!("Coffee Blend {i:02}"), "ar": format!("خلطة قهوة {i:02}")},
-                "description": {"en": format!("A roast of beans number {i}."), "ar": format!("تحميص حبوب رقم {i}.")},
-                "price": {"amount": 1000 + i * 100, "currency": "SAR"},
-                "stock": if i % 3 == 0 { 0 } else { 10 + i },
-                "category": coffee["id"],
-                "featured": i < 4,
-                "status": "published",
-            })).await;
+            self.admin(
+                Method::POST,
+                "/api/products",
+                json!({
+                    "name": {"en": format!("Coffee Blend {i:02}"), "ar": format!("خلطة قهوة {i:02}")},
+                    "description": {"en": format!("A roast of beans number {i}."), "ar": format!("تحميص حبوب رقم {i}.")},
+                    "price": {"amount": 1000 + i * 100, "currency": "SAR"},
+                    "stock": if i % 3 == 0 { 0 } else { 10 + i },
+                    "category": coffee["id"],
+                    "featured": i < 4,
+                    "status": "published",
+                }),
+            )
+            .await;
         }
         let dates_names = [("Sukkari Dates", "تمر سكري"), ("Ajwa Dates", "تمر عجوة"), ("Medjool Dates", "تمر مجهول")];
         for (i, (en, ar)) in dates_names.iter().enumerate() {
-            self.admin(Method::POST, "/api/products", json!({
-                "name": {"en": en, "ar": ar},
-                "description": {"en": "Soft dates from Al-Qassim.", "ar": "تمور طرية من القصيم."},
-                "price": {"amount": 4500 + i as i64 * 1000, "currency": "SAR"},
-                "stock": 5,
-                "category": dates["id"],
-                "status": "published",
-            })).await;
+            self.admin(
+                Method::POST,
+                "/api/products",
+                json!({
+                    "name": {"en": en, "ar": ar},
+                    "description": {"en": "Soft dates from Al-Qassim.", "ar": "تمور طرية من القصيم."},
+                    "price": {"amount": 4500 + i as i64 * 1000, "currency": "SAR"},
+                    "stock": 5,
+                    "category": dates["id"],
+                    "status": "published",
+                }),
+            )
+            .await;
         }
-        self.admin(Method::POST, "/api/products", json!({
-            "name": {"en": "Secret Draft", "ar": "مسودة سرية"},
-            "price": {"amount": 100, "currency": "SAR"},
-            "stock": 1,
-            "category": dates["id"],
-            "status": "draft",
-        })).await;
-        let form = reqwest::multipart::Form::new().part("images", reqwest::multipart::Part::bytes(test_png(800, 600)).file_name("blend.png").mime_str("image/png").unwrap());
-        let response = self.client.post(format!("{}/api/products/coffee-blend-00/images", self.api)).bearer_auth(&self.token).multipart(form).send().await.unwrap();
+        self.admin(
+            Method::POST,
+            "/api/products",
+            json!({
+                "name": {"en": "Secret Draft", "ar": "مسودة سرية"},
+                "price": {"amount": 100, "currency": "SAR"},
+                "stock": 1,
+                "category": dates["id"],
+                "status": "draft",
+            }),
+        )
+        .await;
+        let form = reqwest::multipart::Form::new()
+            .part("images", reqwest::multipart::Part::bytes(test_png(800, 600)).file_name("blend.png").mime_str("image/png").unwrap());
+        let response = self
+            .client
+            .post(format!("{}/api/products/coffee-blend-00/images", self.api))
+            .bearer_auth(&self.token)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
         assert!(response.status().is_success(), "image upload: {}", response.status());
     }
 

@@ -56,7 +56,8 @@ pub struct ProductInput {
 }
 
 /// The fields of a product a client may send, and what each means when unknown.
-pub const WRITABLE: &[&str] = &["slug", "name", "description", "price", "compare_at_price", "stock", "category", "featured", "status", "version"];
+pub const WRITABLE: &[&str] =
+    &["slug", "name", "description", "price", "compare_at_price", "stock", "category", "featured", "status", "version"];
 /// Fields a product shows but a client cannot write here, and where they are written.
 const MANAGED: &[(&str, &str)] = &[
     ("id", "is set by the server"),
@@ -83,8 +84,12 @@ impl ProductInput {
         if name.en.is_none() && !errors.mentions("name") {
             errors.push("name.en", "is required");
         }
-        let description =
-            Translations::parse(body.get("description"), "description", TextRules { max_chars: MAX_DESCRIPTION_CHARS, multiline: true }, &mut errors);
+        let description = Translations::parse(
+            body.get("description"),
+            "description",
+            TextRules { max_chars: MAX_DESCRIPTION_CHARS, multiline: true },
+            &mut errors,
+        );
         let price = Money::parse(body.get("price"), "price", &mut errors);
         let compare_at_price = match body.get("compare_at_price") {
             None | Some(Value::Null) => None,
@@ -191,7 +196,8 @@ mod tests {
 
     #[test]
     fn a_draft_needs_only_an_english_name_and_a_price() {
-        let input = ProductInput::parse(body(json!({"name": {"en": "Dates"}, "price": {"amount": 2500, "currency": "SAR"}})), false).unwrap();
+        let input =
+            ProductInput::parse(body(json!({"name": {"en": "Dates"}, "price": {"amount": 2500, "currency": "SAR"}})), false).unwrap();
         assert_eq!((input.status, input.stock, input.featured), (Status::Draft, 0, false));
         assert_eq!(fields(ProductInput::parse(body(json!({"name": {"ar": "تمر"}})), false)), ["name.en", "price"]);
     }
@@ -210,9 +216,10 @@ mod tests {
         let bad = json!({"name": {"en": "Dates"}, "price": {"amount": 2500, "currency": "SAR"},
             "compare_at_price": {"amount": 2000, "currency": "SAR"}, "stock": -1, "featured": "yes",
             "status": "live", "images": [], "colour": "red", "version": 3});
-        assert_eq!(fields(ProductInput::parse(body(bad), false)), [
-            "compare_at_price.amount", "stock", "featured", "status", "version", "colour", "images"
-        ]);
+        assert_eq!(
+            fields(ProductInput::parse(body(bad), false)),
+            ["compare_at_price.amount", "stock", "featured", "status", "version", "colour", "images"]
+        );
         let currency = json!({"name": {"en": "Dates"}, "price": {"amount": 2500, "currency": "SAR"}, "compare_at_price": {"amount": 3000, "currency": "USD"}});
         assert_eq!(fields(ProductInput::parse(body(currency), false)), ["compare_at_price.currency"]);
     }

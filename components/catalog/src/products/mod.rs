@@ -14,12 +14,12 @@ use api_kit::documents::{IndexKind, Op};
 use api_kit::store::{self, Stored};
 use api_kit::{self as respond, ApiResponse};
 use http::header;
-pub use input::Status;
 use input::ProductInput;
+pub use input::Status;
 use serde_json::{Map, Value, json};
 use shop_domain::{FieldErrors, Problem, Slug, time};
-pub use view::CategoryIndex;
 use std::collections::HashMap;
+pub use view::CategoryIndex;
 use view::{ProductView, Row};
 use wstd::http::{Body, Request};
 
@@ -47,7 +47,12 @@ pub fn ensure_indexes() -> Result<(), Problem> {
     store::ensure_index(
         COLLECTION,
         "search",
-        vec![store::key("name.en", false), store::key("name.ar", false), store::key("description.en", false), store::key("description.ar", false)],
+        vec![
+            store::key("name.en", false),
+            store::key("name.ar", false),
+            store::key("description.en", false),
+            store::key("description.ar", false),
+        ],
         IndexKind::Text,
     )
 }
@@ -223,17 +228,28 @@ pub fn update(key: &str, if_match: Option<u64>, body: Map<String, Value>, merge:
 
 /// Applies `change` to the current product and stores it: at `expected` when given (a stale
 /// version is a 409), else retried on the newest version.
-fn modify(key: &str, expected: Option<u64>, change: impl Fn(&Stored) -> Result<Map<String, Value>, Problem>) -> Result<ApiResponse, Problem> {
+fn modify(
+    key: &str,
+    expected: Option<u64>,
+    change: impl Fn(&Stored) -> Result<Map<String, Value>, Problem>,
+) -> Result<ApiResponse, Problem> {
     modify_stored(key, expected, change).and_then(|stored| saved(200, stored))
 }
 
 /// Reads, changes and replaces a product at the version read: with `expected`, only at that
 /// version (409 otherwise); without, retried when another write came first.
-pub(crate) fn modify_stored(key: &str, expected: Option<u64>, change: impl Fn(&Stored) -> Result<Map<String, Value>, Problem>) -> Result<Stored, Problem> {
+pub(crate) fn modify_stored(
+    key: &str,
+    expected: Option<u64>,
+    change: impl Fn(&Stored) -> Result<Map<String, Value>, Problem>,
+) -> Result<Stored, Problem> {
     for _ in 0..RETRIES {
         let current = lookup(key)?;
         if let Some(expected) = expected.filter(|v| *v != current.version) {
-            return Err(Problem::conflict(format!("This product was changed since version {expected} (now {}). Fetch it again and retry.", current.version)));
+            return Err(Problem::conflict(format!(
+                "This product was changed since version {expected} (now {}). Fetch it again and retry.",
+                current.version
+            )));
         }
         let mut doc = change(&current)?;
         doc.insert("updated_at".into(), json!(time::now_rfc3339()));
@@ -306,10 +322,12 @@ pub fn adjust_stock(key: &str, expected: Option<u64>, mut body: Map<String, Valu
         let stock = current.body.get("stock").and_then(Value::as_i64).unwrap_or(0);
         let next = if absolute { amount } else { stock + amount };
         if next < 0 {
-            return Err(Problem::conflict(format!("Only {stock} in stock: cannot remove {}.", -amount)).with_field("delta", "would take stock below zero"));
+            return Err(Problem::conflict(format!("Only {stock} in stock: cannot remove {}.", -amount))
+                .with_field("delta", "would take stock below zero"));
         }
         if next > input::MAX_STOCK {
-            return Err(Problem::conflict(format!("Stock may be at most {}.", input::MAX_STOCK)).with_field("delta", "would take stock above the limit"));
+            return Err(Problem::conflict(format!("Stock may be at most {}.", input::MAX_STOCK))
+                .with_field("delta", "would take stock above the limit"));
         }
         let mut doc = current.body.clone();
         doc.insert("stock".into(), json!(next));

@@ -190,6 +190,9 @@ mod tests {
         let odd = json!({"_id": "p2", "_version": 1, "category": "gone", "stock": "many", "featured": "yes"}).to_string();
         let row = Row::parse(&odd).unwrap();
         let view: Value = serde_json::to_value(ProductView::of(&row, &categories)).unwrap();
-        assert_eq!((view["category"].clone(), view["stock"].clone(), view["in_stock"].clone(), view["featured"].clone()), (Value::Null, json!(0), json!(false), json!(false)));
+        assert_eq!(
+            (view["category"].clone(), view["stock"].clone(), view["in_stock"].clone(), view["featured"].clone()),
+            (Value::Null, json!(0), json!(false), json!(false))
+        );
     }
 }

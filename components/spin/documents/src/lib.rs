@@ -73,7 +73,8 @@ fn with_engine<T>(f: impl FnOnce(&Engine<SpinSqlite>) -> Result<T, StoreError>) 
         .with(|cell| {
             let mut slot = cell.borrow_mut();
             if slot.is_none() {
-                let conn = spin_sqlite::Connection::open(DATABASE).map_err(|e| StoreError::Unavailable(format!("opening the {DATABASE} database: {e:?}")))?;
+                let conn = spin_sqlite::Connection::open(DATABASE)
+                    .map_err(|e| StoreError::Unavailable(format!("opening the {DATABASE} database: {e:?}")))?;
                 *slot = Some(Engine::new(SpinSqlite(conn)));
             }
             f(slot.as_ref().expect("opened above"))
@@ -121,7 +122,13 @@ impl Guest for SpinDocuments {
 
     fn find(collection: String, q: wit::Query) -> Result<wit::Page, wit::Error> {
         with_engine(|e| {
-            let query = Query { filter: clauses(q.filter)?, text: q.text.map(|t| text::words(&t)), sort: keys(q.sort)?, skip: q.skip, limit: q.limit };
+            let query = Query {
+                filter: clauses(q.filter)?,
+                text: q.text.map(|t| text::words(&t)),
+                sort: keys(q.sort)?,
+                skip: q.skip,
+                limit: q.limit,
+            };
             let (items, total) = e.find(&Collection::parse(&collection)?, &query)?;
             Ok(wit::Page { items, total })
         })

@@ -65,7 +65,10 @@ async fn filters_sorts_and_pages(store: &DocumentStore) {
     assert_eq!(field(&items, "name"), [json!("d")]);
     let (items, _) = store.find(&c, Query { skip: 1, ..q }).await.unwrap();
     assert_eq!(field(&items, "name"), [json!("c")]);
-    let (items, _) = store.find(&c, query(vec![Clause::parse("name", Op::In, "[\"a\", \"b\", \"zz\"]").unwrap()], vec![key("name", true)])).await.unwrap();
+    let (items, _) = store
+        .find(&c, query(vec![Clause::parse("name", Op::In, "[\"a\", \"b\", \"zz\"]").unwrap()], vec![key("name", true)]))
+        .await
+        .unwrap();
     assert_eq!(field(&items, "name"), [json!("b"), json!("a")]);
     let count = |filter: Vec<Clause>| async { store.find(&c, Query { limit: 0, ..query(filter, vec![]) }).await.unwrap().1 };
     assert_eq!(count(vec![Clause::parse("missing", Op::Exists, "false").unwrap()]).await, 5);
@@ -154,8 +157,10 @@ async fn text_search_is_bilingual(store: &DocumentStore) {
     let spec = IndexSpec::parse("search", vec![key("name.en", false), key("name.ar", false)], IndexKind::Text).unwrap();
     store.ensure_index(&c, spec).await.unwrap();
     store.insert(&c, doc(json!({"n": 2, "status": "draft", "name": {"en": "Café crème", "ar": "قهوة بالحليب"}}))).await.unwrap();
-    let third: Value =
-        serde_json::from_str(&store.insert(&c, doc(json!({"n": 3, "status": "published", "name": {"en": "Tea pot", "ar": "إبريق شاي"}}))).await.unwrap()).unwrap();
+    let third: Value = serde_json::from_str(
+        &store.insert(&c, doc(json!({"n": 3, "status": "published", "name": {"en": "Tea pot", "ar": "إبريق شاي"}}))).await.unwrap(),
+    )
+    .unwrap();
     let hits = |q: Query| async { field(&store.find(&c, q).await.unwrap().0, "n") };
     assert_eq!(hits(search("قَهْوَة")).await, [json!(1), json!(2)], "diacritics are ignored");
     assert_eq!(hits(search("عربيه")).await, [json!(1)], "ta marbuta folds");
@@ -169,7 +174,11 @@ async fn text_search_is_bilingual(store: &DocumentStore) {
     assert_eq!(hits(published).await, [json!(1)], "text and filters combine");
     // Updates and deletes keep the index current; the search text never leaks out.
     let id = third["_id"].as_str().unwrap();
-    let renamed = store.replace(&c, id, 1, doc(json!({"n": 3, "status": "published", "name": {"en": "Kettle", "ar": "غلاية"}}))).await.unwrap().unwrap();
+    let renamed = store
+        .replace(&c, id, 1, doc(json!({"n": 3, "status": "published", "name": {"en": "Kettle", "ar": "غلاية"}})))
+        .await
+        .unwrap()
+        .unwrap();
     assert!(!renamed.contains("_search"));
     assert_eq!(hits(search("ابريق")).await, Vec::<Value>::new());
     assert_eq!(hits(search("kettle")).await, [json!(3)]);

@@ -11,7 +11,10 @@ pub mod sqlite;
 
 use serde_json::{Map, Value};
 
-pub use shop_documents::{Clause, Collection, FieldPath, IndexKind, IndexSpec, Key, MAX_LIMIT, Op, Query, StoreError, check_id, document_id, new_id, parse_document, text};
+pub use shop_documents::{
+    Clause, Collection, FieldPath, IndexKind, IndexSpec, Key, MAX_LIMIT, Op, Query, StoreError, check_id, document_id, new_id,
+    parse_document, text,
+};
 
 /// The document store the host was configured with.
 pub enum DocumentStore {
@@ -80,4 +83,3 @@ impl DocumentStore {
         dispatch!(self, s => s.ensure_index(c, spec).await)
     }
 }
-

@@ -109,7 +109,9 @@ pub fn to_json(value: &Bson) -> Value {
         Bson::Double(n) => json!(n),
         Bson::String(s) => json!(s),
         Bson::Array(items) => Value::Array(items.iter().map(to_json).collect()),
-        Bson::Document(doc) => Value::Object(doc.iter().filter(|(k, _)| *k != SEARCH_FIELD).map(|(k, v)| (k.clone(), to_json(v))).collect()),
+        Bson::Document(doc) => {
+            Value::Object(doc.iter().filter(|(k, _)| *k != SEARCH_FIELD).map(|(k, v)| (k.clone(), to_json(v))).collect())
+        }
         other => Value::String(other.to_string()),
     }
 }
@@ -207,7 +209,10 @@ fn spec_from_document(doc: &Document) -> Option<IndexSpec> {
         .iter()
         .filter_map(|k| {
             let k = k.as_document()?;
-            Some(Key { field: super::FieldPath::parse(k.get_str("field").ok()?).ok()?, descending: k.get_bool("descending").unwrap_or(false) })
+            Some(Key {
+                field: super::FieldPath::parse(k.get_str("field").ok()?).ok()?,
+                descending: k.get_bool("descending").unwrap_or(false),
+            })
         })
         .collect();
     IndexSpec::parse(doc.get_str("name").ok()?, keys, kind).ok()
@@ -266,7 +271,10 @@ pub fn search_stats_pipeline(words: &[String]) -> Vec<Document> {
     let mut group = doc! { "_id": Bson::Null, "rows": { "$sum": 1 }, "tokens": { "$sum": "$tokens" } };
     for (i, word) in words.iter().enumerate() {
         let pattern = word_pattern(word, i, words.len());
-        project.insert(format!("h{i}"), doc! { "$cond": [{ "$regexMatch": { "input": format!("${SEARCH_FIELD}"), "regex": pattern } }, 1, 0] });
+        project.insert(
+            format!("h{i}"),
+            doc! { "$cond": [{ "$regexMatch": { "input": format!("${SEARCH_FIELD}"), "regex": pattern } }, 1, 0] },
+        );
         group.insert(format!("h{i}"), doc! { "$sum": format!("$h{i}") });
     }
     vec![doc! { "$match": { SEARCH_FIELD: { "$exists": true } } }, doc! { "$project": project }, doc! { "$group": group }]
@@ -314,7 +322,9 @@ impl MongoStore {
     /// declared unique indexes), else from the message.
     fn write_error(&self, c: &Collection, error: &MongoError) -> StoreError {
         if let Some(fields) = duplicate_key_pattern(error) {
-            let declared = self.indexes.read().ok().map(|m| m.iter().filter(|((collection, _), _)| collection == c.as_str()).map(|(_, spec)| spec.clone()).collect::<Vec<_>>());
+            let declared = self.indexes.read().ok().map(|m| {
+                m.iter().filter(|((collection, _), _)| collection == c.as_str()).map(|(_, spec)| spec.clone()).collect::<Vec<_>>()
+            });
             if let Some(name) = unique_index_over(declared.iter().flatten(), &fields) {
                 return StoreError::Duplicate(name);
             }
@@ -333,7 +343,8 @@ impl MongoStore {
             .find_one(doc! { "collection": c.as_str(), "kind": "text" })
             .await
             .map_err(|e| map_error(&e))?;
-        let fields = recorded.as_ref().and_then(spec_from_document).map(|spec| spec.keys.iter().map(|k| k.field.as_str().to_owned()).collect());
+        let fields =
+            recorded.as_ref().and_then(spec_from_document).map(|spec| spec.keys.iter().map(|k| k.field.as_str().to_owned()).collect());
         if let Ok(mut map) = self.text_fields.write() {
             map.insert(c.as_str().to_owned(), fields.clone());
         }
@@ -391,13 +402,24 @@ impl MongoStore {
 
     /// A text search without a sort, by relevance as the embedded store ranks it (FTS5's
     /// bm25, ties by `_id`): the matches' words are scored here, then the page is read.
-    async fn find_by_relevance(&self, c: &Collection, filter: Document, words: &[String], skip: u32, limit: u32) -> Result<(Vec<String>, u64), StoreError> {
+    async fn find_by_relevance(
+        &self,
+        c: &Collection,
+        filter: Document,
+        words: &[String],
+        skip: u32,
+        limit: u32,
+    ) -> Result<(Vec<String>, u64), StoreError> {
         let collection = self.collection(c);
         let mut stats_cursor = collection.aggregate(search_stats_pipeline(words)).await.map_err(|e| map_error(&e))?;
         let stats = match stats_cursor.advance().await.map_err(|e| map_error(&e))? {
             true => {
                 let totals = stats_cursor.deserialize_current().map_err(|e| map_error(&e))?;
-                SearchStats { rows: count_of(&totals, "rows"), tokens: count_of(&totals, "tokens"), hits: (0..words.len()).map(|i| count_of(&totals, &format!("h{i}"))).collect() }
+                SearchStats {
+                    rows: count_of(&totals, "rows"),
+                    tokens: count_of(&totals, "tokens"),
+                    hits: (0..words.len()).map(|i| count_of(&totals, &format!("h{i}"))).collect(),
+                }
             }
             false => return Ok((Vec::new(), 0)),
         };
@@ -414,7 +436,8 @@ impl MongoStore {
         if page.is_empty() {
             return Ok((Vec::new(), total));
         }
-        let mut cursor = collection.find(doc! { "_id": { "$in": &page } }).projection(doc! { SEARCH_FIELD: 0 }).await.map_err(|e| map_error(&e))?;
+        let mut cursor =
+            collection.find(doc! { "_id": { "$in": &page } }).projection(doc! { SEARCH_FIELD: 0 }).await.map_err(|e| map_error(&e))?;
         let mut by_id = HashMap::new();
         while cursor.advance().await.map_err(|e| map_error(&e))? {
             let found = cursor.deserialize_current().map_err(|e| map_error(&e))?;
@@ -460,10 +483,8 @@ impl MongoStore {
         let next = expected.checked_add(1).ok_or_else(|| StoreError::Invalid("version overflow".into()))?;
         let (bson, json) = self.stored(c, doc, id, next).await?;
         let collection = self.collection(c);
-        let result = collection
-            .replace_one(doc! { "_id": id, "_version": expected as i64 }, bson)
-            .await
-            .map_err(|e| self.write_error(c, &e))?;
+        let result =
+            collection.replace_one(doc! { "_id": id, "_version": expected as i64 }, bson).await.map_err(|e| self.write_error(c, &e))?;
         if result.matched_count == 1 {
             return Ok(Some(json));
         }
@@ -502,7 +523,11 @@ impl MongoStore {
     pub async fn ensure_index(&self, c: &Collection, spec: IndexSpec) -> Result<(), StoreError> {
         let key = (c.as_str().to_owned(), spec.name.clone());
         if let Some(existing) = self.indexes.read().ok().and_then(|m| m.get(&key).cloned()) {
-            return if existing == spec { Ok(()) } else { Err(StoreError::Invalid(format!("index {} exists with another definition", spec.name))) };
+            return if existing == spec {
+                Ok(())
+            } else {
+                Err(StoreError::Invalid(format!("index {} exists with another definition", spec.name)))
+            };
         }
         let registry = self.db.collection::<Document>(INDEXES_COLLECTION);
         let id = format!("{}/{}", c.as_str(), spec.name);
@@ -598,10 +623,13 @@ mod tests {
     fn search_words_become_anchored_regexes() {
         let words = text::words("قَهْوَة عربيه");
         let filter = filter_document(&[], Some(&words));
-        assert_eq!(filter, doc! { "$and": [
-            { "_search": { "$regex": "(^| )قهوه( |$)" } },
-            { "_search": { "$regex": "(^| )عربيه" } },
-        ] });
+        assert_eq!(
+            filter,
+            doc! { "$and": [
+                { "_search": { "$regex": "(^| )قهوه( |$)" } },
+                { "_search": { "$regex": "(^| )عربيه" } },
+            ] }
+        );
     }
 
     #[test]
@@ -612,7 +640,9 @@ mod tests {
 
     #[test]
     fn index_specs_translate() {
-        let spec = IndexSpec::parse("slug_unique", vec![Key { field: FieldPath::parse("slug").unwrap(), descending: false }], IndexKind::Unique).unwrap();
+        let spec =
+            IndexSpec::parse("slug_unique", vec![Key { field: FieldPath::parse("slug").unwrap(), descending: false }], IndexKind::Unique)
+                .unwrap();
         let model = index_model(&spec).unwrap();
         assert_eq!(model.keys, doc! { "slug": 1 });
         let options = model.options.unwrap();
@@ -645,10 +675,16 @@ mod tests {
         for query in ["coffee", "coffee bea", "tea", "coff", "and t"] {
             let words = text::words(query);
             let tokens = texts.iter().map(|t| t.split(' ').count() as u64).sum();
-            let hits = (0..words.len()).map(|i| texts.iter().filter(|t| t.split(' ').any(|tok| word_matches(tok, &words[i], i, words.len()))).count() as u64).collect();
+            let hits = (0..words.len())
+                .map(|i| texts.iter().filter(|t| t.split(' ').any(|tok| word_matches(tok, &words[i], i, words.len()))).count() as u64)
+                .collect();
             let stats = SearchStats { rows: texts.len() as u64, tokens, hits };
             let mut statement = db.prepare("SELECT rowid, rank FROM f WHERE f MATCH ?1 ORDER BY rank").unwrap();
-            let ranks: Vec<(i64, f64)> = statement.query_map([shop_documents::sql::fts_query(&words)], |row| Ok((row.get(0)?, row.get(1)?))).unwrap().map(Result::unwrap).collect();
+            let ranks: Vec<(i64, f64)> = statement
+                .query_map([shop_documents::sql::fts_query(&words)], |row| Ok((row.get(0)?, row.get(1)?)))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
             assert!(!ranks.is_empty(), "{query}");
             for (rowid, rank) in ranks {
                 let ours = bm25(&stats, &words, texts[rowid as usize - 1]);

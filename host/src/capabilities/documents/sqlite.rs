@@ -103,7 +103,8 @@ fn bind(value: &SqlValue) -> rusqlite::types::Value {
 
 /// Reads what the schema holds: collections, indexes and text fields.
 fn load_schema(conn: &Connection) -> Result<Schema, StoreError> {
-    let mut schema = Schema { version: conn.query_row("PRAGMA schema_version", [], |row| row.get(0)).map_err(internal)?, ..Schema::default() };
+    let mut schema =
+        Schema { version: conn.query_row("PRAGMA schema_version", [], |row| row.get(0)).map_err(internal)?, ..Schema::default() };
     let mut stmt = conn.prepare(sql::LIST_COLLECTIONS).map_err(internal)?;
     let names = stmt.query_map([], |row| row.get::<_, String>(0)).map_err(internal)?;
     for name in names {
@@ -113,7 +114,8 @@ fn load_schema(conn: &Connection) -> Result<Schema, StoreError> {
         }
     }
     let mut stmt = conn.prepare(sql::LIST_INDEXES).map_err(internal)?;
-    let rows = stmt.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?))).map_err(internal)?;
+    let rows =
+        stmt.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?))).map_err(internal)?;
     for row in rows {
         let (collection, name, spec) = row.map_err(internal)?;
         let spec = decode_spec(&name, &spec)?;
@@ -215,7 +217,10 @@ impl SqliteStore {
         &self.inner.path
     }
 
-    async fn read<T: Send + 'static>(&self, f: impl FnOnce(&Connection, &Inner) -> Result<T, StoreError> + Send + 'static) -> Result<T, StoreError> {
+    async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection, &Inner) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
         // A free reader runs the query right here: a read takes microseconds under WAL (it
         // never waits for the writer), less than handing it to another thread and back. Only
         // when every reader is busy does the query wait for one on the blocking pool.
@@ -237,7 +242,10 @@ impl SqliteStore {
         .map_err(internal)?
     }
 
-    async fn write<T: Send + 'static>(&self, f: impl FnOnce(&mut Connection, &Inner) -> Result<T, StoreError> + Send + 'static) -> Result<T, StoreError> {
+    async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection, &Inner) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = inner.writer.lock().map_err(|_| internal("writer lock poisoned"))?;
@@ -318,7 +326,9 @@ impl SqliteStore {
             if let Some(fast) = &statements.fast {
                 let mut stmt = conn.prepare_cached(fast).map_err(internal)?;
                 let rows = stmt
-                    .query_map(params_from_iter(args.iter()), |row| Ok((row.get::<_, Option<String>>(0)?, row.get::<_, i64>(1)?, row.get::<_, bool>(2)?)))
+                    .query_map(params_from_iter(args.iter()), |row| {
+                        Ok((row.get::<_, Option<String>>(0)?, row.get::<_, i64>(1)?, row.get::<_, bool>(2)?))
+                    })
                     .map_err(internal)?;
                 let rows = rows.collect::<Result<Vec<_>, _>>().map_err(internal)?;
                 if !rows.iter().any(|(_, _, ambiguous)| *ambiguous) {
@@ -369,7 +379,13 @@ impl SqliteStore {
     }
 
     /// Replaces a document at the expected version.
-    pub async fn replace(&self, c: &Collection, id: &str, expected: u64, mut doc: Map<String, Value>) -> Result<Option<String>, StoreError> {
+    pub async fn replace(
+        &self,
+        c: &Collection,
+        id: &str,
+        expected: u64,
+        mut doc: Map<String, Value>,
+    ) -> Result<Option<String>, StoreError> {
         let next = expected.checked_add(1).ok_or_else(|| StoreError::Invalid("version overflow".into()))?;
         doc.insert("_id".into(), json!(id));
         doc.insert("_version".into(), json!(next));
@@ -389,15 +405,18 @@ impl SqliteStore {
                 .execute(params![next as i64, json, id, expected as i64])
                 .map_err(write_error)?;
             if changed == 0 {
-                let current: Option<i64> =
-                    tx.query_row(&format!("SELECT version FROM {t} WHERE id = ?1"), [&id], |row| row.get(0)).optional().map_err(internal)?;
+                let current: Option<i64> = tx
+                    .query_row(&format!("SELECT version FROM {t} WHERE id = ?1"), [&id], |row| row.get(0))
+                    .optional()
+                    .map_err(internal)?;
                 return match current {
                     None => Ok(None),
                     Some(current) => Err(StoreError::Conflict(format!("expected version {expected}, current is {current}"))),
                 };
             }
             if let Some(text) = text {
-                let rowid: i64 = tx.query_row(&format!("SELECT rowid FROM {t} WHERE id = ?1"), [&id], |row| row.get(0)).map_err(internal)?;
+                let rowid: i64 =
+                    tx.query_row(&format!("SELECT rowid FROM {t} WHERE id = ?1"), [&id], |row| row.get(0)).map_err(internal)?;
                 tx.execute(&format!("INSERT OR REPLACE INTO {} (rowid, content) VALUES (?1, ?2)", fts_table(&c)), params![rowid, text])
                     .map_err(write_error)?;
             }
@@ -417,8 +436,10 @@ impl SqliteStore {
             let t = table(&c);
             let has_text = Self::text_fields(inner, &c).is_some();
             let tx = conn.transaction().map_err(write_error)?;
-            let row: Option<(i64, i64)> =
-                tx.query_row(&format!("SELECT rowid, version FROM {t} WHERE id = ?1"), [&id], |r| Ok((r.get(0)?, r.get(1)?))).optional().map_err(internal)?;
+            let row: Option<(i64, i64)> = tx
+                .query_row(&format!("SELECT rowid, version FROM {t} WHERE id = ?1"), [&id], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()
+                .map_err(internal)?;
             let Some((rowid, version)) = row else { return Ok(false) };
             if let Some(expected) = expected {
                 if expected as i64 != version {
@@ -476,13 +497,15 @@ impl SqliteStore {
                     };
                     for (rowid, body) in docs {
                         let doc: Value = serde_json::from_str(&body).map_err(internal)?;
-                        tx.execute(&format!("INSERT OR REPLACE INTO {fts} (rowid, content) VALUES (?1, ?2)"), params![rowid, searchable(&doc, &fields)])
-                            .map_err(internal)?;
+                        tx.execute(
+                            &format!("INSERT OR REPLACE INTO {fts} (rowid, content) VALUES (?1, ?2)"),
+                            params![rowid, searchable(&doc, &fields)],
+                        )
+                        .map_err(internal)?;
                     }
                 }
             }
-            tx.execute(sql::RECORD_INDEX, params![c.as_str(), spec.name, encode_spec(&spec)])
-                .map_err(internal)?;
+            tx.execute(sql::RECORD_INDEX, params![c.as_str(), spec.name, encode_spec(&spec)]).map_err(internal)?;
             tx.commit().map_err(write_error)?;
             let mut schema = inner.schema.write().map_err(|_| internal("schema lock poisoned"))?;
             if spec.kind == IndexKind::Text {
@@ -577,15 +600,20 @@ mod tests {
         let error = SqliteStore::open(dir.path()).err().unwrap();
         assert!(error.to_string().contains("in use by another shop-host"), "{error}");
         let products = Collection::parse("products").unwrap();
-        let text = IndexSpec::parse("search", vec![Key { field: FieldPath::parse("name").unwrap(), descending: false }], IndexKind::Text).unwrap();
+        let text =
+            IndexSpec::parse("search", vec![Key { field: FieldPath::parse("name").unwrap(), descending: false }], IndexKind::Text).unwrap();
         // `b` opened before the collection and its text index existed: it must notice both.
         a.ensure_index(&products, text).await.unwrap();
         let stored: Value = serde_json::from_str(&b.insert(&products, doc(json!({"name": "Ajwa dates"}))).await.unwrap()).unwrap();
         let id = stored["_id"].as_str().unwrap().to_owned();
-        let found = a.find(&products, Query { filter: vec![], text: Some(vec!["ajwa".into()]), sort: vec![], skip: 0, limit: 10 }).await.unwrap();
+        let found =
+            a.find(&products, Query { filter: vec![], text: Some(vec!["ajwa".into()]), sort: vec![], skip: 0, limit: 10 }).await.unwrap();
         assert_eq!(found.1, 1, "a text search in one store finds what the other wrote");
         assert!(a.replace(&products, &id, 1, doc(json!({"name": "Ajwa dates, 1 kg"}))).await.unwrap().is_some());
-        assert!(matches!(b.replace(&products, &id, 1, doc(json!({"name": "stale"}))).await, Err(StoreError::Conflict(_))), "versions hold across hosts");
+        assert!(
+            matches!(b.replace(&products, &id, 1, doc(json!({"name": "stale"}))).await, Err(StoreError::Conflict(_))),
+            "versions hold across hosts"
+        );
         drop((a, b));
         let exclusive = SqliteStore::open(dir.path()).unwrap();
         let refused = SqliteStore::open_with(dir.path(), Sharing::Shared).err().unwrap();

@@ -12,7 +12,12 @@ use leptos::prelude::*;
 pub async fn create_category(csrf: String, name_en: String, name_ar: String, sort_order: String) -> Result<Category, AppError> {
     let session = super::checked(&csrf).await?;
     let Ok(order) = sort_order.trim().parse::<i64>() else {
-        return Err(AppError::Refused { status: 422, title: "Invalid category".into(), detail: None, errors: vec![shop_domain::FieldError { field: "sort_order".into(), message: "must be a whole number".into() }] });
+        return Err(AppError::Refused {
+            status: 422,
+            title: "Invalid category".into(),
+            detail: None,
+            errors: vec![shop_domain::FieldError { field: "sort_order".into(), message: "must be a whole number".into() }],
+        });
     };
     let body = serde_json::json!({ "name": { "en": name_en.trim(), "ar": name_ar.trim() }, "sort_order": order });
     let call = crate::server::api::Call { token: Some(&session.token), json: Some(&body), ..Default::default() };
@@ -24,7 +29,9 @@ pub async fn create_category(csrf: String, name_en: String, name_ar: String, sor
 pub async fn delete_category(csrf: String, id: String) -> Result<(), AppError> {
     let session = super::checked(&csrf).await?;
     let call = crate::server::api::Call { token: Some(&session.token), ..Default::default() };
-    crate::server::api().call::<serde_json::Value>(http::Method::DELETE, &format!("/api/categories/{}", crate::data::encode(&id)), call).await?;
+    crate::server::api()
+        .call::<serde_json::Value>(http::Method::DELETE, &format!("/api/categories/{}", crate::data::encode(&id)), call)
+        .await?;
     Ok(())
 }
 
@@ -34,9 +41,10 @@ pub fn CategoriesPage() -> impl IntoView {
     let lang = use_lang();
     let create = ServerAction::<CreateCategory>::new();
     let delete = ServerAction::<DeleteCategory>::new();
-    let data = Resource::new(move || (create.version().get(), delete.version().get()), |_| async move {
-        Ok::<_, AppError>((current_admin().await?, super::edit::category_choices().await?))
-    });
+    let data = Resource::new(
+        move || (create.version().get(), delete.version().get()),
+        |_| async move { Ok::<_, AppError>((current_admin().await?, super::edit::category_choices().await?)) },
+    );
     let create_error = Signal::derive(move || create.value().get().and_then(Result::err));
     let delete_error = Signal::derive(move || delete.value().get().and_then(Result::err));
     let field = move |name: &'static str| Signal::derive(move || create_error.get().and_then(|e| e.field(name)));

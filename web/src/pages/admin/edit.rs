@@ -70,9 +70,15 @@ pub async fn save_product(
     let price = parse_amount(&price, &currency).map_err(|m| errors.push(FieldError { field: "price.amount".into(), message: m })).ok();
     let compare_at = match compare_at.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
         None => None,
-        Some(text) => parse_amount(text, &currency).map_err(|m| errors.push(FieldError { field: "compare_at_price.amount".into(), message: m })).ok(),
+        Some(text) => {
+            parse_amount(text, &currency).map_err(|m| errors.push(FieldError { field: "compare_at_price.amount".into(), message: m })).ok()
+        }
     };
-    let stock = stock.trim().parse::<i64>().map_err(|_| errors.push(FieldError { field: "stock".into(), message: "must be a whole number".into() })).ok();
+    let stock = stock
+        .trim()
+        .parse::<i64>()
+        .map_err(|_| errors.push(FieldError { field: "stock".into(), message: "must be a whole number".into() }))
+        .ok();
     if !errors.is_empty() {
         return Err(AppError::Refused { status: 422, title: "Invalid product".into(), detail: None, errors });
     }
@@ -130,7 +136,10 @@ pub async fn upload_images(data: MultipartData) -> Result<Product, AppError> {
                 if bytes.is_empty() && file_name.is_empty() {
                     continue;
                 }
-                let part = reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(file_name).mime_str(&content_type).map_err(|e| AppError::BadRequest(e.to_string()))?;
+                let part = reqwest::multipart::Part::bytes(bytes.to_vec())
+                    .file_name(file_name)
+                    .mime_str(&content_type)
+                    .map_err(|e| AppError::BadRequest(e.to_string()))?;
                 form = form.part("images", part);
                 files += 1;
             }
@@ -139,9 +148,16 @@ pub async fn upload_images(data: MultipartData) -> Result<Product, AppError> {
     }
     let session = super::checked(&csrf).await?;
     if product.is_empty() || files == 0 {
-        return Err(AppError::Refused { status: 422, title: "No images".into(), detail: Some("Choose at least one image.".into()), errors: Vec::new() });
+        return Err(AppError::Refused {
+            status: 422,
+            title: "No images".into(),
+            detail: Some("Choose at least one image.".into()),
+            errors: Vec::new(),
+        });
     }
-    crate::server::api().multipart::<serde_json::Value>(&format!("/api/products/{}/images", crate::data::encode(&product)), &session.token, form).await?;
+    crate::server::api()
+        .multipart::<serde_json::Value>(&format!("/api/products/{}/images", crate::data::encode(&product)), &session.token, form)
+        .await?;
     crate::server::api().get(&format!("/api/products/{}", crate::data::encode(&product)), Some(&session.token)).await
 }
 
@@ -152,7 +168,9 @@ pub async fn reorder_images(csrf: String, id: String, order: String) -> Result<P
     let order: Vec<&str> = order.split(',').filter(|s| !s.is_empty()).collect();
     let body = serde_json::json!({ "order": order });
     let call = crate::server::api::Call { token: Some(&session.token), json: Some(&body), ..Default::default() };
-    crate::server::api().call::<serde_json::Value>(http::Method::PUT, &format!("/api/products/{}/images/order", crate::data::encode(&id)), call).await?;
+    crate::server::api()
+        .call::<serde_json::Value>(http::Method::PUT, &format!("/api/products/{}/images/order", crate::data::encode(&id)), call)
+        .await?;
     crate::server::api().get(&format!("/api/products/{}", crate::data::encode(&id)), Some(&session.token)).await
 }
 
@@ -161,7 +179,13 @@ pub async fn reorder_images(csrf: String, id: String, order: String) -> Result<P
 pub async fn delete_image(csrf: String, id: String, image: String) -> Result<Product, AppError> {
     let session = super::checked(&csrf).await?;
     let call = crate::server::api::Call { token: Some(&session.token), ..Default::default() };
-    crate::server::api().call::<serde_json::Value>(http::Method::DELETE, &format!("/api/products/{}/images/{}", crate::data::encode(&id), crate::data::encode(&image)), call).await?;
+    crate::server::api()
+        .call::<serde_json::Value>(
+            http::Method::DELETE,
+            &format!("/api/products/{}/images/{}", crate::data::encode(&id), crate::data::encode(&image)),
+            call,
+        )
+        .await?;
     crate::server::api().get(&format!("/api/products/{}", crate::data::encode(&id)), Some(&session.token)).await
 }
 
@@ -191,9 +215,10 @@ pub fn NewProductPage() -> impl IntoView {
 pub fn EditProductPage() -> impl IntoView {
     let lang = use_lang();
     let params = use_params_map();
-    let data = Resource::new(move || params.with(|p| p.get("id").unwrap_or_default()), |id| async move {
-        Ok::<_, AppError>((current_admin().await?, admin_product(id).await?, category_choices().await?))
-    });
+    let data = Resource::new(
+        move || params.with(|p| p.get("id").unwrap_or_default()),
+        |id| async move { Ok::<_, AppError>((current_admin().await?, admin_product(id).await?, category_choices().await?)) },
+    );
     view! {
         <Suspense>
             {move || Suspend::new(async move {

@@ -9,7 +9,9 @@ use leptos_router::hooks::use_query_map;
 /// The CSRF token of this browser (the guard sets its cookie).
 #[server(prefix = "/_srv/auth")]
 pub async fn csrf_token() -> Result<String, AppError> {
-    let axum::Extension(token) = leptos_axum::extract::<axum::Extension<crate::server::session::CsrfToken>>().await.map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let axum::Extension(token) = leptos_axum::extract::<axum::Extension<crate::server::session::CsrfToken>>()
+        .await
+        .map_err(|e| AppError::BadRequest(e.to_string()))?;
     Ok(token.0)
 }
 
@@ -28,7 +30,14 @@ pub async fn sign_in(email: String, password: String, csrf: String, lang: String
     let tokens: Tokens = match crate::server::api().call(http::Method::POST, "/api/auth/login", call).await {
         Ok(tokens) => tokens,
         // A wrong password is a 401 at the API: say so on the form, not "sign in required".
-        Err(AppError::Unauthorized) => return Err(AppError::Refused { status: 401, title: "Sign-in failed".into(), detail: Some("The email or the password is not correct.".into()), errors: Vec::new() }),
+        Err(AppError::Unauthorized) => {
+            return Err(AppError::Refused {
+                status: 401,
+                title: "Sign-in failed".into(),
+                detail: Some("The email or the password is not correct.".into()),
+                errors: Vec::new(),
+            });
+        }
         Err(other) => return Err(other),
     };
     if tokens.user.role != "admin" {
@@ -41,7 +50,11 @@ pub async fn sign_in(email: String, password: String, csrf: String, lang: String
     let lang = crate::i18n::Lang::from_code(&lang).unwrap_or_default();
     // Only a path of the dashboard: never an address elsewhere.
     let admin_home = lang.path("/admin");
-    let to = next.filter(|n| crate::i18n::Lang::strip(n.split('?').next().unwrap_or("")).starts_with("/admin") && n.starts_with('/') && !n.starts_with("//")).unwrap_or(admin_home);
+    let to = next
+        .filter(|n| {
+            crate::i18n::Lang::strip(n.split('?').next().unwrap_or("")).starts_with("/admin") && n.starts_with('/') && !n.starts_with("//")
+        })
+        .unwrap_or(admin_home);
     leptos_axum::redirect(&to);
     Ok(())
 }

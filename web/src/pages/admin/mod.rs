@@ -26,7 +26,8 @@ pub struct AdminInfo {
 /// The session the guard found (server side).
 #[cfg(feature = "ssr")]
 pub(crate) async fn session() -> Result<crate::server::session::Session, AppError> {
-    let axum::Extension(session) = leptos_axum::extract::<axum::Extension<crate::server::session::Session>>().await.map_err(|_| AppError::Unauthorized)?;
+    let axum::Extension(session) =
+        leptos_axum::extract::<axum::Extension<crate::server::session::Session>>().await.map_err(|_| AppError::Unauthorized)?;
     Ok(session)
 }
 
@@ -55,7 +56,9 @@ pub async fn sign_out(csrf: String, lang: String) -> Result<(), AppError> {
     let headers: http::HeaderMap = leptos_axum::extract().await.map_err(|e| AppError::BadRequest(e.to_string()))?;
     if let Some(refresh) = cookie(&headers, REFRESH) {
         let body = serde_json::json!({ "refresh_token": refresh });
-        let _: Result<serde_json::Value, _> = crate::server::api().call(http::Method::POST, "/api/auth/logout", crate::server::api::Call { json: Some(&body), ..Default::default() }).await;
+        let _: Result<serde_json::Value, _> = crate::server::api()
+            .call(http::Method::POST, "/api/auth/logout", crate::server::api::Call { json: Some(&body), ..Default::default() })
+            .await;
     }
     let response = expect_context::<leptos_axum::ResponseOptions>();
     for cookie in cleared_cookies() {

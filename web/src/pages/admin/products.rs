@@ -37,10 +37,13 @@ pub fn ProductsPage() -> impl IntoView {
     let query = use_query_map();
     let params = move || query.with(|q| (q.get("q"), q.get("status"), q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1u64)));
     let toggle = ServerAction::<SetPublished>::new();
-    let data = Resource::new(move || (params(), toggle.version().get()), |((q, status, page), _)| async move {
-        let info = current_admin().await?;
-        Ok::<_, AppError>((info, admin_products(q, status, page).await?))
-    });
+    let data = Resource::new(
+        move || (params(), toggle.version().get()),
+        |((q, status, page), _)| async move {
+            let info = current_admin().await?;
+            Ok::<_, AppError>((info, admin_products(q, status, page).await?))
+        },
+    );
     let error = Signal::derive(move || toggle.value().get().and_then(Result::err));
     view! {
         <Suspense>

@@ -37,9 +37,10 @@ pub fn UsersPage() -> impl IntoView {
     let query = use_query_map();
     let page = move || query.with(|q| q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1u64));
     let update = ServerAction::<UpdateUser>::new();
-    let data = Resource::new(move || (page(), update.version().get()), |(page, _)| async move {
-        Ok::<_, AppError>((current_admin().await?, admin_users(page).await?))
-    });
+    let data = Resource::new(
+        move || (page(), update.version().get()),
+        |(page, _)| async move { Ok::<_, AppError>((current_admin().await?, admin_users(page).await?)) },
+    );
     let error = Signal::derive(move || update.value().get().and_then(Result::err));
     view! {
         <Suspense>
