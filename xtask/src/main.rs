@@ -46,6 +46,7 @@ fn main() -> Result<()> {
         _ => {
             // `cargo test` builds the binaries itself, with the dev-dependencies' features;
             // building them first without those would compile much of the tree twice.
+            check_format(&checkout.root)?;
             build_assets(&checkout, true)?;
             test(&checkout)
         }
@@ -357,6 +358,32 @@ fn ensure_tool(binary: &str, package: &str, version: &str) -> Result<()> {
 }
 
 /// Licences, bans and sources of both workspaces (advisories need a network we lack).
+/// `cargo fmt --check` over both workspaces (the layout `rustfmt.toml` chooses), first: it
+/// takes seconds and saves a long run that would end red.
+fn check_format(root: &Path) -> Result<()> {
+    ensure_component("rustfmt")?;
+    for dir in [root.to_owned(), root.join("components")] {
+        let status = cargo().current_dir(&dir).args(["fmt", "--all", "--check"]).status().context("running cargo fmt")?;
+        if !status.success() {
+            bail!("the code in {} is not formatted: run `cargo fmt --all` there, then run this again", dir.display());
+        }
+    }
+    Ok(())
+}
+
+/// Adds a rustup component (rustfmt, clippy) when it is missing.
+fn ensure_component(component: &str) -> Result<()> {
+    let installed = Command::new("rustup").args(["component", "list", "--installed"]).output();
+    match installed {
+        Ok(out) if String::from_utf8_lossy(&out.stdout).lines().any(|l| l.trim().starts_with(&format!("{component}-"))) => Ok(()),
+        Ok(_) => {
+            eprintln!("xtask: adding the rustup component {component}");
+            run_checked(Command::new("rustup").args(["component", "add", component]))
+        }
+        Err(_) => bail!("rustup is not on PATH: install Rust with rustup (https://rustup.rs), then run this again"),
+    }
+}
+
 fn check_dependencies(root: &Path) -> Result<()> {
     ensure_tool("cargo-deny", "cargo-deny", CARGO_DENY_VERSION)?;
     let config = root.join("deny.toml");
