@@ -32,6 +32,7 @@ pub struct HostMetrics {
     /// Requests, for the front's middleware.
     pub http: HttpMetrics,
     instantiations: Family<ComponentLabels, Counter>,
+    memory_grows: Family<ComponentLabels, Counter>,
     swaps: Family<SwapLabels, Counter>,
     store_errors: Family<StoreErrorLabels, Counter>,
     /// The response cache's counts.
@@ -54,22 +55,33 @@ impl HostMetrics {
         let http = HttpMetrics::register(&mut registry);
         let instantiations = Family::<ComponentLabels, Counter>::default();
         let swaps = Family::<SwapLabels, Counter>::default();
+        let memory_grows = Family::<ComponentLabels, Counter>::default();
         let store_errors = Family::<StoreErrorLabels, Counter>::default();
         registry.register(
             "component_instantiations",
             "Component instances created (one per request or cross-component call)",
             instantiations.clone(),
         );
+        registry.register(
+            "component_memory_grows",
+            "Times an instance grew its linear memory past the component's initial size (each costs page-protection changes)",
+            memory_grows.clone(),
+        );
         registry.register("component_swaps", "Hot-swap attempts by outcome (swapped or refused)", swaps.clone());
         registry.register("store_errors", "Document-store calls that failed, by backend, operation and kind", store_errors.clone());
         let cache = response_cache::CacheMetrics::default();
         cache.register(&mut registry);
-        Self { registry: Arc::new(registry), http, instantiations, swaps, store_errors, cache }
+        Self { registry: Arc::new(registry), http, instantiations, memory_grows, swaps, store_errors, cache }
     }
 
     /// Counts one instance of `component`.
     pub fn instantiated(&self, component: &str) {
         self.instantiations.get_or_create(&ComponentLabels { component: component.to_owned() }).inc();
+    }
+
+    /// Counts `grows` growths of an instance of `component`'s memory past its initial size.
+    pub fn memory_grown(&self, component: &str, grows: u64) {
+        self.memory_grows.get_or_create(&ComponentLabels { component: component.to_owned() }).inc_by(grows);
     }
 
     /// Counts one swap attempt of `component`.
@@ -110,11 +122,13 @@ mod tests {
         metrics.instantiated("catalog");
         metrics.instantiated("catalog");
         metrics.swap("catalog", SwapResult::Refused);
+        metrics.memory_grown("media", 3);
         metrics.store_error("embedded", "replace", "unavailable");
         let body = axum::body::to_bytes(metrics.render().into_body(), usize::MAX).await.unwrap();
         let text = String::from_utf8(body.to_vec()).unwrap();
         assert!(text.contains(r#"shop_component_instantiations_total{component="catalog"} 2"#), "{text}");
         assert!(text.contains(r#"shop_component_swaps_total{component="catalog",outcome="refused"} 1"#), "{text}");
+        assert!(text.contains(r#"shop_component_memory_grows_total{component="media"} 3"#), "{text}");
         assert!(text.contains(r#"shop_store_errors_total{backend="embedded",operation="replace",kind="unavailable"} 1"#), "{text}");
     }
 }

@@ -24,7 +24,7 @@ pub struct HostState {
     /// When the call must be over (moved later by the time spent in calls to other
     /// components, which have deadlines of their own).
     pub deadline: Instant,
-    pub(crate) limits: StoreLimits,
+    pub(crate) limits: Limits,
     /// What this instance read and did, for the response cache (only for the instance that
     /// answers an HTTP request).
     pub(crate) trace: Option<Arc<std::sync::Mutex<Trace>>>,
@@ -39,7 +39,7 @@ impl HostState {
     /// stderr is kept so a guest's panic message reaches the host's log.
     pub fn new(runtime: Arc<Runtime>, component: Arc<str>) -> Self {
         let memory = if &*component == MEDIA { runtime.settings.media_memory_limit_bytes } else { runtime.settings.memory_limit_bytes };
-        let limits = StoreLimitsBuilder::new().memory_size(memory).trap_on_grow_failure(true).build();
+        let limits = Limits { store: StoreLimitsBuilder::new().memory_size(memory).trap_on_grow_failure(true).build(), grows: 0 };
         let deadline = Instant::now() + runtime.settings.cpu_deadline;
         let wasi = WasiCtx::builder().inherit_stderr().build();
         Self {
@@ -88,6 +88,57 @@ impl HostState {
 impl WasiView for HostState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
         WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}
+
+/// The store's limits, counting how often the instance grew a memory past its initial size.
+/// A component is built with enough initial memory for a request (see
+/// `components/.cargo/config.toml`): each growth costs page-protection changes now and when
+/// the pool slot is reused, which the `component_memory_grows` metric makes visible.
+pub(crate) struct Limits {
+    store: StoreLimits,
+    grows: u64,
+}
+
+impl wasmtime::ResourceLimiter for Limits {
+    fn memory_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
+        // `current` is 0 when an instance's memory is created at its initial size.
+        if current > 0 {
+            self.grows += 1;
+        }
+        self.store.memory_growing(current, desired, maximum)
+    }
+
+    fn memory_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
+        self.store.memory_grow_failed(error)
+    }
+
+    fn table_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
+        self.store.table_growing(current, desired, maximum)
+    }
+
+    fn table_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
+        self.store.table_grow_failed(error)
+    }
+
+    fn instances(&self) -> usize {
+        self.store.instances()
+    }
+
+    fn tables(&self) -> usize {
+        self.store.tables()
+    }
+
+    fn memories(&self) -> usize {
+        self.store.memories()
+    }
+}
+
+impl Drop for HostState {
+    fn drop(&mut self) {
+        if self.limits.grows > 0 {
+            self.runtime.metrics.memory_grown(&self.component, self.limits.grows);
+        }
     }
 }
 

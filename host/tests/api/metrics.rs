@@ -67,3 +67,33 @@ async fn every_answer_carries_a_request_id_and_a_proxy_s_id_is_kept() {
     assert!(problem.headers().contains_key("x-request-id"), "errors too");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn catalogue_reads_fit_in_the_catalog_s_initial_memory_and_growth_is_counted() {
+    let app = crate::helpers::spawn_app_with(crate::helpers::Options {
+        extra_manifest: crate::helpers::FIXTURE_ROUTES,
+        env: vec![("SHOP_MEMORY_LIMIT_MB", "32".into())],
+        ..Default::default()
+    })
+    .await;
+    let base = format!("http://{}", app.addr);
+    shop_host::demo::seed(&base, crate::helpers::ADMIN_EMAIL, crate::helpers::ADMIN_PASSWORD, |_, _| {}).await.unwrap();
+    let before = metrics(&app).await;
+    // The shopper's reads, the largest page included: growing memory on each would cost
+    // page-protection changes (TLB shootdowns) on every request.
+    for path in
+        ["/api/products?per_page=24", "/api/products?per_page=100", "/api/products?per_page=24&q=%D8%AA%D9%85%D8%B1", "/api/categories"]
+    {
+        assert_eq!(app.get(path).await.status(), 200, "{path}");
+    }
+    let products: serde_json::Value = app.get("/api/products?per_page=1&sort=price_desc").await.json().await.unwrap();
+    let slug = products["items"][0]["slug"].as_str().unwrap();
+    assert_eq!(app.get(&format!("/api/products/{slug}")).await.status(), 200);
+    // A component that allocates until its cap grows its memory, and that is counted.
+    assert_eq!(app.get("/fixture/hog").await.status(), 500);
+    let after = metrics(&app).await;
+    let grew = |series: &str| sample(&after, series) - sample(&before, series);
+    assert_eq!(grew(r#"shop_component_memory_grows_total{component="catalog"}"#), 0.0, "{after}");
+    assert!(grew(r#"shop_component_memory_grows_total{component="misbehave"}"#) >= 1.0, "{after}");
+    app.stop().await;
+}
