@@ -75,12 +75,13 @@ restart_host() {
 # `bench_setup NAME`: a scratch directory `$work` (/tmp/shop-NAME.<random>, readable by nginx's
 # workers), removed on exit after the processes in `host_pid`, `web_pid`, `express_pid` and
 # `spin_pid` (whichever are set) and the nginx of `$work/nginx.conf` are stopped; then
-# `cargo xtask build` and `$target`, its output directory.
+# `cargo xtask build` and `$target`, its output directory. `BENCH_NO_BUILD=1` skips the
+# build and uses the binaries and components already there (from a build or a test run).
 bench_setup() {
     work=$(mktemp -d "/tmp/shop-$1.XXXXXX")
     chmod 755 "$work"
     trap bench_cleanup EXIT
-    cargo xtask build >&2
+    if [ -z "${BENCH_NO_BUILD:-}" ]; then cargo xtask build >&2; fi
     target="${CARGO_TARGET_DIR:-$PWD/target}"
 }
 bench_cleanup() {
