@@ -1,5 +1,6 @@
 //! The host's Prometheus metrics, served at `/metrics`: requests by route and status (from
-//! `http-telemetry`), component instantiations, hot swaps and document-store errors.
+//! `http-telemetry`), component instantiations and memory growths, hot swaps and document-store
+//! errors.
 
 use http_telemetry::{HttpMetrics, SharedRegistry};
 use prometheus_client::encoding::EncodeLabelSet;
