@@ -158,10 +158,16 @@ impl<C: Sql> Engine<C> {
             return Ok((Vec::new(), 0));
         }
         let statements = sql::find_sql(c, q, self.text_fields(c).is_some())?;
-        let total = self.run(&statements.count, &statements.args)?.first().map(|row| integer_of(row)).transpose()?.unwrap_or(0);
-        let Some(page) = statements.page else { return Ok((Vec::new(), total as u64)) };
-        let items = self.run(&page, &statements.args)?.into_iter().map(text_of).collect::<Result<_, _>>()?;
-        Ok((items, total as u64))
+        let count = || -> Result<u64, StoreError> {
+            Ok(self.run(&statements.count, &statements.args)?.first().map(|row| integer_of(row)).transpose()?.unwrap_or(0) as u64)
+        };
+        let Some(page) = &statements.page else { return Ok((Vec::new(), count()?)) };
+        let items: Vec<String> = self.run(page, &statements.args)?.into_iter().map(text_of).collect::<Result<_, _>>()?;
+        let total = match sql::total_from_page(q.skip, q.limit, items.len()) {
+            Some(total) => total,
+            None => count()?,
+        };
+        Ok((items, total))
     }
 
     /// How many documents match `filter`, per value of `field`.

@@ -82,16 +82,29 @@ pub fn create_table(c: &Collection) -> String {
     )
 }
 
-/// Creates a regular or unique index (not a text one).
-pub fn create_index(c: &Collection, spec: &IndexSpec) -> String {
+/// A regular or unique index (not a text one) as SQLite records it in `sqlite_master.sql`.
+///
+/// A regular index ends with the `id` column, the tie-break of every sorted page (see
+/// [`find_sql`]), so an index whose leading keys match a query's sort hands the rows over
+/// in order and the page stops at its limit (without it, SQLite sorts every match in a
+/// temporary B-tree first). A unique index keeps its own keys: `id` would make every
+/// entry unique.
+pub fn index_definition(c: &Collection, spec: &IndexSpec) -> String {
     let unique = if spec.kind == IndexKind::Unique { "UNIQUE " } else { "" };
-    format!(
-        "CREATE {unique}INDEX IF NOT EXISTS {} ON {} ({})",
-        index_name(c, &spec.name),
-        table(c),
-        order_sql(&spec.keys).replace("d.", "")
-    )
+    let mut columns = order_sql(&spec.keys).replace("d.", "");
+    if spec.kind == IndexKind::Regular && !spec.keys.iter().any(|k| k.field.as_str() == "_id") {
+        columns.push_str(", id ASC");
+    }
+    format!("CREATE {unique}INDEX {} ON {} ({columns})", index_name(c, &spec.name), table(c))
 }
+
+/// Creates a regular or unique index (not a text one) unless one of its name exists.
+pub fn create_index(c: &Collection, spec: &IndexSpec) -> String {
+    index_definition(c, spec).replacen(" INDEX ", " INDEX IF NOT EXISTS ", 1)
+}
+
+/// The SQL text SQLite recorded for an index: parameter the index's name.
+pub const INDEX_SQL: &str = "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?1";
 
 /// FTS5's tokenizer for the folded words: Unicode word boundaries, diacritics removed again
 /// (a no-op after [`text::normalize`], kept so an older store reads the same).
@@ -266,6 +279,15 @@ pub fn find_sql(c: &Collection, q: &Query, has_text_index: bool) -> Result<FindS
     Ok(FindSql { count, page, args })
 }
 
+/// The total of a `find` when its page tells it: a page shorter than its limit holds the
+/// last matches (unless it is empty past the first page, where the skip may overshoot), so
+/// the total is the skip plus its length and the count statement need not run (on the same
+/// snapshot as the page). None when the count must run.
+pub fn total_from_page(skip: u32, limit: u32, page_len: usize) -> Option<u64> {
+    let page_len = page_len as u64;
+    (page_len < u64::from(limit.min(MAX_LIMIT)) && (page_len > 0 || skip == 0)).then_some(u64::from(skip) + page_len)
+}
+
 /// The statements of a `count-by`, both taking `args`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CountBySql {
@@ -386,6 +408,32 @@ mod tests {
         let q = Query { limit: 5000, sort: vec![key("price", true)], ..q };
         let page = find_sql(&c, &q, true).unwrap().page.unwrap();
         assert!(page.ends_with("ORDER BY json_extract(d.body, '$.price') DESC, d.id ASC LIMIT 1000 OFFSET 0"), "{page}");
+    }
+
+    #[test]
+    fn regular_indexes_end_with_the_tie_break_and_unique_ones_keep_their_keys() {
+        let c = Collection::parse("products").unwrap();
+        let newest = IndexSpec::parse("newest", vec![key("status", false), key("created_at", true)], IndexKind::Regular).unwrap();
+        assert_eq!(
+            index_definition(&c, &newest),
+            "CREATE INDEX i_products__newest ON c_products (json_extract(body, '$.status') ASC, json_extract(body, '$.created_at') DESC, id ASC)"
+        );
+        assert!(create_index(&c, &newest).starts_with("CREATE INDEX IF NOT EXISTS i_products__newest ON"));
+        let slug = IndexSpec::parse("slug", vec![key("slug", false)], IndexKind::Unique).unwrap();
+        assert_eq!(index_definition(&c, &slug), "CREATE UNIQUE INDEX i_products__slug ON c_products (json_extract(body, '$.slug') ASC)");
+        let by_id = IndexSpec::parse("by_id", vec![key("kind", false), key("_id", true)], IndexKind::Regular).unwrap();
+        assert!(index_definition(&c, &by_id).ends_with("(json_extract(body, '$.kind') ASC, id DESC)"), "no second id column");
+    }
+
+    #[test]
+    fn a_short_page_gives_the_total_and_a_full_or_overshooting_one_does_not() {
+        assert_eq!(total_from_page(0, 24, 7), Some(7));
+        assert_eq!(total_from_page(0, 24, 0), Some(0));
+        assert_eq!(total_from_page(48, 24, 3), Some(51));
+        assert_eq!(total_from_page(0, 24, 24), None, "more may follow");
+        assert_eq!(total_from_page(480, 24, 0), None, "past the end: the total is below the skip");
+        assert_eq!(total_from_page(0, 5000, 999), Some(999), "the limit is capped");
+        assert_eq!(total_from_page(0, 5000, 1000), None);
     }
 
     #[test]

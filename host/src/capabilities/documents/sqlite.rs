@@ -127,6 +127,29 @@ fn load_schema(conn: &Connection) -> Result<Schema, StoreError> {
     Ok(schema)
 }
 
+/// Rebuilds the regular and unique indexes whose SQLite definition is not the one this
+/// version makes (a store made before regular indexes ended with `id`), and makes any that
+/// was recorded but is missing. Each rebuild is one transaction, so a crash leaves the old
+/// index or the new one.
+fn upgrade_indexes(conn: &Connection, schema: &Schema) -> Result<(), StoreError> {
+    for ((collection, name), spec) in &schema.indexes {
+        if spec.kind == IndexKind::Text {
+            continue;
+        }
+        let c = Collection::parse(collection)?;
+        let index = sql::index_name(&c, name);
+        let recorded: Option<String> = conn.query_row(sql::INDEX_SQL, [&index], |row| row.get(0)).optional().map_err(internal)?;
+        if recorded.as_deref() == Some(sql::index_definition(&c, spec).as_str()) {
+            continue;
+        }
+        tracing::info!(collection = %collection, index = %name, "rebuilding an index in this version's layout");
+        let tx = conn.unchecked_transaction().map_err(write_error)?;
+        tx.execute_batch(&format!("DROP INDEX IF EXISTS {index}; {}", sql::create_index(&c, spec))).map_err(write_error)?;
+        tx.commit().map_err(write_error)?;
+    }
+    Ok(())
+}
+
 /// For a shared store: reloads the cached schema when another host changed it (every
 /// collection or index made moves SQLite's `schema_version`), so a text index another host
 /// made is kept up to date here too.
@@ -141,6 +164,23 @@ fn refresh_schema(conn: &Connection, inner: &Inner) -> Result<(), StoreError> {
     let fresh = load_schema(conn)?;
     *inner.schema.write().map_err(|_| internal("schema lock poisoned"))? = fresh;
     Ok(())
+}
+
+/// Runs `f`'s statements in one read transaction: they see one snapshot (a page and its
+/// total agree even while a writer commits), and the connection takes and releases its
+/// share of the WAL lock once rather than once per statement.
+fn snapshot<T>(conn: &Connection, f: impl FnOnce(&Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
+    conn.prepare_cached("BEGIN").and_then(|mut begin| begin.execute([])).map_err(internal)?;
+    let result = f(conn);
+    // `f`'s statements are reset by now (cached statements reset when dropped), so the end
+    // of a read transaction cannot fail on statements still running.
+    let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
+    let ended = conn.prepare_cached(end).and_then(|mut end| end.execute([]));
+    match (result, ended) {
+        (Ok(value), Ok(_)) => Ok(value),
+        (Ok(_), Err(error)) => Err(internal(error)),
+        (Err(error), _) => Err(error),
+    }
 }
 
 /// Whether other hosts may open the same store at the same time.
@@ -198,6 +238,7 @@ impl SqliteStore {
         let writer = open(&path, false)?;
         writer.execute_batch(sql::CREATE_INDEX_REGISTRY).map_err(internal)?;
         let schema = load_schema(&writer)?;
+        upgrade_indexes(&writer, &schema)?;
         let readers = (0..READERS).map(|_| open(&path, true).map(Mutex::new)).collect::<Result<_, _>>()?;
         Ok(Self {
             inner: Arc::new(Inner {
@@ -300,16 +341,27 @@ impl SqliteStore {
             }
             let statements = sql::find_sql(&c, &q, Self::text_fields(inner, &c).is_some())?;
             let args: Vec<_> = statements.args.iter().map(bind).collect();
-            let total: i64 = conn
-                .prepare_cached(&statements.count)
-                .map_err(internal)?
-                .query_row(params_from_iter(args.iter()), |row| row.get(0))
-                .map_err(internal)?;
-            let Some(page) = statements.page else { return Ok((Vec::new(), total as u64)) };
-            let mut stmt = conn.prepare_cached(&page).map_err(internal)?;
-            let rows = stmt.query_map(params_from_iter(args.iter()), |row| row.get::<_, String>(0)).map_err(internal)?;
-            let items = rows.collect::<Result<Vec<_>, _>>().map_err(internal)?;
-            Ok((items, total as u64))
+            let count = |conn: &Connection| -> Result<u64, StoreError> {
+                let total: i64 = conn
+                    .prepare_cached(&statements.count)
+                    .map_err(internal)?
+                    .query_row(params_from_iter(args.iter()), |row| row.get(0))
+                    .map_err(internal)?;
+                Ok(total as u64)
+            };
+            let Some(page) = &statements.page else { return Ok((Vec::new(), count(conn)?)) };
+            snapshot(conn, |conn| {
+                let items = {
+                    let mut stmt = conn.prepare_cached(page).map_err(internal)?;
+                    let rows = stmt.query_map(params_from_iter(args.iter()), |row| row.get::<_, String>(0)).map_err(internal)?;
+                    rows.collect::<Result<Vec<_>, _>>().map_err(internal)?
+                };
+                let total = match sql::total_from_page(q.skip, q.limit, items.len()) {
+                    Some(total) => total,
+                    None => count(conn)?,
+                };
+                Ok((items, total))
+            })
         })
         .await
     }
@@ -619,6 +671,54 @@ mod tests {
         let refused = SqliteStore::open_with(dir.path(), Sharing::Shared).err().unwrap();
         assert!(refused.to_string().contains("does not share it"), "{refused}");
         drop(exclusive);
+    }
+
+    /// The plan SQLite makes for the page of a `find`.
+    fn page_plan(store: &SqliteStore, c: &Collection, q: &Query) -> String {
+        let statements = sql::find_sql(c, q, false).unwrap();
+        let conn = open(store.path(), true).unwrap();
+        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {}", statements.page.unwrap())).unwrap();
+        let args: Vec<_> = statements.args.iter().map(bind).collect();
+        let rows = stmt.query_map(params_from_iter(args.iter()), |row| row.get::<_, String>(3)).unwrap();
+        rows.collect::<Result<Vec<_>, _>>().unwrap().join("; ")
+    }
+
+    #[tokio::test]
+    async fn sorted_pages_come_in_index_order_also_from_an_index_made_before_the_tie_break() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = Collection::parse("products").unwrap();
+        let newest = IndexSpec::parse("newest", vec![key("status", false), key("created_at", true)], IndexKind::Regular).unwrap();
+        let q = Query {
+            filter: vec![Clause::parse("status", super::super::Op::Eq, "\"published\"").unwrap()],
+            text: None,
+            sort: vec![key("created_at", true)],
+            skip: 0,
+            limit: 24,
+        };
+        {
+            let store = SqliteStore::open(dir.path()).unwrap();
+            for n in 0..30 {
+                store.insert(&c, doc(json!({"status": "published", "created_at": format!("2026-01-{:02}", n % 7)}))).await.unwrap();
+            }
+            store.ensure_index(&c, newest.clone()).await.unwrap();
+            let plan = page_plan(&store, &c, &q);
+            assert!(plan.contains("i_products__newest") && !plan.contains("TEMP B-TREE"), "{plan}");
+            // The layout of an earlier version: the same keys without `id`.
+            let conn = open(store.path(), false).unwrap();
+            conn.execute_batch(&format!(
+                "DROP INDEX i_products__newest; CREATE INDEX i_products__newest ON c_products (json_extract(body, '$.status') ASC, json_extract(body, '$.created_at') DESC)"
+            ))
+            .unwrap();
+            assert!(page_plan(&store, &c, &q).contains("TEMP B-TREE"), "the old layout sorts");
+        }
+        let store = SqliteStore::open(dir.path()).unwrap();
+        let plan = page_plan(&store, &c, &q);
+        assert!(plan.contains("i_products__newest") && !plan.contains("TEMP B-TREE"), "reopening rebuilt it: {plan}");
+        let (items, total) = store.find(&c, q).await.unwrap();
+        assert_eq!((items.len(), total), (24, 30));
+        let dates: Vec<String> =
+            items.iter().map(|j| serde_json::from_str::<Value>(j).unwrap()["created_at"].as_str().unwrap().to_owned()).collect();
+        assert!(dates.windows(2).all(|w| w[0] >= w[1]), "newest first: {dates:?}");
     }
 
     #[tokio::test]
