@@ -17,6 +17,11 @@ use shop_host::config::Settings;
 use shop_host::startup::{Application, shutdown_signal};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+/// mimalloc rather than glibc's malloc: every request allocates and frees many short-lived
+/// buffers (headers, documents, the answer), where glibc spent a tenth of the host's time.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Runs the command; a failure prints its cause chain (no backtrace) and exits with 1.
 fn main() -> std::process::ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
