@@ -23,9 +23,6 @@ pub struct Answer {
     pub body: Vec<u8>,
 }
 
-/// The most bytes one `blocking-write-and-flush` call may take (WASI 0.2 caps it at 4096).
-const WRITE_CHUNK: usize = 4096;
-
 /// Serves one request: reads it, runs `handler` on wstd's runtime, and writes its answer.
 /// Call it from an `incoming_handler::Guest::handle` (see [`export_http_handler!`]).
 pub fn serve<F, Fut>(incoming: IncomingRequest, outparam: ResponseOutparam, handler: F)
@@ -71,13 +68,29 @@ fn respond(outparam: ResponseOutparam, answer: Answer) {
     };
     ResponseOutparam::set(outparam, Ok(response));
     let Ok(stream) = body.write() else { return };
-    for chunk in answer.body.chunks(WRITE_CHUNK) {
-        if stream.blocking_write_and_flush(chunk).is_err() {
-            return;
-        }
+    if write_all(&stream, &answer.body).is_err() {
+        return;
     }
     drop(stream);
     let _ = OutgoingBody::finish(body, None);
+}
+
+/// Writes `bytes` in as few writes as the stream allows, then flushes. Each write is as large
+/// as `check-write` permits (the host's budget, a megabyte in wasmtime), not the 4096 bytes
+/// `blocking-write-and-flush` is capped at: a 20 KB listing goes out in one piece rather than
+/// six, each of which made the host hand the request back to its scheduler.
+fn write_all(stream: &wasip2::io::streams::OutputStream, mut bytes: &[u8]) -> Result<(), wasip2::io::streams::StreamError> {
+    while !bytes.is_empty() {
+        let permitted = stream.check_write()?;
+        if permitted == 0 {
+            stream.subscribe().block();
+            continue;
+        }
+        let (now, later) = bytes.split_at(bytes.len().min(usize::try_from(permitted).unwrap_or(usize::MAX)));
+        stream.write(now)?;
+        bytes = later;
+    }
+    stream.blocking_flush()
 }
 
 /// Exports `wasi:http/incoming-handler` from this component, served by `handler`: an
