@@ -48,17 +48,26 @@ pub fn new_store(runtime: &Arc<Runtime>, component: Arc<str>) -> Store<HostState
     let state = HostState::new(runtime.clone(), component);
     let mut store = Store::new(&runtime.engine, state);
     store.limiter(|state| &mut state.limits);
-    // Check the deadline at every epoch tick, yielding to the executor in between so a
-    // busy component never holds a worker thread for long. The yield goes through tokio's
-    // `yield_now`, which requeues the task behind the others (a plain self-wake may be run
-    // again at once by tokio's scheduler, starving every other request).
+    // Check the deadline at every epoch tick. An instance that has run for a whole tick
+    // since it last yielded yields to the executor, so a busy component never holds a
+    // worker thread for long; one that started within the tick goes on (a listing takes a
+    // few hundred microseconds: sending it to the back of the queue at every tick it
+    // happened to straddle cost the unlucky few percent a whole round of the queue, the
+    // tail of the latency). The yield goes through tokio's `yield_now`, which requeues the
+    // task behind the others (a plain self-wake may be run again at once by tokio's
+    // scheduler, starving every other request).
     store.set_epoch_deadline(1);
-    store.epoch_deadline_callback(move |context| {
-        if Instant::now() >= context.data().deadline {
-            Ok(UpdateDeadline::Interrupt)
-        } else {
-            Ok(UpdateDeadline::YieldCustom(1, Box::pin(tokio::task::yield_now())))
+    store.epoch_deadline_callback(move |mut context| {
+        let state = context.data_mut();
+        if Instant::now() >= state.deadline {
+            return Ok(UpdateDeadline::Interrupt);
         }
+        state.ticks_since_yield += 1;
+        if state.ticks_since_yield < 2 {
+            return Ok(UpdateDeadline::Continue(1));
+        }
+        state.ticks_since_yield = 0;
+        Ok(UpdateDeadline::YieldCustom(1, Box::pin(tokio::task::yield_now())))
     });
     store
 }

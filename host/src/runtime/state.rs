@@ -25,6 +25,8 @@ pub struct HostState {
     /// components, which have deadlines of their own).
     pub deadline: Instant,
     pub(crate) limits: Limits,
+    /// Epoch ticks seen since this instance last yielded to the executor (see `new_store`).
+    pub(crate) ticks_since_yield: u32,
     /// What this instance read and did, for the response cache (only for the instance that
     /// answers an HTTP request).
     pub(crate) trace: Option<Arc<std::sync::Mutex<Trace>>>,
@@ -47,6 +49,7 @@ impl HostState {
             runtime,
             deadline,
             limits,
+            ticks_since_yield: 0,
             trace: None,
             wasi,
             http: WasiHttpCtx::new(),
