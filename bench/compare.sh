@@ -10,7 +10,7 @@
 # and the storefront's pages (shop-web SSR in front of the host) against Express and nginx
 # serving the same HTML. Prints req/s, p50, p99 and errors of each, and the ratios.
 # Needs wrk, nginx, curl and Node.js with npm (wrk, nginx and curl installed from Debian as root).
-# BENCH_DURATION (10s) and BENCH_CONNECTIONS (64) set wrk's run; BENCH_ONLY=api skips the pages.
+# BENCH_DURATION (10s), BENCH_WARMUP (2s, unmeasured, before each row) and BENCH_CONNECTIONS (64) set wrk's runs; BENCH_ONLY=api skips the pages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +21,9 @@ need curl curl
 command -v npm >/dev/null || { echo "bench: npm is missing; install Node.js with npm" >&2; exit 1; }
 
 DURATION="${BENCH_DURATION:-10s}"
+# Each server gets the same warm-up first (a restarted host's instance slots, SQLite's page
+# cache and the JIT code are cold; so are Node's).
+WARMUP="${BENCH_WARMUP:-2s}"
 CONNECTIONS="${BENCH_CONNECTIONS:-64}"
 EXPRESS_VERSION=5.3.0
 HOST_PORT=5280
@@ -98,7 +101,8 @@ done <"$work/routes.tsv"
 parse_p50() { awk '$1 == "50%" {print $2}'; }
 errors_of() { awk '/Non-2xx|Socket errors/ {sub(/^ +/, ""); printf "%s ", $0}'; }
 declare -A RPS
-measure() { # label, url → one row; the req/s is kept as RPS[label]
+measure() { # label, url → one row after a warm-up; the req/s is kept as RPS[label]
+    wrk -t2 -c"$CONNECTIONS" -d"$WARMUP" "$2" >/dev/null 2>&1
     local out; out=$(run_wrk "$2")
     RPS[$1]=$(echo "$out" | parse_rps)
     printf '  %-34s %10s req/s  p50 %8s ms  p99 %8s ms  %s\n' "$1" "${RPS[$1]}" "$(echo "$out" | parse_p50 | to_ms)" "$(echo "$out" | parse_p99 | to_ms)" "$(echo "$out" | errors_of)"

@@ -2,7 +2,7 @@
 //!
 //! Layout: one table per collection (`c_<name>`: `rowid`, unique `id`, `version`, `body`
 //! JSON); regular and unique indexes are expression indexes over `json_extract(body, …)`
-//! named `i_<collection>__<name>`; a text index is an FTS5 table (`f_<name>`) whose rows share
+//! named `i_<collection>__<name>` (a regular one ends with `id`, the pages' tie-break); a text index is an FTS5 table (`f_<name>`) whose rows share
 //! the document's rowid and hold its folded words ([`searchable`]); `_indexes` records every
 //! declared index. Field paths and names are checked before they reach here
 //! ([`FieldPath`], [`Collection`]), so splicing them into SQL text is safe; values are always
