@@ -3,6 +3,7 @@
 
 pub mod multipart;
 pub mod query;
+pub mod raw_json;
 pub mod router;
 pub mod store;
 
@@ -134,7 +135,16 @@ pub fn if_match_version(request: &Request<Body>) -> Result<Option<u64>, Problem>
 /// For one document, pass its `version`: the ETag then starts with it (`"3-…"`), so the same
 /// value works as `If-Match` for a later write.
 pub fn cacheable(request: &Request<Body>, version: Option<u64>, value: &impl Serialize, cache_control: &str) -> ApiResponse {
-    let response = ApiResponse::json(200, value);
+    cacheable_answer(request, version, ApiResponse::json(200, value), cache_control)
+}
+
+/// As [`cacheable`], for an answer already written as JSON text.
+pub fn cacheable_json(request: &Request<Body>, version: Option<u64>, json: String, cache_control: &str) -> ApiResponse {
+    let response = ApiResponse { status: 200, content_type: "application/json", body: json.into_bytes(), headers: Vec::new() };
+    cacheable_answer(request, version, response, cache_control)
+}
+
+fn cacheable_answer(request: &Request<Body>, version: Option<u64>, response: ApiResponse, cache_control: &str) -> ApiResponse {
     if response.status != 200 {
         return response;
     }

@@ -177,9 +177,51 @@ impl<T: Serialize> Page<T> {
     }
 }
 
+impl Page<()> {
+    /// The page's JSON text around items already written as JSON (`items`, each one
+    /// value): the same text as serialising a [`Page`] of them.
+    pub fn json_around(items: &[String], total: u64, paging: Paging, path: &str, query: &KeptQuery) -> String {
+        #[derive(Serialize)]
+        struct Rest<'a> {
+            total: u64,
+            page: u64,
+            per_page: u64,
+            links: &'a PageLinks,
+        }
+        let page = Page::new(Vec::<()>::new(), total, paging, path, query);
+        let rest = serde_json::to_string(&Rest { total, page: page.page, per_page: page.per_page, links: &page.links }).unwrap_or_default();
+        let mut out = String::with_capacity(items.iter().map(|item| item.len() + 1).sum::<usize>() + rest.len() + 12);
+        out.push_str("{\"items\":[");
+        for (n, item) in items.iter().enumerate() {
+            if n > 0 {
+                out.push(',');
+            }
+            out.push_str(item);
+        }
+        out.push_str("],");
+        out.push_str(rest.strip_prefix('{').unwrap_or("}"));
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_page_written_around_its_items_is_the_serialised_page() {
+        let mut params = QueryParams::parse(Some("per_page=2&q=tea"));
+        params.paging(24, 100);
+        params.text("q");
+        let kept = params.finish().unwrap();
+        let paging = Paging { page: 2, per_page: 2 };
+        let items = vec![serde_json::json!({"id": "a"}), serde_json::json!({"id": "b", "n": [1]})];
+        let written: Vec<String> = items.iter().map(|item| item.to_string()).collect();
+        let expected = serde_json::to_string(&Page::new(items, 7, paging, "/api/products", &kept)).unwrap();
+        assert_eq!(Page::json_around(&written, 7, paging, "/api/products", &kept), expected);
+        let empty = serde_json::to_string(&Page::new(Vec::<u8>::new(), 0, paging, "/x", &kept)).unwrap();
+        assert_eq!(Page::json_around(&[], 0, paging, "/x", &kept), empty);
+    }
 
     #[test]
     fn parameters_are_taken_by_name_and_unknown_ones_refused() {

@@ -138,17 +138,6 @@ fn cache_control(request: &Request<Body>) -> &'static str {
     if request.headers().contains_key(header::AUTHORIZATION) { crate::products::PRIVATE_CACHE } else { crate::products::PUBLIC_CACHE }
 }
 
-/// A stored category's fields that products show, borrowed from its JSON text.
-#[derive(serde::Deserialize)]
-struct Summary<'a> {
-    #[serde(rename = "_id", borrow)]
-    id: std::borrow::Cow<'a, str>,
-    #[serde(borrow, default)]
-    slug: Option<&'a serde_json::value::RawValue>,
-    #[serde(borrow, default)]
-    name: Option<&'a serde_json::value::RawValue>,
-}
-
 /// Categories by id as products show them: `{id, name, slug}`.
 pub fn index() -> Result<crate::products::CategoryIndex, Problem> {
     ensure_indexes()?;
@@ -156,9 +145,18 @@ pub fn index() -> Result<crate::products::CategoryIndex, Problem> {
     let (items, _) = store::find_json(COLLECTION, &query)?;
     let mut index = crate::products::CategoryIndex::with_capacity(items.len());
     for json in &items {
-        let summary: Summary<'_> = serde_json::from_str(json).map_err(|_| Problem::internal())?;
-        let shown = crate::products::view::CategoryRef { id: &summary.id, name: summary.name, slug: summary.slug };
-        index.insert(summary.id.to_string(), shown.to_raw());
+        let (mut id, mut name, mut slug) = (None, None, None);
+        for field in api_kit::raw_json::fields(json) {
+            match field.map_err(|_| Problem::internal())? {
+                ("_id", value) => id = Some(value),
+                ("name", value) => name = Some(value),
+                ("slug", value) => slug = Some(value),
+                _ => {}
+            }
+        }
+        let id_json = id.ok_or_else(Problem::internal)?;
+        let id: String = serde_json::from_str(id_json).map_err(|_| Problem::internal())?;
+        index.insert(id, crate::products::view::category_json(id_json, name, slug));
     }
     Ok(index)
 }

@@ -81,8 +81,8 @@ pub fn list(request: &Request<Body>) -> Result<ApiResponse, Problem> {
     let (products, total) = store::find_json(COLLECTION, &query)?;
     let index = categories::index()?;
     let rows = products.iter().map(|json| Row::parse(json)).collect::<Result<Vec<_>, _>>()?;
-    let items: Vec<ProductView<'_>> = rows.iter().map(|row| ProductView::of(row, &index)).collect();
-    let page = Page::new(items, total, paging, "/api/products", &kept);
+    let items: Vec<String> = rows.iter().map(|row| ProductView::of(row, &index).to_json()).collect();
+    let page = Page::json_around(&items, total, paging, "/api/products", &kept);
     let cache = if personal(request) { PRIVATE_CACHE } else { PUBLIC_CACHE };
-    Ok(respond::cacheable(request, None, &page, cache))
+    Ok(respond::cacheable_json(request, None, page, cache))
 }

@@ -61,7 +61,7 @@ pub fn ensure_indexes() -> Result<(), Problem> {
 pub fn view(stored: &Stored, categories: &CategoryIndex) -> Value {
     let json = stored.to_json();
     match Row::parse(&json) {
-        Ok(row) => serde_json::to_value(ProductView::of(&row, categories)).unwrap_or(Value::Null),
+        Ok(row) => serde_json::from_str(&ProductView::of(&row, categories).to_json()).unwrap_or(Value::Null),
         Err(_) => Value::Null,
     }
 }
@@ -89,7 +89,7 @@ pub fn read(request: &Request<Body>, key: &str) -> Result<ApiResponse, Problem> 
     }
     let categories = categories::index()?;
     let cache = if personal(request) { PRIVATE_CACHE } else { PUBLIC_CACHE };
-    Ok(respond::cacheable(request, Some(row.version), &ProductView::of(&row, &categories), cache))
+    Ok(respond::cacheable_json(request, Some(row.version), ProductView::of(&row, &categories).to_json(), cache))
 }
 
 /// The category id a product input names (by id or slug), or a 422 naming the field.
