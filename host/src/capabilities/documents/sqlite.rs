@@ -170,6 +170,11 @@ fn refresh_schema(conn: &Connection, inner: &Inner) -> Result<(), StoreError> {
 /// total agree even while a writer commits), and the connection takes and releases its
 /// share of the WAL lock once rather than once per statement.
 fn snapshot<T>(conn: &Connection, f: impl FnOnce(&Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
+    // A transaction left open by an earlier failure would make BEGIN fail on this reader
+    // for good: end it first.
+    if !conn.is_autocommit() {
+        let _ = conn.execute_batch("ROLLBACK");
+    }
     conn.prepare_cached("BEGIN").and_then(|mut begin| begin.execute([])).map_err(internal)?;
     let result = f(conn);
     // `f`'s statements are reset by now (cached statements reset when dropped), so the end
@@ -719,6 +724,22 @@ mod tests {
         let dates: Vec<String> =
             items.iter().map(|j| serde_json::from_str::<Value>(j).unwrap()["created_at"].as_str().unwrap().to_owned()).collect();
         assert!(dates.windows(2).all(|w| w[0] >= w[1]), "newest first: {dates:?}");
+    }
+
+    #[tokio::test]
+    async fn a_reader_left_inside_a_transaction_still_serves_finds() {
+        let (_dir, store) = store();
+        let c = Collection::parse("products").unwrap();
+        for n in 0..3 {
+            store.insert(&c, doc(json!({"n": n}))).await.unwrap();
+        }
+        for reader in &store.inner.readers {
+            reader.lock().unwrap().execute_batch("BEGIN").unwrap();
+        }
+        let q = Query { filter: vec![], text: None, sort: vec![key("n", false)], skip: 0, limit: 2 };
+        for _ in 0..store.inner.readers.len() {
+            assert_eq!(store.find(&c, q.clone()).await.unwrap().1, 3);
+        }
     }
 
     #[tokio::test]
