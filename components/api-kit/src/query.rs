@@ -181,16 +181,11 @@ impl Page<()> {
     /// The page's JSON text around items already written as JSON (`items`, each one
     /// value): the same text as serialising a [`Page`] of them.
     pub fn json_around(items: &[String], total: u64, paging: Paging, path: &str, query: &KeptQuery) -> String {
-        #[derive(Serialize)]
-        struct Rest<'a> {
-            total: u64,
-            page: u64,
-            per_page: u64,
-            links: &'a PageLinks,
-        }
-        let page = Page::new(Vec::<()>::new(), total, paging, path, query);
-        let rest = serde_json::to_string(&Rest { total, page: page.page, per_page: page.per_page, links: &page.links }).unwrap_or_default();
-        let mut out = String::with_capacity(items.iter().map(|item| item.len() + 1).sum::<usize>() + rest.len() + 12);
+        // The page without items opens with `{"items":[]`; the items go between the brackets.
+        const EMPTY_ITEMS: &str = "{\"items\":[]";
+        let empty = serde_json::to_string(&Page::new(Vec::<()>::new(), total, paging, path, query)).unwrap_or_default();
+        let rest = empty.strip_prefix(EMPTY_ITEMS).unwrap_or("}");
+        let mut out = String::with_capacity(items.iter().map(|item| item.len() + 1).sum::<usize>() + empty.len());
         out.push_str("{\"items\":[");
         for (n, item) in items.iter().enumerate() {
             if n > 0 {
@@ -198,8 +193,8 @@ impl Page<()> {
             }
             out.push_str(item);
         }
-        out.push_str("],");
-        out.push_str(rest.strip_prefix('{').unwrap_or("}"));
+        out.push(']');
+        out.push_str(rest);
         out
     }
 }

@@ -166,6 +166,15 @@ pub fn plain_str(value: &str) -> Option<&str> {
     value.strip_prefix('"')?.strip_suffix('"').filter(|inner| !inner.contains('\\'))
 }
 
+/// The text of a JSON string value, unescaped only when it has escapes; None when the value
+/// is not a string.
+pub fn string(value: &str) -> Option<std::borrow::Cow<'_, str>> {
+    match plain_str(value) {
+        Some(plain) => Some(std::borrow::Cow::Borrowed(plain)),
+        None => serde_json::from_str::<String>(value).ok().map(std::borrow::Cow::Owned),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -211,5 +220,7 @@ mod tests {
         assert_eq!(plain_str(r#""published""#), Some("published"));
         assert_eq!(plain_str(r#""a\"b""#), None);
         assert_eq!(plain_str("12"), None);
+        assert_eq!(string(r#""a\"b""#).as_deref(), Some("a\"b"));
+        assert_eq!(string("12"), None);
     }
 }

@@ -155,8 +155,8 @@ pub fn index() -> Result<crate::products::CategoryIndex, Problem> {
             }
         }
         let id_json = id.ok_or_else(Problem::internal)?;
-        let id: String = serde_json::from_str(id_json).map_err(|_| Problem::internal())?;
-        index.insert(id, crate::products::view::category_json(id_json, name, slug));
+        let id = api_kit::raw_json::string(id_json).ok_or_else(Problem::internal)?;
+        index.insert(id.into_owned(), crate::products::view::category_json(id_json, name, slug));
     }
     Ok(index)
 }

@@ -11,9 +11,12 @@ use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConf
 /// Decommits gathered before one batch is returned to the kernel.
 const DECOMMIT_BATCH: usize = 32;
 
-/// How often the epoch advances: the granularity of the CPU deadline. A running instance
-/// yields to the executor at its second tick, so it holds a worker for 5 to 10 ms at most.
+/// How often the epoch advances: the granularity of the CPU deadline.
 pub const EPOCH_TICK: Duration = Duration::from_millis(5);
+
+/// A running instance yields to the executor at this tick since it last did, so it holds a
+/// worker for 5 to 10 ms at most.
+pub const TICKS_BETWEEN_YIELDS: u32 = 2;
 
 /// Builds the engine: component model, async, epoch interruption, pooling allocator sized
 /// from the settings (each instance's memory capped at `memory_limit_bytes`).

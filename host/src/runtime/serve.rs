@@ -63,7 +63,7 @@ pub fn new_store(runtime: &Arc<Runtime>, component: Arc<str>) -> Store<HostState
             return Ok(UpdateDeadline::Interrupt);
         }
         state.ticks_since_yield += 1;
-        if state.ticks_since_yield < 2 {
+        if state.ticks_since_yield < super::engine::TICKS_BETWEEN_YIELDS {
             return Ok(UpdateDeadline::Continue(1));
         }
         state.ticks_since_yield = 0;

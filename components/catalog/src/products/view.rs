@@ -11,6 +11,7 @@ use api_kit::raw_json;
 use shop_domain::Problem;
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::fmt::Write;
 
 /// A stored product, each field the JSON text of its value in the document's text.
 #[derive(Debug, Default)]
@@ -34,14 +35,6 @@ pub struct Row<'a> {
     published_at: Option<&'a str>,
 }
 
-/// The text of a JSON string value (unescaped only when it has escapes).
-fn string_of(json: &str) -> Option<Cow<'_, str>> {
-    match raw_json::plain_str(json) {
-        Some(plain) => Some(Cow::Borrowed(plain)),
-        None => serde_json::from_str::<String>(json).ok().map(Cow::Owned),
-    }
-}
-
 impl<'a> Row<'a> {
     /// Reads a stored product's JSON text (`{_id, _version, …}`).
     pub fn parse(json: &'a str) -> Result<Self, Problem> {
@@ -51,7 +44,7 @@ impl<'a> Row<'a> {
             let (key, value) = field.map_err(|_| Problem::internal())?;
             let slot = match key {
                 "_id" => {
-                    string_of(value).ok_or_else(Problem::internal)?;
+                    raw_json::string(value).ok_or_else(Problem::internal)?;
                     row.id_json = value;
                     has_id = true;
                     continue;
@@ -84,12 +77,12 @@ impl<'a> Row<'a> {
     /// The id.
     #[cfg(test)]
     pub fn id(&self) -> Cow<'a, str> {
-        string_of(self.id_json).unwrap_or_default()
+        raw_json::string(self.id_json).unwrap_or_default()
     }
 
     /// The id of its category, if it names one.
     pub fn category_id(&self) -> Option<Cow<'a, str>> {
-        self.category.and_then(string_of)
+        self.category.and_then(raw_json::string)
     }
 
     /// Whether it is published.
@@ -154,13 +147,8 @@ impl<'a> ProductView<'a> {
         }
         out.push_str(",\"status\":");
         out.push_str(or_null(row.status));
-        out.push_str(",\"stock\":");
-        out.push_str(&self.stock.to_string());
-        out.push_str(",\"updated_at\":");
-        out.push_str(or_null(row.updated_at));
-        out.push_str(",\"version\":");
-        out.push_str(&row.version.to_string());
-        out.push('}');
+        // Writing to a String cannot fail.
+        let _ = write!(out, ",\"stock\":{},\"updated_at\":{},\"version\":{}}}", self.stock, or_null(row.updated_at), row.version);
     }
 
     /// The view's JSON.
