@@ -73,6 +73,16 @@ pub fn ensure_index(collection: &str, name: &str, keys: Vec<Key>, kind: IndexKin
     documents::ensure_index(collection, &IndexSpec { name: name.to_owned(), keys, kind }).map_err(problem)
 }
 
+/// An index declaration for [`ensure_indexes`].
+pub fn index(name: &str, keys: Vec<Key>, kind: IndexKind) -> IndexSpec {
+    IndexSpec { name: name.to_owned(), keys, kind }
+}
+
+/// Declares several indexes of one collection in one host call (each idempotent).
+pub fn ensure_indexes(collection: &str, specs: &[IndexSpec]) -> Result<(), Problem> {
+    documents::ensure_indexes(collection, specs).map_err(problem)
+}
+
 /// The document with this id.
 pub fn get(collection: &str, id: &str) -> Result<Option<Stored>, Problem> {
     documents::get(collection, id).map_err(problem)?.map(|json| Stored::parse(&json)).transpose()

@@ -137,8 +137,11 @@ fn token_hash(token: &str) -> String {
 }
 
 fn ensure_indexes() -> Result<(), Problem> {
-    store::ensure_index(REFRESH, "family", vec![store::key("family", false)], IndexKind::Regular)?;
-    store::ensure_index(REFRESH, "user", vec![store::key("user_id", false)], IndexKind::Regular)
+    use store::{index, key};
+    store::ensure_indexes(
+        REFRESH,
+        &[index("family", vec![key("family", false)], IndexKind::Regular), index("user", vec![key("user_id", false)], IndexKind::Regular)],
+    )
 }
 
 /// Creates a refresh token for a user in a family (a new family at sign-in); only its hash

@@ -103,12 +103,13 @@ impl CategoryInput {
 
 /// Makes sure the indexes the queries below rely on exist.
 fn ensure_indexes() -> Result<(), Problem> {
-    store::ensure_index(COLLECTION, "slug_unique", vec![store::key("slug", false)], IndexKind::Unique)?;
-    store::ensure_index(
+    use store::{index, key};
+    store::ensure_indexes(
         COLLECTION,
-        "navigation_order",
-        vec![store::key("sort_order", false), store::key("name.en", false)],
-        IndexKind::Regular,
+        &[
+            index("slug_unique", vec![key("slug", false)], IndexKind::Unique),
+            index("navigation_order", vec![key("sort_order", false), key("name.en", false)], IndexKind::Regular),
+        ],
     )
 }
 

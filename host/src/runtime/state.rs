@@ -291,8 +291,29 @@ impl documents::Host for HostState {
     }
 
     async fn ensure_index(&mut self, collection: String, spec: documents::IndexSpec) -> wasmtime::Result<Result<(), documents::Error>> {
+        Ok(self.declare_index(&collection, spec, "ensure-index").await)
+    }
+
+    async fn ensure_indexes(
+        &mut self,
+        collection: String,
+        specs: Vec<documents::IndexSpec>,
+    ) -> wasmtime::Result<Result<(), documents::Error>> {
+        for spec in specs {
+            if let Err(error) = self.declare_index(&collection, spec, "ensure-indexes").await {
+                return Ok(Err(error));
+            }
+        }
+        Ok(Ok(()))
+    }
+}
+
+impl HostState {
+    /// One index declaration: a set lookup once this runtime has made the index, else the
+    /// store's (idempotent) creation.
+    async fn declare_index(&mut self, collection: &str, spec: documents::IndexSpec, operation: &str) -> Result<(), documents::Error> {
         let parsed = (|| {
-            let c = Collection::parse(&collection)?;
+            let c = Collection::parse(collection)?;
             let kind = match spec.kind {
                 documents::IndexKind::Regular => docs::IndexKind::Regular,
                 documents::IndexKind::Unique => docs::IndexKind::Unique,
@@ -300,13 +321,12 @@ impl documents::Host for HostState {
             };
             Ok((c, IndexSpec::parse(&spec.name, keys(spec.keys)?, kind)?))
         })();
-        let (c, spec) = match parsed {
+        let declaration = match parsed {
             Ok(declaration) => declaration,
-            Err(error) => return Ok(Err(report(&self.runtime, &self.component, "ensure-index", error))),
+            Err(error) => return Err(report(&self.runtime, &self.component, operation, error)),
         };
-        let declaration = (c, spec);
         if self.runtime.declared_indexes.lock().is_ok_and(|declared| declared.contains(&declaration)) {
-            return Ok(Ok(()));
+            return Ok(());
         }
         // Building an index is the store's work, not the component's: its time (seconds on
         // some MongoDB servers) does not count against the request's deadline.
@@ -314,13 +334,13 @@ impl documents::Host for HostState {
         let result = self.runtime.documents.ensure_index(&declaration.0, declaration.1.clone()).await;
         self.deadline += started.elapsed();
         // A new text index fills in search text for documents already stored.
-        self.traced_write(&collection);
+        self.traced_write(collection);
         if result.is_ok()
             && let Ok(mut declared) = self.runtime.declared_indexes.lock()
         {
             declared.insert(declaration);
         }
-        Ok(result.map_err(|e| report(&self.runtime, &self.component, "ensure-index", e)))
+        result.map_err(|e| report(&self.runtime, &self.component, operation, e))
     }
 }
 

@@ -34,26 +34,21 @@ const RETRIES: usize = 8;
 
 /// Makes sure the indexes the queries rely on exist.
 pub fn ensure_indexes() -> Result<(), Problem> {
-    store::ensure_index(COLLECTION, "slug_unique", vec![store::key("slug", false)], IndexKind::Unique)?;
-    store::ensure_index(
+    use store::{index, key};
+    store::ensure_indexes(
         COLLECTION,
-        "listing",
-        vec![store::key("status", false), store::key("category", false), store::key("price.amount", false)],
-        IndexKind::Regular,
-    )?;
-    store::ensure_index(COLLECTION, "newest", vec![store::key("status", false), store::key("created_at", true)], IndexKind::Regular)?;
-    // The price sorts of the whole catalogue (`listing` serves them within one category).
-    store::ensure_index(COLLECTION, "by_price", vec![store::key("status", false), store::key("price.amount", false)], IndexKind::Regular)?;
-    store::ensure_index(
-        COLLECTION,
-        "search",
-        vec![
-            store::key("name.en", false),
-            store::key("name.ar", false),
-            store::key("description.en", false),
-            store::key("description.ar", false),
+        &[
+            index("slug_unique", vec![key("slug", false)], IndexKind::Unique),
+            index("listing", vec![key("status", false), key("category", false), key("price.amount", false)], IndexKind::Regular),
+            index("newest", vec![key("status", false), key("created_at", true)], IndexKind::Regular),
+            // The price sorts of the whole catalogue (`listing` serves them within one category).
+            index("by_price", vec![key("status", false), key("price.amount", false)], IndexKind::Regular),
+            index(
+                "search",
+                vec![key("name.en", false), key("name.ar", false), key("description.en", false), key("description.ar", false)],
+                IndexKind::Text,
+            ),
         ],
-        IndexKind::Text,
     )
 }
 

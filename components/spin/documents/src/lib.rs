@@ -154,15 +154,24 @@ impl Guest for SpinDocuments {
     }
 
     fn ensure_index(collection: String, spec: wit::IndexSpec) -> Result<(), wit::Error> {
+        with_engine(|e| e.ensure_index(&Collection::parse(&collection)?, index_spec(spec)?))
+    }
+
+    fn ensure_indexes(collection: String, specs: Vec<wit::IndexSpec>) -> Result<(), wit::Error> {
         with_engine(|e| {
-            let kind = match spec.kind {
-                wit::IndexKind::Regular => IndexKind::Regular,
-                wit::IndexKind::Unique => IndexKind::Unique,
-                wit::IndexKind::Text => IndexKind::Text,
-            };
-            e.ensure_index(&Collection::parse(&collection)?, IndexSpec::parse(&spec.name, keys(spec.keys)?, kind)?)
+            let c = Collection::parse(&collection)?;
+            specs.into_iter().try_for_each(|spec| e.ensure_index(&c, index_spec(spec)?))
         })
     }
+}
+
+fn index_spec(spec: wit::IndexSpec) -> Result<IndexSpec, StoreError> {
+    let kind = match spec.kind {
+        wit::IndexKind::Regular => IndexKind::Regular,
+        wit::IndexKind::Unique => IndexKind::Unique,
+        wit::IndexKind::Text => IndexKind::Text,
+    };
+    IndexSpec::parse(&spec.name, keys(spec.keys)?, kind)
 }
 
 export!(SpinDocuments);
