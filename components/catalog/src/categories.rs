@@ -1,6 +1,6 @@
 //! `/api/categories`: the product categories, named in English and Arabic.
 
-use api_kit::documents::{IndexKind, Query};
+use api_kit::documents::{IndexKind, Op, Query};
 use api_kit::store::{self, Stored};
 use api_kit::{self as respond, ApiResponse};
 use http::header;
@@ -139,12 +139,20 @@ fn cache_control(request: &Request<Body>) -> &'static str {
     if request.headers().contains_key(header::AUTHORIZATION) { crate::products::PRIVATE_CACHE } else { crate::products::PUBLIC_CACHE }
 }
 
-/// Categories by id as products show them: `{id, name, slug}`.
-pub fn index() -> Result<crate::products::CategoryIndex, Problem> {
-    ensure_indexes()?;
-    let query = Query { filter: Vec::new(), text: None, sort: Vec::new(), skip: 0, limit: MAX_LISTED };
+/// The categories with these ids, by id, as products show them (`{id, name, slug}`): only
+/// those an answer names, found by primary key, so a listing reads the few categories on
+/// its page rather than the whole navigation. Ids of deleted categories are simply absent.
+pub fn index_of<'a>(ids: impl IntoIterator<Item = std::borrow::Cow<'a, str>>) -> Result<crate::products::CategoryIndex, Problem> {
+    let mut wanted: Vec<std::borrow::Cow<'a, str>> = ids.into_iter().collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let mut index = crate::products::CategoryIndex::with_capacity(wanted.len());
+    if wanted.is_empty() {
+        return Ok(index);
+    }
+    let limit = u32::try_from(wanted.len()).unwrap_or(u32::MAX);
+    let query = Query { filter: vec![store::clause("_id", Op::InList, json!(wanted))], text: None, sort: Vec::new(), skip: 0, limit };
     let (items, _) = store::find_json(COLLECTION, &query)?;
-    let mut index = crate::products::CategoryIndex::with_capacity(items.len());
     for json in &items {
         let (mut id, mut name, mut slug) = (None, None, None);
         for field in api_kit::raw_json::fields(json) {

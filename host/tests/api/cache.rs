@@ -34,12 +34,17 @@ async fn publish(app: &TestApp, en: &str, ar: &str, price: i64) -> Value {
 }
 
 async fn set_price(app: &TestApp, product: &Value, amount: i64) {
+    patch_product(app, product, json!({"price": {"amount": amount, "currency": "SAR"}})).await;
+}
+
+/// Changes some of a product's fields, at its current version.
+async fn patch_product(app: &TestApp, product: &Value, changes: Value) {
     let path = format!("/api/products/{}", product["id"].as_str().unwrap());
     let current: Value = app.as_admin(reqwest::Method::GET, &path).send().await.unwrap().json().await.unwrap();
     let response = app
         .as_admin(reqwest::Method::PATCH, &path)
         .header("if-match", format!("\"{}\"", current["version"]))
-        .json(&json!({"price": {"amount": amount, "currency": "SAR"}}))
+        .json(&changes)
         .send()
         .await
         .unwrap();
@@ -66,10 +71,22 @@ async fn a_write_shows_on_the_very_next_read() {
         set_price(&app, &lamp, 4500).await;
         assert_eq!(anonymous(&app, "/api/products").await.1["items"][0]["price"]["amount"], 4500);
     }
-    // A category write changes the products' listing too (it shows their categories).
-    anonymous(&app, "/api/products").await;
-    app.create_category("Lamps", "مصابيح", 1).await;
-    assert_eq!(anonymous(&app, "/api/products").await.0.as_deref(), Some("miss"));
+    // A write to a category the listing shows changes the listing too.
+    let lamps = app.create_category("Lamps", "مصابيح", 1).await;
+    patch_product(&app, &lamp, json!({"category": lamps["id"]})).await;
+    assert_eq!(anonymous(&app, "/api/products").await.1["items"][0]["category"]["name"]["en"], "Lamps");
+    assert_eq!(anonymous(&app, "/api/products").await.0.as_deref(), Some("hit"));
+    let renamed = app
+        .as_admin(reqwest::Method::PUT, &format!("/api/categories/{}", lamps["id"].as_str().unwrap()))
+        .header("if-match", format!("\"{}\"", lamps["version"]))
+        .json(&json!({"name": {"en": "Brass lamps", "ar": "مصابيح نحاسية"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(renamed.status(), 200);
+    let (status, fresh) = anonymous(&app, "/api/products").await;
+    assert_eq!(status.as_deref(), Some("miss"), "a write to categories drops the listings that showed one");
+    assert_eq!(fresh["items"][0]["category"]["name"]["en"], "Brass lamps");
     let metrics = app.get("/metrics").await.text().await.unwrap();
     assert!(metric(&metrics, "shop_response_cache_hits_total") >= 1.0, "{metrics}");
     assert!(metric(&metrics, "shop_response_cache_invalidations_total") >= 20.0, "{metrics}");

@@ -79,8 +79,8 @@ pub fn list(request: &Request<Body>) -> Result<ApiResponse, Problem> {
     ensure_indexes()?;
     let query = Query { filter, text: q, sort, skip: paging.skip(), limit: paging.limit() };
     let (products, total) = store::find_json(COLLECTION, &query)?;
-    let index = categories::index()?;
     let rows = products.iter().map(|json| Row::parse(json)).collect::<Result<Vec<_>, _>>()?;
+    let index = categories::index_of(rows.iter().filter_map(Row::category_id))?;
     let items: Vec<String> = rows.iter().map(|row| ProductView::of(row, &index).to_json()).collect();
     let page = Page::json_around(&items, total, paging, "/api/products", &kept);
     let cache = if personal(request) { PRIVATE_CACHE } else { PUBLIC_CACHE };

@@ -82,7 +82,7 @@ pub fn read(request: &Request<Body>, key: &str) -> Result<ApiResponse, Problem> 
     if !row.is_published() && !access::is_admin(request) {
         return Err(not_found(key));
     }
-    let categories = categories::index()?;
+    let categories = categories::index_of(row.category_id())?;
     let cache = if personal(request) { PRIVATE_CACHE } else { PUBLIC_CACHE };
     Ok(respond::cacheable_json(request, Some(row.version), ProductView::of(&row, &categories).to_json(), cache))
 }
@@ -126,7 +126,8 @@ fn apply(doc: &mut Map<String, Value>, input: &ProductInput, slug: &str, categor
 }
 
 pub(crate) fn saved(status: u16, stored: Stored) -> Result<ApiResponse, Problem> {
-    let categories = categories::index()?;
+    let category = stored.body.get("category").and_then(Value::as_str).map(std::borrow::Cow::Borrowed);
+    let categories = categories::index_of(category)?;
     let etag = respond::etag(stored.version);
     let location = format!("/api/products/{}", stored.id);
     let response = ApiResponse::json(status, &view(&stored, &categories)).with_header(header::ETAG, etag);
