@@ -169,15 +169,23 @@ impl ApiResponse {
 }
 
 /// A 64-bit content fingerprint for ETags (not a security boundary): FNV-1a's mixing taken
-/// eight bytes at a time, so a 20 KB listing costs a few thousand steps, not twenty thousand.
+/// eight bytes at a time in four independent lanes (the multiplications overlap instead of
+/// waiting on each other), so a 20 KB listing costs about a microsecond.
 fn fingerprint(bytes: &[u8]) -> u64 {
     const PRIME: u64 = 0x0000_0100_0000_01b3;
-    let mut chunks = bytes.chunks_exact(8);
-    let mut hash = chunks.by_ref().fold(0xcbf2_9ce4_8422_2325_u64 ^ bytes.len() as u64, |hash, chunk| {
-        let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
-        (hash ^ word).wrapping_mul(PRIME).rotate_left(23)
-    });
-    for byte in chunks.remainder() {
+    let mix = |hash: u64, word: &[u8]| (hash ^ u64::from_le_bytes(word.try_into().unwrap_or_default())).wrapping_mul(PRIME).rotate_left(23);
+    let seed = 0xcbf2_9ce4_8422_2325_u64 ^ bytes.len() as u64;
+    let mut lanes = [seed, seed.rotate_left(16), seed.rotate_left(32), seed.rotate_left(48)];
+    let mut blocks = bytes.chunks_exact(32);
+    for block in blocks.by_ref() {
+        for (lane, word) in lanes.iter_mut().zip(block.chunks_exact(8)) {
+            *lane = mix(*lane, word);
+        }
+    }
+    let mut hash = lanes.iter().fold(seed, |hash, lane| mix(hash, &lane.to_le_bytes()));
+    let mut words = blocks.remainder().chunks_exact(8);
+    hash = words.by_ref().fold(hash, mix);
+    for byte in words.remainder() {
         hash = (hash ^ u64::from(*byte)).wrapping_mul(PRIME);
     }
     hash ^ (hash >> 29)
@@ -216,10 +224,18 @@ mod tests {
         let body: Vec<u8> = (0..2000u32).map(|i| (i * 7 % 251) as u8).collect();
         let base = fingerprint(&body);
         assert_eq!(fingerprint(&body), base);
-        for at in [0, 1, 7, 8, 999, 1995, 1999] {
+        for at in 0..body.len() {
             let mut changed = body.clone();
             changed[at] ^= 1;
             assert_ne!(fingerprint(&changed), base, "a change at byte {at}");
+        }
+        // Words that trade places (between lanes, or between blocks) change it too.
+        for (a, b) in [(0, 8), (0, 32), (8, 40), (1984, 1992)] {
+            let mut swapped = body.clone();
+            for i in 0..8 {
+                swapped.swap(a + i, b + i);
+            }
+            assert_ne!(fingerprint(&swapped), base, "words at {a} and {b} swapped");
         }
         assert_ne!(fingerprint(&body[..1999]), base, "a shorter body");
         assert_ne!(fingerprint(b""), fingerprint(b"\0"));
