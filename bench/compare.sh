@@ -11,6 +11,9 @@
 # serving the same HTML. Prints req/s, p50, p99 and errors of each, and the ratios.
 # Needs wrk, nginx, curl and Node.js with npm (wrk, nginx and curl installed from Debian as root).
 # BENCH_DURATION (10s), BENCH_WARMUP (2s, unmeasured, before each row) and BENCH_CONNECTIONS (64) set wrk's runs; BENCH_ONLY=api skips the pages.
+# BENCH_ROUNDS (1) repeats each group of rows that many times, alternating the servers, and
+# prints the median of each round's ratio: on a small shared machine one row moves by a
+# third between runs, the same-round ratio far less.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,6 +28,7 @@ DURATION="${BENCH_DURATION:-10s}"
 # cache and the JIT code are cold; so are Node's).
 WARMUP="${BENCH_WARMUP:-2s}"
 CONNECTIONS="${BENCH_CONNECTIONS:-64}"
+ROUNDS="${BENCH_ROUNDS:-1}"
 EXPRESS_VERSION=5.3.0
 HOST_PORT=5280
 NGINX_PORT=5281
@@ -108,22 +112,43 @@ measure() { # label, url → one row after a warm-up; the req/s is kept as RPS[l
     printf '  %-34s %10s req/s  p50 %8s ms  p99 %8s ms  %s\n' "$1" "${RPS[$1]}" "$(echo "$out" | parse_p50 | to_ms)" "$(echo "$out" | parse_p99 | to_ms)" "$(echo "$out" | errors_of)"
 }
 ratio() { awk -v a="$2" -v b="$3" -v l="$1" 'BEGIN { printf "  %-44s %6.2f\n", l, a / b }'; }
+declare -A RATIOS
+# Prints a ratio and keeps it for the group's median: label, numerator, denominator.
+keep_ratio() {
+    ratio "$1" "$2" "$3"
+    RATIOS[$1]="${RATIOS[$1]:-} $(awk -v a="$2" -v b="$3" 'BEGIN { printf "%.2f", a / b }')"
+}
+# After the rounds of a group: each ratio's median and the rounds' values.
+medians() {
+    [ "$ROUNDS" -gt 1 ] || { RATIOS=(); return 0; }
+    echo "  median of $ROUNDS rounds:"
+    for label in "$@"; do
+        # shellcheck disable=SC2086 # the kept values are space-separated numbers
+        printf '%s\n' ${RATIOS[$label]} | sort -n | awk -v l="$label" '{ v[NR] = $1; all = all " " $1 }
+            END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "  %-44s %6.2f  (rounds:%s)\n", l, m, all }'
+    done
+    RATIOS=()
+}
 
-echo "wrk -t2 -c$CONNECTIONS -d$DURATION on $(nproc) cores; Express $EXPRESS_VERSION on Node $(node --version), nginx $(nginx -v 2>&1 | sed 's/.*\///')"
+echo "wrk -t2 -c$CONNECTIONS -d$DURATION on $(nproc) cores, $ROUNDS round(s); Express $EXPRESS_VERSION on Node $(node --version), nginx $(nginx -v 2>&1 | sed 's/.*\///')"
 for path in "${API_PATHS[@]}"; do
     bytes=$(wc -c <"$work/www/$(name_of "$path")")
     echo
     echo "== GET $path ($bytes bytes)"
-    restart_host "$HOST_PORT" off
-    measure "shop-host, response cache off" "http://127.0.0.1:$HOST_PORT$path"
-    restart_host "$HOST_PORT" on
-    curl -sf "localhost:$HOST_PORT$path" >/dev/null
-    measure "shop-host, response cache on" "http://127.0.0.1:$HOST_PORT$path"
-    measure "Express 5, same bytes from memory" "http://127.0.0.1:$EXPRESS_PORT$path"
-    measure "nginx, same bytes as a file" "http://127.0.0.1:$NGINX_PORT$path"
-    ratio "uncached / Express" "${RPS[shop-host, response cache off]}" "${RPS[Express 5, same bytes from memory]}"
-    ratio "cached / Express" "${RPS[shop-host, response cache on]}" "${RPS[Express 5, same bytes from memory]}"
-    ratio "cached / nginx" "${RPS[shop-host, response cache on]}" "${RPS[nginx, same bytes as a file]}"
+    for round in $(seq "$ROUNDS"); do
+        [ "$ROUNDS" -eq 1 ] || echo "  round $round"
+        restart_host "$HOST_PORT" off
+        measure "shop-host, response cache off" "http://127.0.0.1:$HOST_PORT$path"
+        restart_host "$HOST_PORT" on
+        curl -sf "localhost:$HOST_PORT$path" >/dev/null
+        measure "shop-host, response cache on" "http://127.0.0.1:$HOST_PORT$path"
+        measure "Express 5, same bytes from memory" "http://127.0.0.1:$EXPRESS_PORT$path"
+        measure "nginx, same bytes as a file" "http://127.0.0.1:$NGINX_PORT$path"
+        keep_ratio "uncached / Express" "${RPS[shop-host, response cache off]}" "${RPS[Express 5, same bytes from memory]}"
+        keep_ratio "cached / Express" "${RPS[shop-host, response cache on]}" "${RPS[Express 5, same bytes from memory]}"
+        keep_ratio "cached / nginx" "${RPS[shop-host, response cache on]}" "${RPS[nginx, same bytes as a file]}"
+    done
+    medians "uncached / Express" "cached / Express" "cached / nginx"
 done
 
 if [ "${BENCH_ONLY:-}" != api ]; then
@@ -131,10 +156,14 @@ if [ "${BENCH_ONLY:-}" != api ]; then
         bytes=$(wc -c <"$work/www/$(name_of "$page")")
         echo
         echo "== storefront GET $page ($bytes bytes of HTML; the host's cache on)"
-        measure "shop-web SSR → host" "http://127.0.0.1:$WEB_PORT$page"
-        measure "Express 5, same HTML from memory" "http://127.0.0.1:$EXPRESS_PORT$page"
-        measure "nginx, same HTML as a file" "http://127.0.0.1:$NGINX_PORT$page"
-        ratio "SSR / Express" "${RPS[shop-web SSR → host]}" "${RPS[Express 5, same HTML from memory]}"
-        ratio "SSR / nginx" "${RPS[shop-web SSR → host]}" "${RPS[nginx, same HTML as a file]}"
+        for round in $(seq "$ROUNDS"); do
+            [ "$ROUNDS" -eq 1 ] || echo "  round $round"
+            measure "shop-web SSR → host" "http://127.0.0.1:$WEB_PORT$page"
+            measure "Express 5, same HTML from memory" "http://127.0.0.1:$EXPRESS_PORT$page"
+            measure "nginx, same HTML as a file" "http://127.0.0.1:$NGINX_PORT$page"
+            keep_ratio "SSR / Express" "${RPS[shop-web SSR → host]}" "${RPS[Express 5, same HTML from memory]}"
+            keep_ratio "SSR / nginx" "${RPS[shop-web SSR → host]}" "${RPS[nginx, same HTML as a file]}"
+        done
+        medians "SSR / Express" "SSR / nginx"
     done
 fi
