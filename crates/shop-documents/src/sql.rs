@@ -247,6 +247,14 @@ pub struct FindSql {
     pub args: Vec<SqlValue>,
 }
 
+impl FindSql {
+    /// The count statement with its parameters, as one key: two finds with the same key have
+    /// the same total in the same state of the store.
+    pub fn count_key(&self) -> String {
+        format!("{}\u{0}{:?}", self.count, self.args)
+    }
+}
+
 /// Builds a `find`. `has_text_index` says whether the collection has a text index (a text
 /// search without one is refused).
 pub fn find_sql(c: &Collection, q: &Query, has_text_index: bool) -> Result<FindSql, StoreError> {

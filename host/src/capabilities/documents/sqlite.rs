@@ -32,7 +32,7 @@ struct Inner {
     _lock: std::fs::File,
     path: PathBuf,
     writer: Mutex<Connection>,
-    readers: Vec<Mutex<Connection>>,
+    readers: Vec<Mutex<Reader>>,
     next_reader: AtomicUsize,
     /// What the schema holds, so hot paths skip DDL: collections that exist, indexes made
     /// (by collection and name), and each collection's text fields.
@@ -40,6 +40,69 @@ struct Inner {
     /// Whether other processes may change the schema (then it is reloaded when SQLite's
     /// schema version moves).
     shared: bool,
+}
+
+/// A read connection and what it remembers between reads.
+struct Reader {
+    conn: Connection,
+    counts: CountCache,
+}
+
+impl std::ops::Deref for Reader {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+/// The most totals one reader remembers; past it, it forgets them all and starts again.
+const CACHED_COUNTS: usize = 256;
+
+/// Totals of `find`s (a page's `count(*)`, which reads every match and so grows with the
+/// catalogue) that a reader counted, valid for one state of the database: SQLite's data
+/// version of the snapshot they were counted in. The data version moves with every commit,
+/// this host's or another's sharing the file, so a total is only reused while nothing in
+/// the store changed.
+#[derive(Default)]
+struct CountCache {
+    data_version: u32,
+    totals: HashMap<String, u64>,
+    /// Totals answered from here (for the tests).
+    hits: u64,
+}
+
+impl CountCache {
+    /// The total of `key` counted in a snapshot whose data version is `data_version`.
+    fn get(&mut self, data_version: u32, key: &str) -> Option<u64> {
+        if self.data_version != data_version {
+            self.data_version = data_version;
+            self.totals.clear();
+            return None;
+        }
+        let total = self.totals.get(key).copied();
+        self.hits += u64::from(total.is_some());
+        total
+    }
+
+    /// Keeps a total counted at `data_version` (see [`CountCache::get`], called first).
+    fn put(&mut self, data_version: u32, key: String, total: u64) {
+        if self.data_version != data_version {
+            return;
+        }
+        if self.totals.len() >= CACHED_COUNTS {
+            self.totals.clear();
+        }
+        self.totals.insert(key, total);
+    }
+}
+
+/// The data version of the snapshot `conn` reads in (inside a read transaction that has
+/// read something): it changes whenever anyone commits to the file.
+fn data_version(conn: &Connection) -> Result<u32, StoreError> {
+    let mut version: std::ffi::c_uint = 0;
+    conn.file_control(Some(rusqlite::MAIN_DB), rusqlite::FileControl::DataVersion(&mut version)).map_err(internal)?;
+    Ok(version)
 }
 
 #[derive(Default)]
@@ -166,6 +229,18 @@ fn refresh_schema(conn: &Connection, inner: &Inner) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// A stored document's text. SQLite hands back the bytes that were written (serde_json's
+/// output, so UTF-8); they are still checked, with a SIMD validator since a listing hands
+/// over tens of kilobytes.
+fn text_of(value: rusqlite::types::ValueRef<'_>) -> Result<String, StoreError> {
+    match value {
+        rusqlite::types::ValueRef::Text(bytes) => {
+            simdutf8::basic::from_utf8(bytes).map(str::to_owned).map_err(|_| internal("a stored document is not UTF-8"))
+        }
+        _ => Err(internal("a stored document is not text")),
+    }
+}
+
 /// Runs `f`'s statements in one read transaction: they see one snapshot (a page and its
 /// total agree even while a writer commits), and the connection takes and releases its
 /// share of the WAL lock once rather than once per statement.
@@ -244,7 +319,9 @@ impl SqliteStore {
         writer.execute_batch(sql::CREATE_INDEX_REGISTRY).map_err(internal)?;
         let schema = load_schema(&writer)?;
         upgrade_indexes(&writer, &schema)?;
-        let readers = (0..READERS).map(|_| open(&path, true).map(Mutex::new)).collect::<Result<_, _>>()?;
+        let readers = (0..READERS)
+            .map(|_| open(&path, true).map(|conn| Mutex::new(Reader { conn, counts: CountCache::default() })))
+            .collect::<Result<_, _>>()?;
         Ok(Self {
             inner: Arc::new(Inner {
                 _lock: lock,
@@ -267,22 +344,30 @@ impl SqliteStore {
         &self,
         f: impl FnOnce(&Connection, &Inner) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
+        self.read_with(move |reader, inner| f(&reader.conn, inner)).await
+    }
+
+    /// As [`SqliteStore::read`], with the reader's own state (its remembered totals).
+    async fn read_with<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Reader, &Inner) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
         // A free reader runs the query right here: a read takes microseconds under WAL (it
         // never waits for the writer), less than handing it to another thread and back. Only
         // when every reader is busy does the query wait for one on the blocking pool.
         let start = self.inner.next_reader.fetch_add(1, Ordering::Relaxed);
         for n in 0..self.inner.readers.len() {
-            if let Ok(conn) = self.inner.readers[(start + n) % self.inner.readers.len()].try_lock() {
-                refresh_schema(&conn, &self.inner)?;
-                return f(&conn, &self.inner);
+            if let Ok(mut reader) = self.inner.readers[(start + n) % self.inner.readers.len()].try_lock() {
+                refresh_schema(&reader.conn, &self.inner)?;
+                return f(&mut reader, &self.inner);
             }
         }
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || {
             let i = inner.next_reader.fetch_add(1, Ordering::Relaxed) % inner.readers.len();
-            let conn = inner.readers[i].lock().map_err(|_| internal("reader lock poisoned"))?;
-            refresh_schema(&conn, &inner)?;
-            f(&conn, &inner)
+            let mut reader = inner.readers[i].lock().map_err(|_| internal("reader lock poisoned"))?;
+            refresh_schema(&reader.conn, &inner)?;
+            f(&mut reader, &inner)
         })
         .await
         .map_err(internal)?
@@ -340,7 +425,7 @@ impl SqliteStore {
     /// The documents matching a query, and their total.
     pub async fn find(&self, c: &Collection, q: Query) -> Result<(Vec<String>, u64), StoreError> {
         let c = c.clone();
-        self.read(move |conn, inner| {
+        self.read_with(move |reader, inner| {
             if !Self::has_collection(inner, &c) {
                 return Ok((Vec::new(), 0));
             }
@@ -354,16 +439,33 @@ impl SqliteStore {
                     .map_err(internal)?;
                 Ok(total as u64)
             };
-            let Some(page) = &statements.page else { return Ok((Vec::new(), count(conn)?)) };
+            let Some(page) = &statements.page else { return Ok((Vec::new(), count(&reader.conn)?)) };
+            let Reader { conn, counts } = reader;
             snapshot(conn, |conn| {
                 let items = {
                     let mut stmt = conn.prepare_cached(page).map_err(internal)?;
-                    let rows = stmt.query_map(params_from_iter(args.iter()), |row| row.get::<_, String>(0)).map_err(internal)?;
-                    rows.collect::<Result<Vec<_>, _>>().map_err(internal)?
+                    let mut rows = stmt.query(params_from_iter(args.iter())).map_err(internal)?;
+                    let mut items = Vec::new();
+                    while let Some(row) = rows.next().map_err(internal)? {
+                        items.push(text_of(row.get_ref(0).map_err(internal)?)?);
+                    }
+                    items
                 };
                 let total = match sql::total_from_page(q.skip, q.limit, items.len()) {
                     Some(total) => total,
-                    None => count(conn)?,
+                    None => {
+                        // The page has read the snapshot, so its data version is known.
+                        let version = data_version(conn)?;
+                        let key = statements.count_key();
+                        match counts.get(version, &key) {
+                            Some(total) => total,
+                            None => {
+                                let total = count(conn)?;
+                                counts.put(version, key, total);
+                                total
+                            }
+                        }
+                    }
                 };
                 Ok((items, total))
             })
@@ -678,6 +780,47 @@ mod tests {
         drop(exclusive);
     }
 
+    fn count_hits(store: &SqliteStore) -> u64 {
+        store.inner.readers.iter().map(|reader| reader.lock().unwrap().counts.hits).sum()
+    }
+
+    #[tokio::test]
+    async fn a_page_s_total_is_counted_again_only_after_a_commit_by_any_host() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = SqliteStore::open_with(dir.path(), Sharing::Shared).unwrap();
+        let b = SqliteStore::open_with(dir.path(), Sharing::Shared).unwrap();
+        let c = Collection::parse("products").unwrap();
+        let mut ids = Vec::new();
+        for n in 0..30 {
+            let stored: Value = serde_json::from_str(&a.insert(&c, doc(json!({"n": n, "even": n % 2 == 0}))).await.unwrap()).unwrap();
+            ids.push(stored["_id"].as_str().unwrap().to_owned());
+        }
+        let page = |filter: Vec<Clause>| Query { filter, text: None, sort: vec![key("n", false)], skip: 0, limit: 5 };
+        let even = || vec![Clause::parse("even", super::super::Op::Eq, "true").unwrap()];
+        // Every reader counts once, then answers from what it counted.
+        for _ in 0..READERS * 3 {
+            assert_eq!(a.find(&c, page(vec![])).await.unwrap().1, 30);
+            assert_eq!(a.find(&c, page(even())).await.unwrap().1, 15);
+        }
+        assert!(count_hits(&a) >= (READERS * 4) as u64, "totals are reused while nothing changes: {} hits", count_hits(&a));
+        // A commit by this host, then by another host sharing the file, is seen at once.
+        a.insert(&c, doc(json!({"n": 30, "even": true}))).await.unwrap();
+        for _ in 0..READERS {
+            assert_eq!(a.find(&c, page(vec![])).await.unwrap().1, 31);
+            assert_eq!(a.find(&c, page(even())).await.unwrap().1, 16);
+        }
+        assert!(b.delete(&c, &ids[0], None).await.unwrap());
+        assert!(b.delete(&c, &ids[1], None).await.unwrap());
+        for _ in 0..READERS {
+            assert_eq!(a.find(&c, page(vec![])).await.unwrap().1, 29);
+            assert_eq!(a.find(&c, page(even())).await.unwrap().1, 15);
+        }
+        assert!(b.replace(&c, &ids[3], 1, doc(json!({"n": 3, "even": true}))).await.unwrap().is_some());
+        for _ in 0..READERS {
+            assert_eq!(a.find(&c, page(even())).await.unwrap().1, 16, "a replace that moves a document into the filter");
+        }
+    }
+
     /// The plan SQLite makes for the page of a `find`.
     fn page_plan(store: &SqliteStore, c: &Collection, q: &Query) -> String {
         let statements = sql::find_sql(c, q, false).unwrap();
@@ -734,7 +877,7 @@ mod tests {
             store.insert(&c, doc(json!({"n": n}))).await.unwrap();
         }
         for reader in &store.inner.readers {
-            reader.lock().unwrap().execute_batch("BEGIN").unwrap();
+            reader.lock().unwrap().conn.execute_batch("BEGIN").unwrap();
         }
         let q = Query { filter: vec![], text: None, sort: vec![key("n", false)], skip: 0, limit: 2 };
         for _ in 0..store.inner.readers.len() {
