@@ -101,14 +101,25 @@ pub fn get_json_by_id_or_slug(collection: &str, key: &str) -> Result<Option<Stri
     if shop_domain::Slug::parse(key).is_err() {
         return Ok(None);
     }
-    let by_slug =
-        Query { filter: vec![clause("slug", Op::Eq, Value::String(key.to_owned()))], text: None, sort: Vec::new(), skip: 0, limit: 1 };
+    let by_slug = Query {
+        filter: vec![clause("slug", Op::Eq, Value::String(key.to_owned()))],
+        text: None,
+        sort: Vec::new(),
+        skip: 0,
+        limit: ONE_WITHOUT_TOTAL,
+    };
     Ok(documents::find(collection, &by_slug).map_err(problem)?.items.into_iter().next())
 }
 
+/// The limit of a find that wants one document and not the total: a store counts every
+/// match when a page comes back full, so asking for one more than needed spares that count
+/// (a slug is unique; elsewhere the second document is read and dropped).
+const ONE_WITHOUT_TOTAL: u32 = 2;
+
 /// The first document matching the filter.
 pub fn find_one(collection: &str, filter: Vec<Clause>) -> Result<Option<Stored>, Problem> {
-    let page = documents::find(collection, &Query { filter, text: None, sort: Vec::new(), skip: 0, limit: 1 }).map_err(problem)?;
+    let query = Query { filter, text: None, sort: Vec::new(), skip: 0, limit: ONE_WITHOUT_TOTAL };
+    let page = documents::find(collection, &query).map_err(problem)?;
     page.items.first().map(|json| Stored::parse(json)).transpose()
 }
 

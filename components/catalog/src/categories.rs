@@ -150,7 +150,9 @@ pub fn index_of<'a>(ids: impl IntoIterator<Item = std::borrow::Cow<'a, str>>) ->
     if wanted.is_empty() {
         return Ok(index);
     }
-    let limit = u32::try_from(wanted.len()).unwrap_or(u32::MAX);
+    // One more than can match: a page that is not full gives its total, so the store
+    // does not count the matches (nothing here needs the total).
+    let limit = u32::try_from(wanted.len() + 1).unwrap_or(u32::MAX);
     let query = Query { filter: vec![store::clause("_id", Op::InList, json!(wanted))], text: None, sort: Vec::new(), skip: 0, limit };
     let (items, _) = store::find_json(COLLECTION, &query)?;
     for json in &items {
