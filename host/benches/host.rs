@@ -1,7 +1,9 @@
 //! Host benchmarks (`cargo bench -p shop-host`; `bench/run.sh` runs them with the rest).
 //!
 //! 1. Per-request overhead: a fresh instance + call of a trivial HTTP handler (the `ok`
-//!    route of the test fixture), against a native handler building the same response.
+//!    route of the test fixture), against a native handler building the same response; the
+//!    fixture called through `shop:platform/http-exchange` (the host's default) and through
+//!    `wasi:http` (`SHOP_HTTP_EXCHANGE=off`, as Spin calls it).
 //! 2. Cold start to the first 200 of `GET /api/categories`, with the compile cache warm and
 //!    cold, against starting a trivial process (`true`) as the floor of any start.
 //! 3. `find` over 10,000 products, against the same query in hand-written SQL.
@@ -132,25 +134,35 @@ async fn instantiate_overhead() {
         drop(store);
         instantiate_only.push(started.elapsed());
     }
-    // The same trivial handler without wstd (raw wit-bindgen), to see what wstd costs.
-    let mut raw = Vec::with_capacity(N);
+    // The same fixture through wasi:http (a host told not to use the exchange), and a
+    // handler written on raw wit-bindgen wasi:http (no wstd).
+    let wasi_dir = scratch("overhead-wasi");
+    let mut wasi_vars = env_for(&wasi_dir);
+    wasi_vars.insert("SHOP_HTTP_EXCHANGE", "off".to_owned());
+    let wasi_app = Application::build(Settings::from_lookup(|k| wasi_vars.get(k).cloned()).unwrap()).await.unwrap();
+    let wasi_runtime = wasi_app.runtime();
+    let (mut wasi, mut raw) = (Vec::with_capacity(N), Vec::with_capacity(N));
     for i in 0..N + 1000 {
-        let elapsed = time_component_call(&runtime, "raw-ok").await;
+        let elapsed = time_component_call(&wasi_runtime, "misbehave").await;
+        let raw_elapsed = time_component_call(&runtime, "raw-ok").await;
         if i >= 1000 {
-            raw.push(elapsed);
+            wasi.push(elapsed);
+            raw.push(raw_elapsed);
         }
     }
-    println!("\n== per-request overhead: fresh instance + call of a trivial wasi:http handler");
-    let (c50, c99) = report("component (instantiate + handle + body)", component);
+    println!("\n== per-request overhead: fresh instance + call of a trivial HTTP handler");
+    let (c50, c99) = report("component, http-exchange (instantiate + call)", component);
     let (n50, n99) = report("native handler (reference)", native);
     report("  of which: new store + instantiate + drop", instantiate_only);
-    report("same handler on raw wit-bindgen (no wstd)", raw);
+    report("same component through wasi:http", wasi);
+    report("raw wit-bindgen wasi:http handler (no wstd)", raw);
     println!(
         "overhead of the sandbox: p50 {:.1} µs, p99 {:.1} µs",
         (c50 - n50).as_secs_f64() * 1e6,
         (c99.saturating_sub(n99)).as_secs_f64() * 1e6
     );
     let _ = std::fs::remove_dir_all(dir);
+    let _ = std::fs::remove_dir_all(wasi_dir);
 }
 
 /// Starts the release binary and times it to the first 200 of `GET /api/categories`.

@@ -67,6 +67,10 @@ pub struct Settings {
     /// `off`, default `on`): at most `SHOP_RESPONSE_CACHE_MB` (default 64) MiB in all, and
     /// answers up to `SHOP_RESPONSE_CACHE_MAX_ENTRY_KB` (default 1024) KiB each. None when off.
     pub response_cache: Option<ResponseCacheSettings>,
+    /// Whether components that export `shop:platform/http-exchange` are called through it, in
+    /// one call per request (`SHOP_HTTP_EXCHANGE`, `on` or `off`, default `on`). `off` calls
+    /// every component through `wasi:http/incoming-handler`, as Spin does (to compare the two).
+    pub http_exchange: bool,
     /// Whether wasmtime writes `/tmp/perf-<pid>.map`, so `perf` names the components' compiled
     /// functions (`SHOP_WASM_PERF_MAP`, default `false`; for profiling only).
     pub wasm_perf_map: bool,
@@ -221,6 +225,11 @@ impl Settings {
                 other => return Err(SettingError { name: "SHOP_STORE_SHARED", value: other.to_owned(), reason: "true or false".into() }),
             },
             shutdown_grace: Duration::from_secs(parse("SHOP_SHUTDOWN_GRACE_SECS", "20")?),
+            http_exchange: match get("SHOP_HTTP_EXCHANGE", "on").as_str() {
+                "on" | "true" | "1" => true,
+                "off" | "false" | "0" => false,
+                other => return Err(SettingError { name: "SHOP_HTTP_EXCHANGE", value: other.to_owned(), reason: "on or off".into() }),
+            },
             wasm_perf_map: match get("SHOP_WASM_PERF_MAP", "false").as_str() {
                 "true" | "1" => true,
                 "false" | "0" => false,
@@ -265,6 +274,7 @@ mod tests {
         assert_eq!(settings.uploads_dir, PathBuf::from("./data/uploads"));
         assert_eq!(settings.memory_limit_bytes, 64 << 20);
         assert_eq!(settings.keep_resident_bytes, 4 << 20);
+        assert!(settings.http_exchange);
     }
 
     #[test]

@@ -28,4 +28,14 @@ pub mod bindings {
         world: "host-provided",
         imports: { default: async | trappable },
     });
+
+    /// Host-side bindings of `shop:platform/http-exchange`, which service components export
+    /// beside `wasi:http/incoming-handler` (the host calls it when it is there).
+    pub mod exchange {
+        wasmtime::component::bindgen!({
+            path: "../wit",
+            world: "http-exchange-service",
+            exports: { default: async },
+        });
+    }
 }

@@ -15,6 +15,12 @@ struct ComponentLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct HttpCallLabels {
+    component: String,
+    export: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct SwapLabels {
     component: String,
     outcome: String,
@@ -33,6 +39,7 @@ pub struct HostMetrics {
     /// Requests, for the front's middleware.
     pub http: HttpMetrics,
     instantiations: Family<ComponentLabels, Counter>,
+    http_calls: Family<HttpCallLabels, Counter>,
     memory_grows: Family<ComponentLabels, Counter>,
     swaps: Family<SwapLabels, Counter>,
     store_errors: Family<StoreErrorLabels, Counter>,
@@ -56,12 +63,18 @@ impl HostMetrics {
         let http = HttpMetrics::register(&mut registry);
         let instantiations = Family::<ComponentLabels, Counter>::default();
         let swaps = Family::<SwapLabels, Counter>::default();
+        let http_calls = Family::<HttpCallLabels, Counter>::default();
         let memory_grows = Family::<ComponentLabels, Counter>::default();
         let store_errors = Family::<StoreErrorLabels, Counter>::default();
         registry.register(
             "component_instantiations",
             "Component instances created (one per request or cross-component call)",
             instantiations.clone(),
+        );
+        registry.register(
+            "component_http_calls",
+            "HTTP requests handed to components, by the export called (http-exchange in one call, or wasi-http)",
+            http_calls.clone(),
         );
         registry.register(
             "component_memory_grows",
@@ -72,12 +85,18 @@ impl HostMetrics {
         registry.register("store_errors", "Document-store calls that failed, by backend, operation and kind", store_errors.clone());
         let cache = response_cache::CacheMetrics::default();
         cache.register(&mut registry);
-        Self { registry: Arc::new(registry), http, instantiations, memory_grows, swaps, store_errors, cache }
+        Self { registry: Arc::new(registry), http, instantiations, http_calls, memory_grows, swaps, store_errors, cache }
     }
 
     /// Counts one instance of `component`.
     pub fn instantiated(&self, component: &str) {
         self.instantiations.get_or_create(&ComponentLabels { component: component.to_owned() }).inc();
+    }
+
+    /// Counts one HTTP request handed to `component` through `export` (`http-exchange` or
+    /// `wasi-http`).
+    pub fn http_call(&self, component: &str, export: &str) {
+        self.http_calls.get_or_create(&HttpCallLabels { component: component.to_owned(), export: export.to_owned() }).inc();
     }
 
     /// Counts `grows` growths of an instance of `component`'s memory past its initial size.

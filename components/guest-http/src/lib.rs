@@ -5,10 +5,28 @@
 //! the server discards, as Spin does) panics the guest and the runtime logs a trap. Here
 //! the handler produces a whole [`Answer`], which is written out and, if the other side is
 //! gone, dropped: a client leaving early is normal.
+//!
+//! The same handler is also exported as `shop:platform/http-exchange`: the request in whole
+//! and the answer out whole, in one call. The shop's host calls that one when a component
+//! has it (see ADR 0015); Spin calls `wasi:http/incoming-handler`.
 
 #![deny(missing_docs)]
 
 use http::{HeaderName, HeaderValue};
+
+/// The `shop:platform/http-exchange` export, generated once for every component (its
+/// `export!` macro is [`export_http_handler!`]'s).
+#[doc(hidden)]
+pub mod exchange {
+    wit_bindgen::generate!({
+        path: "../../wit",
+        world: "http-exchange-service",
+        pub_export_macro: true,
+        export_macro_name: "export_http_exchange",
+        default_bindings_module: "::guest_http::exchange",
+    });
+    pub use exports::shop::platform::http_exchange::{Guest, Request, Response};
+}
 use wasip2::http::types::{Fields, IncomingRequest, OutgoingBody, OutgoingResponse, ResponseOutparam};
 use wstd::http::{Body, Request};
 
@@ -40,6 +58,40 @@ where
     };
     let answer = wstd::runtime::block_on(handler(request));
     respond(outparam, answer);
+}
+
+/// Serves one request handed over whole through `shop:platform/http-exchange`: builds the
+/// same request `wstd` would (with the whole body), runs `handler`, and returns its answer.
+/// A request the `http` types refuse (a malformed method, path or header) gets a 400.
+pub fn exchange<F, Fut>(request: exchange::Request, handler: F) -> exchange::Response
+where
+    F: FnOnce(Request<Body>) -> Fut,
+    Fut: Future<Output = Answer>,
+{
+    let answer = match request_of(request) {
+        Ok(request) => wstd::runtime::block_on(handler(request)),
+        Err(reason) => Answer { status: 400, headers: Vec::new(), body: reason.into_bytes() },
+    };
+    exchange::Response {
+        status: answer.status,
+        headers: answer.headers.into_iter().map(|(name, value)| (name.as_str().to_owned(), value.as_bytes().to_vec())).collect(),
+        body: answer.body,
+    }
+}
+
+/// The `http` request of an exchange.
+fn request_of(request: exchange::Request) -> Result<Request<Body>, String> {
+    let exchange::Request { method, authority, path_with_query, headers, body } = request;
+    let mut builder = http::Request::builder().method(method.as_str()).uri(format!("http://{authority}{path_with_query}"));
+    if let Some(map) = builder.headers_mut() {
+        map.reserve(headers.len());
+        for (name, value) in headers {
+            let name = HeaderName::from_bytes(name.as_bytes()).map_err(|e| format!("header {name:?}: {e}"))?;
+            let value = HeaderValue::from_bytes(&value).map_err(|e| format!("header {name}: {e}"))?;
+            map.append(name, value);
+        }
+    }
+    builder.body(Body::from(body)).map_err(|e| format!("the request: {e}"))
 }
 
 /// Writes `answer` to `outparam`. A failure past the head (the client went away) ends the
@@ -93,8 +145,8 @@ fn write_all(stream: &wasip2::io::streams::OutputStream, mut bytes: &[u8]) -> Re
     stream.blocking_flush()
 }
 
-/// Exports `wasi:http/incoming-handler` from this component, served by `handler`: an
-/// `async fn(Request<Body>) -> guest_http::Answer`.
+/// Exports `wasi:http/incoming-handler` and `shop:platform/http-exchange` from this
+/// component, both served by `handler`: an `async fn(Request<Body>) -> guest_http::Answer`.
 #[macro_export]
 macro_rules! export_http_handler {
     ($handler:path) => {
@@ -109,6 +161,13 @@ macro_rules! export_http_handler {
             }
         }
 
+        impl $crate::exchange::Guest for GuestHttpHandler {
+            fn handle(request: $crate::exchange::Request) -> $crate::exchange::Response {
+                $crate::exchange(request, $handler)
+            }
+        }
+
         ::wstd::__internal::wasip2::http::proxy::export!(GuestHttpHandler with_types_in ::wstd::__internal::wasip2);
+        $crate::exchange::export_http_exchange!(GuestHttpHandler with_types_in $crate::exchange);
     };
 }

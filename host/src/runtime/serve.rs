@@ -4,7 +4,10 @@
 use super::Runtime;
 use super::slot::Loaded;
 use super::state::HostState;
+use crate::bindings::exchange::HttpExchangeServicePre;
+use crate::bindings::exchange::exports::shop::platform::http_exchange::Request;
 use bytes::Bytes;
+use http::{HeaderName, HeaderValue, StatusCode};
 use http_body_util::Full;
 use std::sync::Arc;
 use std::time::Instant;
@@ -78,11 +81,12 @@ pub const MAX_ANSWER_BYTES: usize = 32 << 20;
 
 /// Serves one HTTP request with a fresh instance of `loaded`, and returns its whole answer.
 ///
-/// The instance runs in the caller's task, beside the reading of its answer (one task polls
-/// both: no hand-off between threads for the instance or for each chunk of its body). The
-/// caller keeps `loaded`, which keeps that version alive until the request is done even if a
-/// swap happens meanwhile. With `trace`, the instance records in it what it reads and does
-/// (for the response cache); it is complete when this returns.
+/// A component that exports `shop:platform/http-exchange` gets the request whole in one
+/// call and gives its answer back the same way; any other is called through
+/// `wasi:http/incoming-handler`. The caller keeps `loaded`, which keeps that version alive
+/// until the request is done even if a swap happens meanwhile. With `trace`, the instance
+/// records in it what it reads and does (for the response cache); it is complete when this
+/// returns.
 pub async fn handle_http(
     runtime: &Arc<Runtime>,
     component: Arc<str>,
@@ -90,14 +94,71 @@ pub async fn handle_http(
     request: hyper::Request<Full<Bytes>>,
     trace: Option<Arc<std::sync::Mutex<response_cache::Trace>>>,
 ) -> Result<hyper::Response<Bytes>, CallError> {
-    let proxy = loaded.proxy.clone().ok_or_else(|| CallError::Host(anyhow::anyhow!("component {component} does not serve HTTP")))?;
+    if loaded.proxy.is_none() {
+        return Err(CallError::Host(anyhow::anyhow!("component {component} does not serve HTTP")));
+    }
     // Wait in line for a turn; the turn is held until the instance is done (body included).
     let _turn = match tokio::time::timeout(runtime.settings.queue_timeout, runtime.admission.clone().acquire_owned()).await {
         Ok(Ok(turn)) => turn,
         Ok(Err(_)) | Err(_) => return Err(CallError::Overloaded),
     };
-    let mut store = new_store(runtime, component);
+    let mut store = new_store(runtime, component.clone());
     store.data_mut().trace = trace;
+    match loaded.exchange.as_ref().filter(|_| runtime.settings.http_exchange) {
+        Some(exchange) => {
+            runtime.metrics.http_call(&component, "http-exchange");
+            exchange_http(&mut store, exchange, request).await
+        }
+        None => {
+            runtime.metrics.http_call(&component, "wasi-http");
+            wasi_http(store, &loaded, request).await
+        }
+    }
+}
+
+/// Calls `shop:platform/http-exchange#handle` with the whole request.
+async fn exchange_http(
+    store: &mut Store<HostState>,
+    exchange: &HttpExchangeServicePre<HostState>,
+    request: hyper::Request<Full<Bytes>>,
+) -> Result<hyper::Response<Bytes>, CallError> {
+    let (parts, body) = request.into_parts();
+    // The body is whole already (the front read it); `Full` yields it in one frame.
+    let body = http_body_util::BodyExt::collect(body).await.map(|collected| collected.to_bytes()).unwrap_or_default();
+    let request = Request {
+        method: parts.method.as_str().to_owned(),
+        authority: parts.uri.authority().map(|a| a.as_str().to_owned()).unwrap_or_else(|| "localhost".to_owned()),
+        path_with_query: parts.uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".to_owned()),
+        headers: parts.headers.iter().map(|(name, value)| (name.as_str().to_owned(), value.as_bytes().to_vec())).collect(),
+        body: body.to_vec(),
+    };
+    let instance = exchange.instantiate_async(&mut *store).await.map_err(CallError::from_wasmtime)?;
+    let answer = instance.shop_platform_http_exchange().call_handle(&mut *store, &request).await.map_err(CallError::from_wasmtime)?;
+    if answer.body.len() > MAX_ANSWER_BYTES {
+        return Err(CallError::Failed(format!("the answer is larger than {MAX_ANSWER_BYTES} bytes")));
+    }
+    let status = StatusCode::from_u16(answer.status).map_err(|_| CallError::Failed(format!("bad status code {}", answer.status)))?;
+    let mut response = hyper::Response::new(Bytes::from(answer.body));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.reserve(answer.headers.len());
+    for (name, value) in answer.headers {
+        let name = HeaderName::from_bytes(name.as_bytes()).map_err(|e| CallError::Failed(format!("a response header name: {e}")))?;
+        let value = HeaderValue::from_bytes(&value).map_err(|e| CallError::Failed(format!("response header {name}: {e}")))?;
+        headers.append(name, value);
+    }
+    Ok(response)
+}
+
+/// Calls `wasi:http/incoming-handler#handle`. The instance runs in the caller's task, beside
+/// the reading of its answer (one task polls both: no hand-off between threads for the
+/// instance or for each chunk of its body).
+async fn wasi_http(
+    mut store: Store<HostState>,
+    loaded: &Loaded,
+    request: hyper::Request<Full<Bytes>>,
+) -> Result<hyper::Response<Bytes>, CallError> {
+    let proxy = loaded.proxy.clone().ok_or_else(|| CallError::Host(anyhow::anyhow!("the component does not serve HTTP")))?;
     let (sender, receiver) = tokio::sync::oneshot::channel();
     let incoming = store.data_mut().http_view().new_incoming_request(Scheme::Http, request).map_err(|e| CallError::Host(e.into()))?;
     let outparam = store.data_mut().http_view().new_response_outparam(sender).map_err(|e| CallError::Host(e.into()))?;

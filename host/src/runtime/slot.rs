@@ -3,6 +3,7 @@
 use super::engine::sha256_hex;
 use super::state::HostState;
 use super::{Runtime, World};
+use crate::bindings::exchange::HttpExchangeServicePre;
 use anyhow::{Context, anyhow};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -19,6 +20,9 @@ pub struct Loaded {
     pub pre: InstancePre<HostState>,
     /// The HTTP handler, for worlds that serve HTTP.
     pub proxy: Option<ProxyPre<HostState>>,
+    /// HTTP in one call (`shop:platform/http-exchange`), for components that export it; the
+    /// host prefers it to `proxy` (see ADR 0015).
+    pub exchange: Option<HttpExchangeServicePre<HostState>>,
     /// The function other components call, for worlds that have one.
     pub linked_export: Option<ComponentExportIndex>,
     /// When it started serving.
@@ -180,6 +184,9 @@ async fn prepare(runtime: &Runtime, world: World, bytes: Vec<u8>, version: Strin
     } else {
         None
     };
+    // Optional: a component without it (or with another version of it) is served through
+    // wasi:http alone.
+    let exchange = if world.serves_http() { HttpExchangeServicePre::new(pre.clone()).ok() } else { None };
     let mut exports = Vec::new();
     for (interface, function) in world.required_exports() {
         exports.push(
@@ -188,5 +195,5 @@ async fn prepare(runtime: &Runtime, world: World, bytes: Vec<u8>, version: Strin
         );
     }
     let linked_export = exports.first().copied();
-    Ok(Loaded { version, pre, proxy, linked_export, loaded_at: SystemTime::now(), from_cache })
+    Ok(Loaded { version, pre, proxy, exchange, linked_export, loaded_at: SystemTime::now(), from_cache })
 }

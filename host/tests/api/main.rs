@@ -7,6 +7,7 @@ mod cache;
 mod categories;
 mod cors;
 mod demo;
+mod exchange;
 mod helpers;
 mod images;
 mod links;

@@ -6,10 +6,25 @@ use std::time::{Duration, Instant};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn misbehaving_components_fail_alone() {
+    misbehaving_components_fail_alone_through("on").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn misbehaving_components_fail_alone_through_wasi_http_too() {
+    misbehaving_components_fail_alone_through("off").await;
+}
+
+/// The fixture serves both HTTP exports; `exchange` (`SHOP_HTTP_EXCHANGE`) picks the one the
+/// host calls.
+async fn misbehaving_components_fail_alone_through(exchange: &str) {
     let deadline = Duration::from_millis(1500);
     let app = spawn_app_with(Options {
         extra_manifest: FIXTURE_ROUTES,
-        env: vec![("SHOP_CPU_DEADLINE_MS", deadline.as_millis().to_string()), ("SHOP_MEMORY_LIMIT_MB", "32".into())],
+        env: vec![
+            ("SHOP_CPU_DEADLINE_MS", deadline.as_millis().to_string()),
+            ("SHOP_MEMORY_LIMIT_MB", "32".into()),
+            ("SHOP_HTTP_EXCHANGE", exchange.into()),
+        ],
         ..Options::default()
     })
     .await;

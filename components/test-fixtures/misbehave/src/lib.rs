@@ -1,14 +1,18 @@
-//! Test fixture for the host's sandbox: each route misbehaves in one way.
+//! Test fixture for the host's sandbox: each route misbehaves in one way, through either HTTP
+//! export (`wasi:http/incoming-handler` and `shop:platform/http-exchange`, both from
+//! `guest-http`; the host picks by `SHOP_HTTP_EXCHANGE`).
 //!
 //! - `/fixture/loop`: spins forever (the CPU deadline must stop it);
 //! - `/fixture/trap`: traps (a panic aborts the instance);
 //! - `/fixture/hog`: allocates until memory runs out (the memory cap must stop it);
 //! - anything else: answers 200 `ok`.
 
-use wstd::http::{Body, Error, Request, Response};
+use guest_http::Answer;
+use wstd::http::{Body, Request};
 
-#[wstd::http_server]
-async fn main(request: Request<Body>) -> Result<Response<Body>, Error> {
+guest_http::export_http_handler!(handle);
+
+async fn handle(request: Request<Body>) -> Answer {
     match request.uri().path() {
         "/fixture/loop" => {
             let mut n: u64 = 0;
@@ -25,6 +29,6 @@ async fn main(request: Request<Body>) -> Result<Response<Body>, Error> {
                 std::hint::black_box(&hoard);
             }
         }
-        _ => Ok(Response::new(Body::from("ok"))),
+        _ => Answer { status: 200, headers: Vec::new(), body: b"ok".to_vec() },
     }
 }
