@@ -7,7 +7,7 @@
 //! With neither, the run is skipped and says so. `SHOP_TEST_MONGODB=off` skips it on purpose.
 
 use crate::checkout::{Checkout, checkout_key};
-use crate::{cargo, run_checked};
+use crate::tools::{cargo, run_checked};
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
 use std::process::Command;
