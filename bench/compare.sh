@@ -9,6 +9,8 @@
 #   - nginx serving the same bytes as static files;
 # and the storefront's pages (shop-web SSR in front of the host) against Express and nginx
 # serving the same HTML. Prints req/s, p50, p99 and errors of each, and the ratios.
+# Each row also gives the server's CPU time per request (the host's, Express's, nginx's
+# processes; for the storefront, shop-web and the host together).
 # Needs wrk, nginx, curl and Node.js with npm (wrk, nginx and curl installed from Debian as root).
 # BENCH_DURATION (10s), BENCH_WARMUP (2s, unmeasured, before each row) and BENCH_CONNECTIONS (64) set wrk's runs; BENCH_ONLY=api skips the pages.
 # BENCH_ROUNDS (1) repeats each group of rows that many times, alternating the servers, and
@@ -105,12 +107,22 @@ done <"$work/routes.tsv"
 parse_p50() { awk '$1 == "50%" {print $2}'; }
 errors_of() { awk '/Non-2xx|Socket errors/ {sub(/^ +/, ""); printf "%s ", $0}'; }
 declare -A RPS
-measure() { # label, url → one row after a warm-up; the req/s is kept as RPS[label]
+# CPU seconds used so far by the processes given (utime + stime of every thread).
+cpu_of() { local total=0 pid; for pid in "$@"; do total=$(awk -v t="$total" -v hz="$(getconf CLK_TCK)" '{ printf "%.6f", t + ($14 + $15) / hz }' "/proc/$pid/stat" 2>/dev/null || echo "$total"); done; echo "$total"; }
+declare -A CPU
+measure() { # label, url, server pids → one row after a warm-up; req/s kept as RPS[label], server CPU µs per request as CPU[label]
     wrk -t2 -c"$CONNECTIONS" -d"$WARMUP" "$2" >/dev/null 2>&1
-    local out; out=$(run_wrk "$2")
+    local pids=$3 before after out
+    # shellcheck disable=SC2086 # pids is a list
+    before=$(cpu_of $pids)
+    out=$(run_wrk "$2")
+    # shellcheck disable=SC2086
+    after=$(cpu_of $pids)
     RPS[$1]=$(echo "$out" | parse_rps)
-    printf '  %-34s %10s req/s  p50 %8s ms  p99 %8s ms  %s\n' "$1" "${RPS[$1]}" "$(echo "$out" | parse_p50 | to_ms)" "$(echo "$out" | parse_p99 | to_ms)" "$(echo "$out" | errors_of)"
+    CPU[$1]=$(awk -v a="$before" -v b="$after" -v n="$(echo "$out" | awk '/requests in/ {print $1}')" 'BEGIN { printf "%.0f", (b - a) * 1e6 / n }')
+    printf '  %-34s %10s req/s  p50 %8s ms  p99 %8s ms  cpu %5s us/req  %s\n' "$1" "${RPS[$1]}" "$(echo "$out" | parse_p50 | to_ms)" "$(echo "$out" | parse_p99 | to_ms)" "${CPU[$1]}" "$(echo "$out" | errors_of)"
 }
+nginx_pids() { pgrep -f "nginx: (master|worker) process.*" | tr '\n' ' '; }
 ratio() { awk -v a="$2" -v b="$3" -v l="$1" 'BEGIN { printf "  %-44s %6.2f\n", l, a / b }'; }
 declare -A RATIOS
 # Prints a ratio and keeps it for the group's median: label, numerator, denominator.
@@ -138,17 +150,21 @@ for path in "${API_PATHS[@]}"; do
     for round in $(seq "$ROUNDS"); do
         [ "$ROUNDS" -eq 1 ] || echo "  round $round"
         restart_host "$HOST_PORT" off
-        measure "shop-host, response cache off" "http://127.0.0.1:$HOST_PORT$path"
+        measure "shop-host, response cache off" "http://127.0.0.1:$HOST_PORT$path" "$host_pid"
         restart_host "$HOST_PORT" on
         curl -sf "localhost:$HOST_PORT$path" >/dev/null
-        measure "shop-host, response cache on" "http://127.0.0.1:$HOST_PORT$path"
-        measure "Express 5, same bytes from memory" "http://127.0.0.1:$EXPRESS_PORT$path"
-        measure "nginx, same bytes as a file" "http://127.0.0.1:$NGINX_PORT$path"
+        measure "shop-host, response cache on" "http://127.0.0.1:$HOST_PORT$path" "$host_pid"
+        measure "Express 5, same bytes from memory" "http://127.0.0.1:$EXPRESS_PORT$path" "$express_pid"
+        measure "nginx, same bytes as a file" "http://127.0.0.1:$NGINX_PORT$path" "$(nginx_pids)"
         keep_ratio "uncached / Express" "${RPS[shop-host, response cache off]}" "${RPS[Express 5, same bytes from memory]}"
         keep_ratio "cached / Express" "${RPS[shop-host, response cache on]}" "${RPS[Express 5, same bytes from memory]}"
         keep_ratio "cached / nginx" "${RPS[shop-host, response cache on]}" "${RPS[nginx, same bytes as a file]}"
+        # Server CPU per request, Express's over the host's (above 1: the host does the
+        # request with less CPU): steadier than req/s, which depends on how the two cores
+        # are shared between the server and wrk.
+        keep_ratio "CPU per request, Express / uncached" "${CPU[Express 5, same bytes from memory]}" "${CPU[shop-host, response cache off]}"
     done
-    medians "uncached / Express" "cached / Express" "cached / nginx"
+    medians "uncached / Express" "cached / Express" "cached / nginx" "CPU per request, Express / uncached"
 done
 
 if [ "${BENCH_ONLY:-}" != api ]; then
@@ -158,9 +174,9 @@ if [ "${BENCH_ONLY:-}" != api ]; then
         echo "== storefront GET $page ($bytes bytes of HTML; the host's cache on)"
         for round in $(seq "$ROUNDS"); do
             [ "$ROUNDS" -eq 1 ] || echo "  round $round"
-            measure "shop-web SSR → host" "http://127.0.0.1:$WEB_PORT$page"
-            measure "Express 5, same HTML from memory" "http://127.0.0.1:$EXPRESS_PORT$page"
-            measure "nginx, same HTML as a file" "http://127.0.0.1:$NGINX_PORT$page"
+            measure "shop-web SSR → host" "http://127.0.0.1:$WEB_PORT$page" "$web_pid $host_pid"
+            measure "Express 5, same HTML from memory" "http://127.0.0.1:$EXPRESS_PORT$page" "$express_pid"
+            measure "nginx, same HTML as a file" "http://127.0.0.1:$NGINX_PORT$page" "$(nginx_pids)"
             keep_ratio "SSR / Express" "${RPS[shop-web SSR → host]}" "${RPS[Express 5, same HTML from memory]}"
             keep_ratio "SSR / nginx" "${RPS[shop-web SSR → host]}" "${RPS[nginx, same HTML as a file]}"
         done
