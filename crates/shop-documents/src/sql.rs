@@ -312,6 +312,14 @@ pub struct CountBySql {
     pub args: Vec<SqlValue>,
 }
 
+impl CountBySql {
+    /// The statements with their parameters, as one key: two `count-by`s with the same key
+    /// count the same in the same state of the store.
+    pub fn key(&self) -> String {
+        format!("{}\u{0}{:?}", self.exact, self.args)
+    }
+}
+
 /// Builds a `count-by` (see [`CountBySql`]).
 pub fn count_by_sql(c: &Collection, filter: &[Clause], field: &FieldPath) -> CountBySql {
     let mut args = Vec::new();

@@ -56,44 +56,72 @@ impl std::ops::Deref for Reader {
     }
 }
 
-/// The most totals one reader remembers; past it, it forgets them all and starts again.
+/// The most counts (totals and per-value counts) one reader remembers; past it, it forgets
+/// them all and starts again.
 const CACHED_COUNTS: usize = 256;
 
-/// Totals of `find`s (a page's `count(*)`, which reads every match and so grows with the
-/// catalogue) that a reader counted, valid for one state of the database: SQLite's data
-/// version of the snapshot they were counted in. The data version moves with every commit,
-/// this host's or another's sharing the file, so a total is only reused while nothing in
-/// the store changed.
+/// Counts a reader made, valid for one state of the database: SQLite's data version of the
+/// snapshot they were counted in. Totals of `find`s (a full page's `count(*)`, which reads
+/// every match and so grows with the catalogue) and `count-by`s (a group-by over every
+/// match). The data version moves with every commit, this host's or another's sharing the
+/// file, so a count is only reused while nothing in the store changed. Pages themselves are
+/// always read.
 #[derive(Default)]
 struct CountCache {
     data_version: u32,
     totals: HashMap<String, u64>,
-    /// Totals answered from here (for the tests).
+    groups: HashMap<String, Vec<(Value, u64)>>,
+    /// Counts answered from here (for the tests).
     hits: u64,
 }
 
 impl CountCache {
-    /// The total of `key` counted in a snapshot whose data version is `data_version`.
-    fn get(&mut self, data_version: u32, key: &str) -> Option<u64> {
+    /// Forgets everything counted before `data_version`.
+    fn at(&mut self, data_version: u32) -> &mut Self {
         if self.data_version != data_version {
             self.data_version = data_version;
             self.totals.clear();
-            return None;
+            self.groups.clear();
         }
-        let total = self.totals.get(key).copied();
+        self
+    }
+
+    /// The total of `key` counted in a snapshot whose data version is `data_version`.
+    fn total(&mut self, data_version: u32, key: &str) -> Option<u64> {
+        let total = self.at(data_version).totals.get(key).copied();
         self.hits += u64::from(total.is_some());
         total
     }
 
-    /// Keeps a total counted at `data_version` (see [`CountCache::get`], called first).
-    fn put(&mut self, data_version: u32, key: String, total: u64) {
-        if self.data_version != data_version {
-            return;
-        }
-        if self.totals.len() >= CACHED_COUNTS {
+    /// The per-value counts of `key` counted at `data_version`.
+    fn groups(&mut self, data_version: u32, key: &str) -> Option<Vec<(Value, u64)>> {
+        let groups = self.at(data_version).groups.get(key).cloned();
+        self.hits += u64::from(groups.is_some());
+        groups
+    }
+
+    /// Makes room for one more count.
+    fn room(&mut self) {
+        if self.totals.len() + self.groups.len() >= CACHED_COUNTS {
             self.totals.clear();
+            self.groups.clear();
         }
-        self.totals.insert(key, total);
+    }
+
+    /// Keeps a total counted at `data_version`.
+    fn put_total(&mut self, data_version: u32, key: String, total: u64) {
+        if self.data_version == data_version {
+            self.room();
+            self.totals.insert(key, total);
+        }
+    }
+
+    /// Keeps per-value counts counted at `data_version`.
+    fn put_groups(&mut self, data_version: u32, key: String, groups: Vec<(Value, u64)>) {
+        if self.data_version == data_version {
+            self.room();
+            self.groups.insert(key, groups);
+        }
     }
 }
 
@@ -227,6 +255,32 @@ fn refresh_schema(conn: &Connection, inner: &Inner) -> Result<(), StoreError> {
     let fresh = load_schema(conn)?;
     *inner.schema.write().map_err(|_| internal("schema lock poisoned"))? = fresh;
     Ok(())
+}
+
+/// Runs a `count-by`: the fast statement when its answer is unambiguous, else the exact one.
+fn count_groups(conn: &Connection, statements: &sql::CountBySql, args: &[rusqlite::types::Value]) -> Result<Vec<(Value, u64)>, StoreError> {
+    if let Some(fast) = &statements.fast {
+        let mut stmt = conn.prepare_cached(fast).map_err(internal)?;
+        let rows = stmt
+            .query_map(params_from_iter(args.iter()), |row| {
+                Ok((row.get::<_, Option<String>>(0)?, row.get::<_, i64>(1)?, row.get::<_, bool>(2)?))
+            })
+            .map_err(internal)?;
+        let rows = rows.collect::<Result<Vec<_>, _>>().map_err(internal)?;
+        if !rows.iter().any(|(_, _, ambiguous)| *ambiguous) {
+            return Ok(rows.into_iter().map(|(json, n, _)| (sql::count_by_value(json.as_deref()), n as u64)).collect());
+        }
+    }
+    let mut stmt = conn.prepare_cached(&statements.exact).map_err(internal)?;
+    let rows = stmt
+        .query_map(params_from_iter(args.iter()), |row| Ok((row.get::<_, Option<String>>(0)?, row.get::<_, i64>(1)?)))
+        .map_err(internal)?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (json, n) = row.map_err(internal)?;
+        out.push((sql::count_by_value(json.as_deref()), n as u64));
+    }
+    Ok(out)
 }
 
 /// A stored document's text. SQLite hands back the bytes that were written (serde_json's
@@ -457,11 +511,11 @@ impl SqliteStore {
                         // The page has read the snapshot, so its data version is known.
                         let version = data_version(conn)?;
                         let key = statements.count_key();
-                        match counts.get(version, &key) {
+                        match counts.total(version, &key) {
                             Some(total) => total,
                             None => {
                                 let total = count(conn)?;
-                                counts.put(version, key, total);
+                                counts.put_total(version, key, total);
                                 total
                             }
                         }
@@ -476,34 +530,25 @@ impl SqliteStore {
     /// How many documents match `filter`, per value of `field`.
     pub async fn count_by(&self, c: &Collection, filter: Vec<Clause>, field: &FieldPath) -> Result<Vec<(Value, u64)>, StoreError> {
         let (c, field) = (c.clone(), field.clone());
-        self.read(move |conn, inner| {
+        self.read_with(move |reader, inner| {
             if !Self::has_collection(inner, &c) {
                 return Ok(Vec::new());
             }
             let statements = sql::count_by_sql(&c, &filter, &field);
             let args: Vec<_> = statements.args.iter().map(bind).collect();
-            if let Some(fast) = &statements.fast {
-                let mut stmt = conn.prepare_cached(fast).map_err(internal)?;
-                let rows = stmt
-                    .query_map(params_from_iter(args.iter()), |row| {
-                        Ok((row.get::<_, Option<String>>(0)?, row.get::<_, i64>(1)?, row.get::<_, bool>(2)?))
-                    })
-                    .map_err(internal)?;
-                let rows = rows.collect::<Result<Vec<_>, _>>().map_err(internal)?;
-                if !rows.iter().any(|(_, _, ambiguous)| *ambiguous) {
-                    return Ok(rows.into_iter().map(|(json, n, _)| (sql::count_by_value(json.as_deref()), n as u64)).collect());
+            let Reader { conn, counts } = reader;
+            snapshot(conn, |conn| {
+                // Reading the header starts the snapshot, which fixes its data version.
+                conn.prepare_cached("PRAGMA schema_version").and_then(|mut stmt| stmt.query_row([], |_| Ok(()))).map_err(internal)?;
+                let version = data_version(conn)?;
+                let key = statements.key();
+                if let Some(groups) = counts.groups(version, &key) {
+                    return Ok(groups);
                 }
-            }
-            let mut stmt = conn.prepare_cached(&statements.exact).map_err(internal)?;
-            let rows = stmt
-                .query_map(params_from_iter(args.iter()), |row| Ok((row.get::<_, Option<String>>(0)?, row.get::<_, i64>(1)?)))
-                .map_err(internal)?;
-            let mut out = Vec::new();
-            for row in rows {
-                let (json, n) = row.map_err(internal)?;
-                out.push((sql::count_by_value(json.as_deref()), n as u64));
-            }
-            Ok(out)
+                let groups = count_groups(conn, &statements, &args)?;
+                counts.put_groups(version, key, groups.clone());
+                Ok(groups)
+            })
         })
         .await
     }
@@ -818,6 +863,21 @@ mod tests {
         assert!(b.replace(&c, &ids[3], 1, doc(json!({"n": 3, "even": true}))).await.unwrap().is_some());
         for _ in 0..READERS {
             assert_eq!(a.find(&c, page(even())).await.unwrap().1, 16, "a replace that moves a document into the filter");
+        }
+        // Per-value counts the same way.
+        let by_parity = || async {
+            let mut groups = a.count_by(&c, vec![], &FieldPath::parse("even").unwrap()).await.unwrap();
+            groups.sort_by_key(|(value, _)| value.to_string());
+            groups
+        };
+        let hits = count_hits(&a);
+        for _ in 0..READERS * 2 {
+            assert_eq!(by_parity().await, vec![(json!(false), 13), (json!(true), 16)]);
+        }
+        assert!(count_hits(&a) >= hits + READERS as u64, "per-value counts are reused too");
+        assert!(b.replace(&c, &ids[5], 1, doc(json!({"n": 5, "even": true}))).await.unwrap().is_some());
+        for _ in 0..READERS {
+            assert_eq!(by_parity().await, vec![(json!(false), 12), (json!(true), 17)], "another host's commit");
         }
     }
 
