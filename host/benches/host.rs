@@ -129,8 +129,7 @@ async fn instantiate_overhead() {
     for _ in 0..N {
         let started = Instant::now();
         let mut store = shop_host::runtime::serve::new_store(&runtime, "misbehave".into());
-        let instance = proxy.instantiate_async(&mut store).await.unwrap();
-        drop(instance);
+        let _instance = proxy.instantiate_async(&mut store).await.unwrap();
         drop(store);
         instantiate_only.push(started.elapsed());
     }

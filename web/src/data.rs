@@ -186,7 +186,7 @@ mod tests {
         let query = filters.query(2);
         assert!(query.starts_with("?q=%D9%82"), "{query}");
         assert!(query.ends_with("min_price=10&in_stock=true&sort=price_asc&page=2"), "{query}");
-        assert_eq!(filters.query(1).contains("page"), false);
+        assert!(!filters.query(1).contains("page"));
     }
 
     #[test]

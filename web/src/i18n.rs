@@ -128,10 +128,11 @@ pub fn guess(accept_language: &str) -> Option<Lang> {
         let tag = parts.next().unwrap_or("").trim().to_ascii_lowercase();
         let quality = parts.find_map(|p| p.trim().strip_prefix("q=").map(|q| q.trim().parse::<f32>().unwrap_or(0.0))).unwrap_or(1.0);
         let primary = tag.split('-').next().unwrap_or("");
-        if let Some(lang) = Lang::from_code(primary) {
-            if quality > 0.0 && best.is_none_or(|(_, q)| quality > q) {
-                best = Some((lang, quality));
-            }
+        if let Some(lang) = Lang::from_code(primary)
+            && quality > 0.0
+            && best.is_none_or(|(_, q)| quality > q)
+        {
+            best = Some((lang, quality));
         }
     }
     best.map(|(lang, _)| lang)

@@ -25,7 +25,7 @@ use anyhow::{Result, bail};
 use build::{build, build_assets, build_components};
 use checkout::Checkout;
 use run::run;
-use test::{check_format, test};
+use test::{check_format, check_lints, test};
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -46,6 +46,7 @@ fn main() -> Result<()> {
             // `cargo test` builds the binaries itself, with the dev-dependencies' features;
             // building them first without those would compile much of the tree twice.
             check_format(&checkout.root)?;
+            check_lints(&checkout)?;
             build_assets(&checkout, true)?;
             test(&checkout)
         }

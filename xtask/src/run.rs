@@ -124,10 +124,10 @@ fn wait_http_ok(addr: &str, path: &str, shop: &mut supervise::Supervised, stop: 
 fn local_secret(root: &Path, name: &str, what: &str) -> Result<String> {
     use std::io::Read;
     let path = root.join("data").join(name);
-    if let Ok(secret) = std::fs::read_to_string(&path) {
-        if secret.trim().len() >= 32 {
-            return Ok(secret.trim().to_owned());
-        }
+    if let Ok(secret) = std::fs::read_to_string(&path)
+        && secret.trim().len() >= 32
+    {
+        return Ok(secret.trim().to_owned());
     }
     let mut bytes = [0u8; 32];
     std::fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;

@@ -8,7 +8,6 @@ use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Licences, bans and sources of both workspaces (advisories need a network we lack).
 /// `cargo fmt --check` over both workspaces (the layout `rustfmt.toml` chooses), first: it
 /// takes seconds and saves a long run that would end red.
 pub(crate) fn check_format(root: &Path) -> Result<()> {
@@ -22,6 +21,24 @@ pub(crate) fn check_format(root: &Path) -> Result<()> {
     Ok(())
 }
 
+/// `cargo clippy --all-targets -D warnings` over both workspaces, before the tests: a lint is
+/// a review comment the machine can make, so none is left for a person to make.
+pub(crate) fn check_lints(checkout: &Checkout) -> Result<()> {
+    ensure_component("clippy")?;
+    let workspaces = [
+        (checkout.root.clone(), &checkout.target, &["--features", "shop-web/ssr"][..]),
+        (checkout.root.join("components"), &checkout.wasm_target, &[][..]),
+    ];
+    for (dir, target, features) in workspaces {
+        let mut command = cargo();
+        command.current_dir(&dir).env("CARGO_TARGET_DIR", target).args(["clippy", "--workspace", "--all-targets"]);
+        command.args(features).args(["--", "-D", "warnings"]);
+        run_checked(&mut command).with_context(|| format!("clippy found something in {}: fix it, then run this again", dir.display()))?;
+    }
+    Ok(())
+}
+
+/// Licences, bans and sources of both workspaces (advisories need a network we lack).
 fn check_dependencies(root: &Path) -> Result<()> {
     ensure_tool("cargo-deny", "cargo-deny", CARGO_DENY_VERSION)?;
     let config = root.join("deny.toml");

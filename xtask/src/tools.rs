@@ -76,10 +76,10 @@ pub(crate) const CARGO_DENY_VERSION: &str = "0.20.2";
 /// Installs a cargo tool at an exact version unless that version is on PATH already.
 pub(crate) fn ensure_tool(binary: &str, package: &str, version: &str) -> Result<()> {
     let installed = Command::new(binary).arg("--version").output();
-    if let Ok(out) = installed {
-        if String::from_utf8_lossy(&out.stdout).contains(version) {
-            return Ok(());
-        }
+    if let Ok(out) = installed
+        && String::from_utf8_lossy(&out.stdout).contains(version)
+    {
+        return Ok(());
     }
     eprintln!("xtask: installing {package} {version}");
     run_checked(cargo().args(["install", package, "--version", version, "--locked"]))

@@ -184,10 +184,10 @@ fn every_setting_passed_to_the_programs_is_one_they_document() {
     }
     for line in read("Dockerfile").lines() {
         let line = line.trim().trim_start_matches("ENV ").trim_end_matches('\\').trim();
-        if let Some((name, _)) = line.split_once('=') {
-            if name.chars().all(|c| c.is_ascii_uppercase() || c == '_') {
-                assert!(documented.contains(name), "the Dockerfile sets {name}, which .env.example does not document");
-            }
+        if let Some((name, _)) = line.split_once('=')
+            && name.chars().all(|c| c.is_ascii_uppercase() || c == '_')
+        {
+            assert!(documented.contains(name), "the Dockerfile sets {name}, which .env.example does not document");
         }
     }
 }

@@ -189,7 +189,7 @@ fn invalid_credentials() -> Problem {
 
 /// The answer to a successful sign-in or refresh: a new access token and refresh token.
 fn session(user: &store::Stored, refresh_token: String, key: &[u8]) -> Result<ApiResponse, Problem> {
-    let view = UserView::of(&user);
+    let view = UserView::of(user);
     let access = tokens::issue_access(&view.id, &view.email, &view.role, key)?;
     Ok(ApiResponse::json(
         200,

@@ -93,10 +93,10 @@ impl CategoryInput {
         for unknown in body.keys() {
             errors.push(unknown.clone(), "is not a field of a category");
         }
-        if errors.is_empty() {
-            if let Some(name) = name {
-                return Ok(Self { slug, name, sort_order, version });
-            }
+        if errors.is_empty()
+            && let Some(name) = name
+        {
+            return Ok(Self { slug, name, sort_order, version });
         }
         Err(Problem::validation(errors))
     }

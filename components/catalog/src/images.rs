@@ -312,7 +312,7 @@ fn ids_of(product: &Map<String, Value>) -> Vec<String> {
 
 fn too_many_images(settings: &Settings) -> Problem {
     let mut errors = FieldErrors::new();
-    errors.push(FIELD, &format!("a product may have at most {} images", settings.max_per_product));
+    errors.push(FIELD, format!("a product may have at most {} images", settings.max_per_product));
     Problem::validation(errors)
 }
 
@@ -445,7 +445,7 @@ pub fn reorder(key: &str, if_match: Option<u64>, mut body: Map<String, Value>) -
         sorted_new.sort();
         if sorted_now != sorted_new {
             let mut errors = FieldErrors::new();
-            errors.push("order", &format!("must list each of the product's {} images once: {}", sorted_now.len(), ids_of(&doc).join(", ")));
+            errors.push("order", format!("must list each of the product's {} images once: {}", sorted_now.len(), ids_of(&doc).join(", ")));
             return Err(Problem::validation(errors));
         }
         let reordered: Vec<Value> =

@@ -54,10 +54,10 @@ impl FieldErrors {
 
     /// `Ok(value)` when no field was invalid, else these errors.
     pub fn finish<T>(self, value: impl FnOnce() -> Option<T>) -> Result<T, FieldErrors> {
-        if self.is_empty() {
-            if let Some(value) = value() {
-                return Ok(value);
-            }
+        if self.is_empty()
+            && let Some(value) = value()
+        {
+            return Ok(value);
         }
         Err(self)
     }

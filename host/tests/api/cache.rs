@@ -162,7 +162,7 @@ async fn a_second_host_on_the_shared_store_sees_a_write_within_max_age() {
     let wait_for = |price: i64| async move {
         let started = Instant::now();
         loop {
-            let (_, page) = anonymous(&second, "/api/products").await;
+            let (_, page) = anonymous(second, "/api/products").await;
             if page["items"][0]["price"]["amount"] == price {
                 return started.elapsed();
             }

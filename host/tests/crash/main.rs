@@ -85,10 +85,10 @@ async fn wait_ready(client: &reqwest::Client, port: u16, host: &mut Process) {
             }
             panic!("the host on port {port} exited with {status} before it was ready:\n{log}");
         }
-        if let Ok(response) = client.get(format!("http://127.0.0.1:{port}/readyz")).send().await {
-            if response.status() == 200 {
-                return;
-            }
+        if let Ok(response) = client.get(format!("http://127.0.0.1:{port}/readyz")).send().await
+            && response.status() == 200
+        {
+            return;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }

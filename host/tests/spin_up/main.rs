@@ -64,10 +64,10 @@ impl SpinUp {
             if let Some(status) = up.process.child().try_wait().unwrap() {
                 panic!("spin up exited with {status} before serving:\n{}", up.output());
             }
-            if let Ok(response) = client.get(format!("{}/api/categories", up.base)).send().await {
-                if response.status() == 200 {
-                    return up;
-                }
+            if let Ok(response) = client.get(format!("{}/api/categories", up.base)).send().await
+                && response.status() == 200
+            {
+                return up;
             }
             assert!(started.elapsed() < Duration::from_secs(180), "spin up did not serve within 3 minutes:\n{}", up.output());
             tokio::time::sleep(Duration::from_millis(100)).await;

@@ -40,10 +40,10 @@ pub struct Shop {
 pub async fn wait_ok(client: &reqwest::Client, url: &str) {
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(60) {
-        if let Ok(response) = client.get(url).send().await {
-            if response.status().is_success() {
-                return;
-            }
+        if let Ok(response) = client.get(url).send().await
+            && response.status().is_success()
+        {
+            return;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }

@@ -32,10 +32,10 @@ pub fn list(request: &Request<Body>) -> Result<ApiResponse, Problem> {
     let sort = params.one_of("sort", &["newest", "price_asc", "price_desc", "name"]);
     let lang = params.one_of("lang", &["en", "ar"]).unwrap_or("en");
     let status = params.one_of("status", &["published", "draft", "any"]).unwrap_or("published");
-    if let (Some(min), Some(max)) = (min_price, max_price) {
-        if min > max {
-            params.reject("max_price", "must not be below min_price");
-        }
+    if let (Some(min), Some(max)) = (min_price, max_price)
+        && min > max
+    {
+        params.reject("max_price", "must not be below min_price");
     }
     let kept = params.finish()?;
     if status != "published" {

@@ -459,7 +459,7 @@ impl MongoStore {
         let mut out = Vec::new();
         while cursor.advance().await.map_err(|e| map_error(&e))? {
             let group = cursor.deserialize_current().map_err(|e| map_error(&e))?;
-            let value = group.get("_id").map(|v| to_json(v)).unwrap_or(Value::Null);
+            let value = group.get("_id").map(to_json).unwrap_or(Value::Null);
             let n = match group.get("n") {
                 Some(Bson::Int32(n)) => *n as u64,
                 Some(Bson::Int64(n)) => *n as u64,
@@ -508,13 +508,13 @@ impl MongoStore {
         if result.deleted_count == 1 {
             return Ok(true);
         }
-        if let Some(expected) = expected {
-            if let Some(current) = collection.find_one(doc! { "_id": id }).await.map_err(|e| map_error(&e))? {
-                return Err(StoreError::Conflict(format!(
-                    "expected version {expected}, current is {}",
-                    current.get("_version").map(|v| to_json(v).to_string()).unwrap_or_default()
-                )));
-            }
+        if let Some(expected) = expected
+            && let Some(current) = collection.find_one(doc! { "_id": id }).await.map_err(|e| map_error(&e))?
+        {
+            return Err(StoreError::Conflict(format!(
+                "expected version {expected}, current is {}",
+                current.get("_version").map(|v| to_json(v).to_string()).unwrap_or_default()
+            )));
         }
         Ok(false)
     }

@@ -645,10 +645,10 @@ impl SqliteStore {
                 .optional()
                 .map_err(internal)?;
             let Some((rowid, version)) = row else { return Ok(false) };
-            if let Some(expected) = expected {
-                if expected as i64 != version {
-                    return Err(StoreError::Conflict(format!("expected version {expected}, current is {version}")));
-                }
+            if let Some(expected) = expected
+                && expected as i64 != version
+            {
+                return Err(StoreError::Conflict(format!("expected version {expected}, current is {version}")));
             }
             tx.execute(&format!("DELETE FROM {t} WHERE rowid = ?1"), [rowid]).map_err(write_error)?;
             if has_text {
@@ -913,9 +913,7 @@ mod tests {
             assert!(plan.contains("i_products__newest") && !plan.contains("TEMP B-TREE"), "{plan}");
             // The layout of an earlier version: the same keys without `id`.
             let conn = open(store.path(), false).unwrap();
-            conn.execute_batch(&format!(
-                "DROP INDEX i_products__newest; CREATE INDEX i_products__newest ON c_products (json_extract(body, '$.status') ASC, json_extract(body, '$.created_at') DESC)"
-            ))
+            conn.execute_batch("DROP INDEX i_products__newest; CREATE INDEX i_products__newest ON c_products (json_extract(body, '$.status') ASC, json_extract(body, '$.created_at') DESC)")
             .unwrap();
             assert!(page_plan(&store, &c, &q).contains("TEMP B-TREE"), "the old layout sorts");
         }
