@@ -20,4 +20,5 @@ mod sandbox;
 mod spin;
 mod store_down;
 mod throttling;
+mod traces;
 mod users;
