@@ -98,7 +98,7 @@ impl HostState {
 }
 
 impl auth::Host for HostState {
-    #[tracing::instrument(name = "auth.verify-token", level = "debug", skip_all, fields(component = %self.component))]
+    #[tracing::instrument(name = "auth.verify-token", target = "capability", level = "debug", skip_all, fields(component = %self.component))]
     async fn verify_token(&mut self, token: String) -> wasmtime::Result<Result<auth::Principal, auth::AuthError>> {
         match self.call_linked::<(String,), (Result<auth::Principal, auth::AuthError>,)>("auth", (token,)).await {
             Ok((result,)) => Ok(result),
@@ -111,7 +111,7 @@ impl auth::Host for HostState {
 }
 
 impl media::Host for HostState {
-    #[tracing::instrument(name = "media.process-image", level = "debug", skip_all, fields(component = %self.component, bytes = bytes.len()))]
+    #[tracing::instrument(name = "media.process-image", target = "capability", level = "debug", skip_all, fields(component = %self.component, bytes = bytes.len()))]
     async fn process_image(
         &mut self,
         bytes: Vec<u8>,

@@ -223,14 +223,14 @@ fn query(q: documents::Query) -> Result<Query, StoreError> {
 }
 
 impl documents::Host for HostState {
-    #[tracing::instrument(name = "documents.get", level = "debug", skip_all, fields(component = %self.component, collection = %collection))]
+    #[tracing::instrument(name = "documents.get", target = "capability", level = "debug", skip_all, fields(component = %self.component, collection = %collection))]
     async fn get(&mut self, collection: String, id: String) -> wasmtime::Result<Result<Option<String>, documents::Error>> {
         self.traced_read(&collection);
         let result = async { self.runtime.documents.get(&Collection::parse(&collection)?, &id).await }.await;
         Ok(result.map_err(|e| report(&self.runtime, &self.component, "get", e)))
     }
 
-    #[tracing::instrument(name = "documents.find", level = "debug", skip_all, fields(component = %self.component, collection = %collection))]
+    #[tracing::instrument(name = "documents.find", target = "capability", level = "debug", skip_all, fields(component = %self.component, collection = %collection))]
     async fn find(&mut self, collection: String, q: documents::Query) -> wasmtime::Result<Result<documents::Page, documents::Error>> {
         self.traced_read(&collection);
         let result = async {
@@ -242,7 +242,7 @@ impl documents::Host for HostState {
         Ok(result.map_err(|e| report(&self.runtime, &self.component, "find", e)))
     }
 
-    #[tracing::instrument(name = "documents.count-by", level = "debug", skip_all, fields(component = %self.component, collection = %collection))]
+    #[tracing::instrument(name = "documents.count-by", target = "capability", level = "debug", skip_all, fields(component = %self.component, collection = %collection))]
     async fn count_by(
         &mut self,
         collection: String,
@@ -260,14 +260,14 @@ impl documents::Host for HostState {
         Ok(result.map_err(|e| report(&self.runtime, &self.component, "count-by", e)))
     }
 
-    #[tracing::instrument(name = "documents.insert", level = "debug", skip_all, fields(component = %self.component, collection = %collection))]
+    #[tracing::instrument(name = "documents.insert", target = "capability", level = "debug", skip_all, fields(component = %self.component, collection = %collection))]
     async fn insert(&mut self, collection: String, doc: String) -> wasmtime::Result<Result<String, documents::Error>> {
         let result = async { self.runtime.documents.insert(&Collection::parse(&collection)?, docs::parse_document(&doc)?).await }.await;
         self.traced_write(&collection);
         Ok(result.map_err(|e| report(&self.runtime, &self.component, "insert", e)))
     }
 
-    #[tracing::instrument(name = "documents.replace", level = "debug", skip_all, fields(component = %self.component, collection = %collection))]
+    #[tracing::instrument(name = "documents.replace", target = "capability", level = "debug", skip_all, fields(component = %self.component, collection = %collection))]
     async fn replace(
         &mut self,
         collection: String,
@@ -284,7 +284,7 @@ impl documents::Host for HostState {
         Ok(result.map_err(|e| report(&self.runtime, &self.component, "replace", e)))
     }
 
-    #[tracing::instrument(name = "documents.delete", level = "debug", skip_all, fields(component = %self.component, collection = %collection))]
+    #[tracing::instrument(name = "documents.delete", target = "capability", level = "debug", skip_all, fields(component = %self.component, collection = %collection))]
     async fn delete(
         &mut self,
         collection: String,
@@ -317,7 +317,7 @@ impl documents::Host for HostState {
 impl HostState {
     /// One index declaration: a set lookup once this runtime has made the index, else the
     /// store's (idempotent) creation.
-    #[tracing::instrument(name = "documents.ensure-index", level = "debug", skip_all, fields(component = %self.component, collection = %collection))]
+    #[tracing::instrument(name = "documents.ensure-index", target = "capability", level = "debug", skip_all, fields(component = %self.component, collection = %collection))]
     async fn declare_index(&mut self, collection: &str, spec: documents::IndexSpec, operation: &str) -> Result<(), documents::Error> {
         let parsed = (|| {
             let c = Collection::parse(collection)?;
@@ -362,19 +362,19 @@ fn blob_error(component: &str, error: BlobError) -> blobs::Error {
 }
 
 impl blobs::Host for HostState {
-    #[tracing::instrument(name = "blobs.put", level = "debug", skip_all, fields(component = %self.component, key = %key))]
+    #[tracing::instrument(name = "blobs.put", target = "capability", level = "debug", skip_all, fields(component = %self.component, key = %key))]
     async fn put(&mut self, key: String, bytes: Vec<u8>) -> wasmtime::Result<Result<(), blobs::Error>> {
         self.untraceable();
         Ok(self.runtime.blobs.put(&key, bytes).await.map_err(|e| blob_error(&self.component, e)))
     }
 
-    #[tracing::instrument(name = "blobs.get", level = "debug", skip_all, fields(component = %self.component, key = %key))]
+    #[tracing::instrument(name = "blobs.get", target = "capability", level = "debug", skip_all, fields(component = %self.component, key = %key))]
     async fn get(&mut self, key: String) -> wasmtime::Result<Result<Option<Vec<u8>>, blobs::Error>> {
         self.untraceable();
         Ok(self.runtime.blobs.get(&key).await.map_err(|e| blob_error(&self.component, e)))
     }
 
-    #[tracing::instrument(name = "blobs.delete", level = "debug", skip_all, fields(component = %self.component, key = %key))]
+    #[tracing::instrument(name = "blobs.delete", target = "capability", level = "debug", skip_all, fields(component = %self.component, key = %key))]
     async fn delete(&mut self, key: String) -> wasmtime::Result<Result<bool, blobs::Error>> {
         self.untraceable();
         Ok(self.runtime.blobs.delete(&key).await.map_err(|e| blob_error(&self.component, e)))

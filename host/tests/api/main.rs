@@ -20,5 +20,4 @@ mod sandbox;
 mod spin;
 mod store_down;
 mod throttling;
-mod traces;
 mod users;

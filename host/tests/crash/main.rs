@@ -1,7 +1,8 @@
 //! Durability of the embedded store, with real processes: writers run against the host,
 //! which is killed with SIGKILL at random moments; after each restart every write that got
 //! a 2xx must be there, intact. Also: a second host on the same data directory is refused,
-//! and SIGTERM lets the requests in flight finish, up to a deadline.
+//! SIGTERM lets the requests in flight finish, up to a deadline, and the log can time each
+//! capability call a component makes.
 
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -41,7 +42,6 @@ fn start_host(dir: &Path, port: u16) -> Process {
 /// nothing running.
 fn start_host_with(dir: &Path, port: u16, env: &[(&str, &str)]) -> Process {
     let child = Command::new(env!("CARGO_BIN_EXE_shop-host"))
-        .envs(env.iter().copied())
         .env("SHOP_ADDR", format!("127.0.0.1:{port}"))
         .env("SHOP_ADMIN_ADDR", "off")
         .env("SHOP_MANIFEST", dir.join("spin.toml"))
@@ -52,6 +52,8 @@ fn start_host_with(dir: &Path, port: u16, env: &[(&str, &str)]) -> Process {
         .env("SHOP_ADMIN_PASSWORD", "a long admin passphrase")
         .env("SPIN_VARIABLE_JWT_SECRET", "crash-test-signing-key-0123456789abcdef")
         .env("RUST_LOG", "error")
+        // The caller's settings last: they override the defaults above.
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -506,4 +508,35 @@ async fn sigterm_gives_up_on_a_stalled_request_at_the_deadline() {
     assert!(took >= Duration::from_millis(900), "the host gave the request its grace period ({took:?})");
     assert!(took < Duration::from_secs(5), "and then stopped, at the deadline ({took:?})");
     assert!(status.success(), "{status}");
+}
+
+/// `RUST_LOG=…,capability=debug` logs a line per capability call a component makes, as its
+/// span closes: the call, the component, the collection and the time it took.
+#[tokio::test]
+async fn the_log_times_each_capability_call_by_component_and_collection() {
+    let dir = scratch();
+    let client = reqwest::Client::new();
+    let port = free_port();
+    let mut host = start_host_with(dir.path(), port, &[("RUST_LOG", "error,capability=debug"), ("LOG_FORMAT", "json")]);
+    wait_ready(&client, port, &mut host).await;
+    let listing = client.get(format!("http://127.0.0.1:{port}/api/products?per_page=2")).send().await.unwrap();
+    assert_eq!(listing.status(), 200);
+    terminate(host.id());
+    let output = host.into_child().wait_with_output().unwrap();
+    let log = String::from_utf8_lossy(&output.stderr);
+    let closed: Vec<Value> = log
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|line| line["target"] == "capability" && line["message"] == "close")
+        .collect();
+    let find = closed
+        .iter()
+        .find(|line| line["span"]["name"] == "documents.find" && line["span"]["collection"] == "products")
+        .unwrap_or_else(|| panic!("no closed documents.find span on products in the log:\n{log}"));
+    assert_eq!(find["span"]["component"], "catalog");
+    assert!(find["time.busy"].as_str().is_some_and(|busy| busy.ends_with('s')), "a busy time: {find}");
+    assert!(
+        closed.iter().any(|line| line["span"]["name"] == "auth.verify-token" || line["span"]["name"] == "documents.ensure-index"),
+        "the other calls are spans too: {log}"
+    );
 }
