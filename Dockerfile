@@ -34,7 +34,7 @@ COPY --from=build /src/dist/components /app/dist/components
 COPY --from=build /src/dist/api-docs /app/dist/api-docs
 COPY spin.toml /app/spin.toml
 ENV SHOP_ADDR=0.0.0.0:5000 \
-    SHOP_ADMIN_ADDR=127.0.0.1:5001 \
+    SHOP_OPERATOR_ADDR=127.0.0.1:5001 \
     SHOP_MANIFEST=/app/spin.toml \
     SHOP_COMPONENTS_DIR=/app/dist/components \
     SHOP_API_DOCS_DIR=/app/dist/api-docs \

@@ -36,7 +36,7 @@ target="${CARGO_TARGET_DIR:-$PWD/target}"
 secret=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 admin_password=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
 for i in 0 1; do
-    SHOP_ADDR=127.0.0.1:${HOST_PORTS[$i]} SHOP_ADMIN_ADDR=off SHOP_DATA_DIR="$work/data" SHOP_STORE_SHARED=true \
+    SHOP_ADDR=127.0.0.1:${HOST_PORTS[$i]} SHOP_OPERATOR_ADDR=off SHOP_DATA_DIR="$work/data" SHOP_STORE_SHARED=true \
         SHOP_TRUSTED_PROXIES=127.0.0.1 RUST_LOG=warn SHOP_ADMIN_EMAIL=bench@example.com SHOP_ADMIN_PASSWORD="$admin_password" \
         SPIN_VARIABLE_JWT_SECRET="$secret" "$target/release/shop-host" 2>"$work/host-$i.log" &
     pids+=($!)

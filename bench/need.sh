@@ -53,7 +53,7 @@ to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$
 start_host() {
     local work=$1 port=$2 target=$3
     admin_password=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
-    SHOP_ADDR=127.0.0.1:$port SHOP_ADMIN_ADDR=off SHOP_DATA_DIR="$work/data" RUST_LOG=warn \
+    SHOP_ADDR=127.0.0.1:$port SHOP_OPERATOR_ADDR=off SHOP_DATA_DIR="$work/data" RUST_LOG=warn \
         SHOP_ADMIN_EMAIL=bench@example.com SHOP_ADMIN_PASSWORD="$admin_password" \
         SPIN_VARIABLE_JWT_SECRET="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
         "$target/release/shop-host" 2>"$work/host.log" &
@@ -65,7 +65,7 @@ start_host() {
 # with `SHOP_RESPONSE_CACHE=CACHE`; waits until it is ready. Sets host_pid.
 restart_host() {
     kill "$host_pid"; wait "$host_pid" 2>/dev/null || true
-    SHOP_ADDR=127.0.0.1:$1 SHOP_ADMIN_ADDR=off SHOP_DATA_DIR="$work/data" RUST_LOG=warn SHOP_RESPONSE_CACHE="$2" \
+    SHOP_ADDR=127.0.0.1:$1 SHOP_OPERATOR_ADDR=off SHOP_DATA_DIR="$work/data" RUST_LOG=warn SHOP_RESPONSE_CACHE="$2" \
         SPIN_VARIABLE_JWT_SECRET="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
         "$target/release/shop-host" 2>>"$work/host.log" &
     host_pid=$!

@@ -17,8 +17,8 @@
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
-use shop_host::config::Settings;
 use shop_host::runtime::serve::handle_http;
+use shop_host::settings::Settings;
 use shop_host::startup::Application;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -65,7 +65,7 @@ fn scratch(name: &str) -> PathBuf {
 fn env_for(dir: &Path) -> HashMap<&'static str, String> {
     HashMap::from([
         ("SHOP_ADDR", "127.0.0.1:0".to_owned()),
-        ("SHOP_ADMIN_ADDR", "off".to_owned()),
+        ("SHOP_OPERATOR_ADDR", "off".to_owned()),
         ("SHOP_MANIFEST", dir.join("spin.toml").display().to_string()),
         ("SHOP_COMPONENTS_DIR", dir.join("components").display().to_string()),
         ("SHOP_DATA_DIR", dir.join("data").display().to_string()),

@@ -79,7 +79,7 @@ pub struct Poll {
 /// collections is not `after` (or `after` is absent), else when it moves or after
 /// [`LONGEST_WAIT`].
 pub async fn poll(
-    State(front): State<crate::front::Front>,
+    State(front): State<crate::http::router::Front>,
     query: Result<Query<Poll>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     let Ok(Query(poll)) = query else { return bad_query("after", "must be a mark: a whole number from an earlier answer") };

@@ -2,22 +2,17 @@
 //! capability providers (documents, blobs, config) and hot swap.
 #![deny(missing_docs)]
 
-pub mod admin;
-pub mod api_docs;
 pub mod capabilities;
 pub mod changes;
-pub mod client_addr;
-pub mod config;
 pub mod demo;
-pub mod front;
 pub mod housekeeping;
+pub mod http;
 pub mod manifest;
 pub mod metrics;
-pub mod problem;
 pub mod runtime;
+pub mod settings;
 pub mod startup;
 pub mod telemetry;
-pub mod uploads;
 pub mod watcher;
 
 /// Host-side bindings of `wit/platform.wit` (the imports the host provides).

@@ -13,7 +13,7 @@
 //! ```
 
 use anyhow::{Context, bail};
-use shop_host::config::Settings;
+use shop_host::settings::Settings;
 use shop_host::startup::{Application, shutdown_signal};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -111,8 +111,9 @@ async fn healthcheck(settings: &Settings) -> anyhow::Result<()> {
 
 /// Sends one request to the operator listener of a running host and prints the answer.
 async fn admin_call(settings: &Settings, method: &str, path: &str, body: &str) -> anyhow::Result<()> {
-    let addr = settings.admin_addr.context("SHOP_ADMIN_ADDR is off: no operator endpoint to call")?;
-    let mut stream = tokio::net::TcpStream::connect(addr).await.with_context(|| format!("no host answers on {addr} (SHOP_ADMIN_ADDR)"))?;
+    let addr = settings.operator_addr.context("SHOP_OPERATOR_ADDR is off: no operator endpoint to call")?;
+    let mut stream =
+        tokio::net::TcpStream::connect(addr).await.with_context(|| format!("no host answers on {addr} (SHOP_OPERATOR_ADDR)"))?;
     let request = format!(
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()

@@ -5,11 +5,12 @@ use crate::capabilities::config::Variables;
 use crate::capabilities::documents::DocumentStore;
 use crate::capabilities::documents::mongo::MongoStore;
 use crate::capabilities::documents::sqlite::{Sharing, SqliteStore};
-use crate::config::Settings;
-use crate::front::{self, Front};
+use crate::http::operator;
+use crate::http::router::{self, Front};
 use crate::manifest::Manifest;
 use crate::runtime::{Runtime, links};
-use crate::{admin, watcher};
+use crate::settings::Settings;
+use crate::watcher;
 use anyhow::Context;
 use axum::serve::ListenerExt;
 use std::future::IntoFuture;
@@ -22,9 +23,9 @@ pub struct Application {
     runtime: Arc<Runtime>,
     manifest: Arc<Manifest>,
     listener: TcpListener,
-    admin_listener: Option<TcpListener>,
+    operator_listener: Option<TcpListener>,
     addr: SocketAddr,
-    admin_addr: Option<SocketAddr>,
+    operator_addr: Option<SocketAddr>,
 }
 
 impl Application {
@@ -47,8 +48,8 @@ impl Application {
             .with_context(|| format!("opening the uploads directory {}", settings.uploads_dir.display()))?;
         let variables = Variables::resolve(&manifest, |name| settings.spin_variables.get(name).map(|v| v.expose().to_owned()));
         let listener = TcpListener::bind(settings.addr).await.with_context(|| format!("listening on {} (SHOP_ADDR)", settings.addr))?;
-        let admin_listener = match settings.admin_addr {
-            Some(addr) => Some(TcpListener::bind(addr).await.with_context(|| format!("listening on {addr} (SHOP_ADMIN_ADDR)"))?),
+        let operator_listener = match settings.operator_addr {
+            Some(addr) => Some(TcpListener::bind(addr).await.with_context(|| format!("listening on {addr} (SHOP_OPERATOR_ADDR)"))?),
             None => None,
         };
         let runtime = Runtime::start(settings, &manifest, documents, blobs, variables).await?;
@@ -60,8 +61,8 @@ impl Application {
             }
         }
         let addr = listener.local_addr()?;
-        let admin_addr = admin_listener.as_ref().map(TcpListener::local_addr).transpose()?;
-        Ok(Self { runtime, manifest: Arc::new(manifest), listener, admin_listener, addr, admin_addr })
+        let operator_addr = operator_listener.as_ref().map(TcpListener::local_addr).transpose()?;
+        Ok(Self { runtime, manifest: Arc::new(manifest), listener, operator_listener, addr, operator_addr })
     }
 
     /// The public address (useful with port 0).
@@ -75,13 +76,13 @@ impl Application {
     }
 
     /// The operator address, if enabled.
-    pub fn admin_addr(&self) -> Option<SocketAddr> {
-        self.admin_addr
+    pub fn operator_addr(&self) -> Option<SocketAddr> {
+        self.operator_addr
     }
 
     /// Serves until `shutdown` completes, then finishes the requests in flight.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        let Self { runtime, manifest, listener, admin_listener, addr, admin_addr } = self;
+        let Self { runtime, manifest, listener, operator_listener, addr, operator_addr } = self;
         tracing::info!(%addr, store = runtime.documents.backend(), components = runtime.slots.len(), "shop host listening");
         if let Some(interval) = runtime.settings.swap_poll {
             tokio::spawn(watcher::watch(runtime.clone(), interval));
@@ -90,13 +91,13 @@ impl Application {
         let housekeeping =
             runtime.settings.housekeeping.map(|interval| tokio::spawn(crate::housekeeping::every(runtime.clone(), interval)));
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        let mut admin_task = None;
-        if let (Some(admin), Some(admin_addr)) = (admin_listener, admin_addr) {
-            tracing::info!(%admin_addr, "operator endpoints listening");
+        let mut operator_task = None;
+        if let (Some(operator), Some(operator_addr)) = (operator_listener, operator_addr) {
+            tracing::info!(%operator_addr, "operator endpoints listening");
             let mut stop = stop_rx.clone();
-            let app = admin::router(runtime.clone());
-            admin_task = Some(tokio::spawn(async move {
-                let serve = axum::serve(admin, app).with_graceful_shutdown(async move {
+            let app = operator::router(runtime.clone());
+            operator_task = Some(tokio::spawn(async move {
+                let serve = axum::serve(operator, app).with_graceful_shutdown(async move {
                     let _ = stop.wait_for(|stopped| *stopped).await;
                 });
                 if let Err(e) = serve.await {
@@ -109,7 +110,7 @@ impl Application {
             let _ = tcp.set_nodelay(true);
         });
         let grace = runtime.settings.shutdown_grace;
-        let app = front::router(Front { runtime, manifest }).into_make_service_with_connect_info::<SocketAddr>();
+        let app = router::router(Front { runtime, manifest }).into_make_service_with_connect_info::<SocketAddr>();
         let (stopping, began) = http_telemetry::shutdown::begin(async move {
             shutdown.await;
             let _ = stop_tx.send(true);
@@ -126,7 +127,7 @@ impl Application {
             task.abort();
             let _ = task.await;
         }
-        if let Some(task) = admin_task {
+        if let Some(task) = operator_task {
             if ending == http_telemetry::shutdown::Ending::DeadlinePassed {
                 task.abort();
             }

@@ -5,7 +5,9 @@
 //! environment provider: `SPIN_VARIABLE_<NAME>` from the environment, else the manifest's
 //! `default`. A component asking for a key it was not granted gets none.
 
+use crate::bindings::shop::platform::config;
 use crate::manifest::Manifest;
+use crate::runtime::state::HostState;
 use std::collections::HashMap;
 
 /// The resolved variables of every component, by component id then key.
@@ -74,5 +76,11 @@ mod tests {
         assert_eq!(vars.get("b", "token"), None);
         let vars = Variables::resolve(&manifest, |_| None);
         assert_eq!(vars.get("a", "token").as_deref(), Some("fallback"));
+    }
+}
+
+impl config::Host for HostState {
+    async fn get(&mut self, key: String) -> wasmtime::Result<Option<String>> {
+        Ok(self.runtime.variables.get(&self.component, &key))
     }
 }

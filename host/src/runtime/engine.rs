@@ -1,6 +1,6 @@
 //! The wasmtime engine and the on-disk cache of compiled components.
 
-use crate::config::Settings;
+use crate::settings::Settings;
 use sha2::{Digest, Sha256};
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};

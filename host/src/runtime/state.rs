@@ -1,9 +1,8 @@
-//! The per-instance state of a store, and the host side of the capability imports.
+//! The per-instance state of a store. The capability imports it serves are implemented
+//! beside their providers in `capabilities/` (`documents::wit`, `blobs`, `config`), the calls
+//! to other components in `links`.
 
 use super::Runtime;
-use crate::bindings::shop::platform::{blobs, config, documents};
-use crate::capabilities::blobs::BlobError;
-use crate::capabilities::documents::{self as docs, Clause, Collection, FieldPath, IndexSpec, Key, Query, StoreError};
 use response_cache::Trace;
 use std::sync::Arc;
 use std::time::Instant;
@@ -59,7 +58,7 @@ impl HostState {
     }
 
     /// Notes a read of `collection` for the response cache.
-    fn traced_read(&self, collection: &str) {
+    pub(crate) fn traced_read(&self, collection: &str) {
         if let Some(trace) = &self.trace
             && let Ok(mut trace) = trace.lock()
         {
@@ -77,7 +76,7 @@ impl HostState {
     }
 
     /// Notes a write to `collection`: cached answers that read it are stale from now on.
-    fn traced_write(&self, collection: &str) {
+    pub(crate) fn traced_write(&self, collection: &str) {
         self.untraceable();
         self.runtime.changes.wrote(collection);
     }
@@ -165,224 +164,5 @@ impl WasiHttpHooks for DenyOutbound {
             > + Send,
     > {
         Box::new(async { Err(wasmtime_wasi_http::Error::HttpRequestDenied) })
-    }
-}
-
-fn to_wit(error: StoreError) -> documents::Error {
-    match error {
-        StoreError::Conflict(m) => documents::Error::Conflict(m),
-        StoreError::Duplicate(m) => documents::Error::Duplicate(m),
-        StoreError::Invalid(m) => documents::Error::Invalid(m),
-        StoreError::Unavailable(m) => documents::Error::Unavailable(m),
-        StoreError::Internal(m) => documents::Error::Internal(m),
-    }
-}
-
-/// Counts a failed store call, logs failures a component cannot fix, and hands it the WIT
-/// error.
-fn report(runtime: &Runtime, component: &str, operation: &str, error: StoreError) -> documents::Error {
-    let kind = match &error {
-        StoreError::Conflict(_) => "conflict",
-        StoreError::Duplicate(_) => "duplicate",
-        StoreError::Invalid(_) => "invalid",
-        StoreError::Unavailable(_) => "unavailable",
-        StoreError::Internal(_) => "internal",
-    };
-    runtime.metrics.store_error(runtime.documents.backend(), operation, kind);
-    match &error {
-        StoreError::Internal(_) | StoreError::Unavailable(_) => {
-            tracing::error!(component, operation, error = %error, "document store failure")
-        }
-        StoreError::Invalid(_) => tracing::warn!(component, operation, error = %error, "invalid document store call"),
-        _ => {}
-    }
-    to_wit(error)
-}
-
-fn op(op: documents::Op) -> docs::Op {
-    use documents::Op as W;
-    match op {
-        W::Eq => docs::Op::Eq,
-        W::Ne => docs::Op::Ne,
-        W::Gt => docs::Op::Gt,
-        W::Gte => docs::Op::Gte,
-        W::Lt => docs::Op::Lt,
-        W::Lte => docs::Op::Lte,
-        W::InList => docs::Op::In,
-        W::Exists => docs::Op::Exists,
-    }
-}
-
-fn keys(keys: Vec<documents::Key>) -> Result<Vec<Key>, StoreError> {
-    keys.into_iter().map(|k| Ok(Key { field: docs::FieldPath::parse(&k.field)?, descending: k.descending })).collect()
-}
-
-fn query(q: documents::Query) -> Result<Query, StoreError> {
-    let filter = q.filter.into_iter().map(|c| Clause::parse(&c.field, op(c.op), &c.value)).collect::<Result<_, _>>()?;
-    Ok(Query { filter, text: q.text.map(|t| docs::text::words(&t)), sort: keys(q.sort)?, skip: q.skip, limit: q.limit })
-}
-
-impl documents::Host for HostState {
-    #[tracing::instrument(name = "documents.get", target = "capability", level = "debug", skip_all, fields(component = %self.component, collection = %collection))]
-    async fn get(&mut self, collection: String, id: String) -> wasmtime::Result<Result<Option<String>, documents::Error>> {
-        self.traced_read(&collection);
-        let result = async { self.runtime.documents.get(&Collection::parse(&collection)?, &id).await }.await;
-        Ok(result.map_err(|e| report(&self.runtime, &self.component, "get", e)))
-    }
-
-    #[tracing::instrument(name = "documents.find", target = "capability", level = "debug", skip_all, fields(component = %self.component, collection = %collection))]
-    async fn find(&mut self, collection: String, q: documents::Query) -> wasmtime::Result<Result<documents::Page, documents::Error>> {
-        self.traced_read(&collection);
-        let result = async {
-            let c = Collection::parse(&collection)?;
-            let (items, total) = self.runtime.documents.find(&c, query(q)?).await?;
-            Ok(documents::Page { items, total })
-        }
-        .await;
-        Ok(result.map_err(|e| report(&self.runtime, &self.component, "find", e)))
-    }
-
-    #[tracing::instrument(name = "documents.count-by", target = "capability", level = "debug", skip_all, fields(component = %self.component, collection = %collection))]
-    async fn count_by(
-        &mut self,
-        collection: String,
-        filter: Vec<documents::Clause>,
-        field: String,
-    ) -> wasmtime::Result<Result<Vec<(String, u64)>, documents::Error>> {
-        self.traced_read(&collection);
-        let result = async {
-            let c = Collection::parse(&collection)?;
-            let filter = filter.into_iter().map(|c| Clause::parse(&c.field, op(c.op), &c.value)).collect::<Result<Vec<_>, _>>()?;
-            let counts = self.runtime.documents.count_by(&c, filter, &FieldPath::parse(&field)?).await?;
-            Ok(counts.into_iter().map(|(value, n)| (value.to_string(), n)).collect())
-        }
-        .await;
-        Ok(result.map_err(|e| report(&self.runtime, &self.component, "count-by", e)))
-    }
-
-    #[tracing::instrument(name = "documents.insert", target = "capability", level = "debug", skip_all, fields(component = %self.component, collection = %collection))]
-    async fn insert(&mut self, collection: String, doc: String) -> wasmtime::Result<Result<String, documents::Error>> {
-        let result = async { self.runtime.documents.insert(&Collection::parse(&collection)?, docs::parse_document(&doc)?).await }.await;
-        self.traced_write(&collection);
-        Ok(result.map_err(|e| report(&self.runtime, &self.component, "insert", e)))
-    }
-
-    #[tracing::instrument(name = "documents.replace", target = "capability", level = "debug", skip_all, fields(component = %self.component, collection = %collection))]
-    async fn replace(
-        &mut self,
-        collection: String,
-        id: String,
-        expected_version: u64,
-        doc: String,
-    ) -> wasmtime::Result<Result<Option<String>, documents::Error>> {
-        let result = async {
-            let c = Collection::parse(&collection)?;
-            self.runtime.documents.replace(&c, &id, expected_version, docs::parse_document(&doc)?).await
-        }
-        .await;
-        self.traced_write(&collection);
-        Ok(result.map_err(|e| report(&self.runtime, &self.component, "replace", e)))
-    }
-
-    #[tracing::instrument(name = "documents.delete", target = "capability", level = "debug", skip_all, fields(component = %self.component, collection = %collection))]
-    async fn delete(
-        &mut self,
-        collection: String,
-        id: String,
-        expected_version: Option<u64>,
-    ) -> wasmtime::Result<Result<bool, documents::Error>> {
-        let result = async { self.runtime.documents.delete(&Collection::parse(&collection)?, &id, expected_version).await }.await;
-        self.traced_write(&collection);
-        Ok(result.map_err(|e| report(&self.runtime, &self.component, "delete", e)))
-    }
-
-    async fn ensure_index(&mut self, collection: String, spec: documents::IndexSpec) -> wasmtime::Result<Result<(), documents::Error>> {
-        Ok(self.declare_index(&collection, spec, "ensure-index").await)
-    }
-
-    async fn ensure_indexes(
-        &mut self,
-        collection: String,
-        specs: Vec<documents::IndexSpec>,
-    ) -> wasmtime::Result<Result<(), documents::Error>> {
-        for spec in specs {
-            if let Err(error) = self.declare_index(&collection, spec, "ensure-indexes").await {
-                return Ok(Err(error));
-            }
-        }
-        Ok(Ok(()))
-    }
-}
-
-impl HostState {
-    /// One index declaration: a set lookup once this runtime has made the index, else the
-    /// store's (idempotent) creation.
-    #[tracing::instrument(name = "documents.ensure-index", target = "capability", level = "debug", skip_all, fields(component = %self.component, collection = %collection))]
-    async fn declare_index(&mut self, collection: &str, spec: documents::IndexSpec, operation: &str) -> Result<(), documents::Error> {
-        let parsed = (|| {
-            let c = Collection::parse(collection)?;
-            let kind = match spec.kind {
-                documents::IndexKind::Regular => docs::IndexKind::Regular,
-                documents::IndexKind::Unique => docs::IndexKind::Unique,
-                documents::IndexKind::Text => docs::IndexKind::Text,
-            };
-            Ok((c, IndexSpec::parse(&spec.name, keys(spec.keys)?, kind)?))
-        })();
-        let declaration = match parsed {
-            Ok(declaration) => declaration,
-            Err(error) => return Err(report(&self.runtime, &self.component, operation, error)),
-        };
-        if self.runtime.declared_indexes.lock().is_ok_and(|declared| declared.contains(&declaration)) {
-            return Ok(());
-        }
-        // Building an index is the store's work, not the component's: its time (seconds on
-        // some MongoDB servers) does not count against the request's deadline.
-        let started = Instant::now();
-        let result = self.runtime.documents.ensure_index(&declaration.0, declaration.1.clone()).await;
-        self.deadline += started.elapsed();
-        // A new text index fills in search text for documents already stored.
-        self.traced_write(collection);
-        if result.is_ok()
-            && let Ok(mut declared) = self.runtime.declared_indexes.lock()
-        {
-            declared.insert(declaration);
-        }
-        result.map_err(|e| report(&self.runtime, &self.component, operation, e))
-    }
-}
-
-fn blob_error(component: &str, error: BlobError) -> blobs::Error {
-    match error {
-        BlobError::InvalidKey(key) => blobs::Error::InvalidKey(key),
-        BlobError::Io(e) => {
-            tracing::error!(component, error = %e, "blob storage failure");
-            blobs::Error::Io(e.to_string())
-        }
-    }
-}
-
-impl blobs::Host for HostState {
-    #[tracing::instrument(name = "blobs.put", target = "capability", level = "debug", skip_all, fields(component = %self.component, key = %key))]
-    async fn put(&mut self, key: String, bytes: Vec<u8>) -> wasmtime::Result<Result<(), blobs::Error>> {
-        self.untraceable();
-        Ok(self.runtime.blobs.put(&key, bytes).await.map_err(|e| blob_error(&self.component, e)))
-    }
-
-    #[tracing::instrument(name = "blobs.get", target = "capability", level = "debug", skip_all, fields(component = %self.component, key = %key))]
-    async fn get(&mut self, key: String) -> wasmtime::Result<Result<Option<Vec<u8>>, blobs::Error>> {
-        self.untraceable();
-        Ok(self.runtime.blobs.get(&key).await.map_err(|e| blob_error(&self.component, e)))
-    }
-
-    #[tracing::instrument(name = "blobs.delete", target = "capability", level = "debug", skip_all, fields(component = %self.component, key = %key))]
-    async fn delete(&mut self, key: String) -> wasmtime::Result<Result<bool, blobs::Error>> {
-        self.untraceable();
-        Ok(self.runtime.blobs.delete(&key).await.map_err(|e| blob_error(&self.component, e)))
-    }
-}
-
-impl config::Host for HostState {
-    async fn get(&mut self, key: String) -> wasmtime::Result<Option<String>> {
-        Ok(self.runtime.variables.get(&self.component, &key))
     }
 }

@@ -2,7 +2,7 @@
 
 use reqwest::{Client, Response};
 use serde_json::Value;
-use shop_host::config::Settings;
+use shop_host::settings::Settings;
 use shop_host::startup::Application;
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -28,7 +28,7 @@ pub struct TestApp {
     /// The public address.
     pub addr: SocketAddr,
     /// The operator address.
-    pub admin_addr: SocketAddr,
+    pub operator_addr: SocketAddr,
     /// A client for both.
     pub client: Client,
     /// An access token of the admin (empty when started without one).
@@ -151,7 +151,7 @@ pub async fn spawn_in(root: &Path, options: &Options) -> TestApp {
     let cache = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("compile-cache");
     let mut vars: HashMap<&str, String> = HashMap::from([
         ("SHOP_ADDR", "127.0.0.1:0".to_owned()),
-        ("SHOP_ADMIN_ADDR", "127.0.0.1:0".to_owned()),
+        ("SHOP_OPERATOR_ADDR", "127.0.0.1:0".to_owned()),
         ("SHOP_MANIFEST", manifest.display().to_string()),
         ("SHOP_COMPONENTS_DIR", components_dir.display().to_string()),
         ("SHOP_DATA_DIR", root.join("data").display().to_string()),
@@ -172,7 +172,7 @@ pub async fn spawn_in(root: &Path, options: &Options) -> TestApp {
         Settings::from_lookup(|name| vars.get(name).cloned()).unwrap().with_variable("SPIN_VARIABLE_JWT_SECRET", TEST_JWT_SECRET);
     let app = Application::build(settings).await.expect("the host starts");
     let addr = app.addr();
-    let admin_addr = app.admin_addr().unwrap();
+    let operator_addr = app.operator_addr().unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel();
     let task = tokio::spawn(app.run(async {
         let _ = rx.await;
@@ -181,7 +181,7 @@ pub async fn spawn_in(root: &Path, options: &Options) -> TestApp {
     let uploads_dir = root.join("data/uploads");
     let mut app = TestApp {
         addr,
-        admin_addr,
+        operator_addr,
         client,
         admin_token: String::new(),
         components_dir,

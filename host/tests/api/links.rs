@@ -19,7 +19,7 @@ async fn catalog_imports_reach_the_auth_and_media_components() {
     let probe = built("test-fixtures", "link-probe");
     let expected = shop_host::runtime::engine::sha256_hex(&probe);
     install(&app, "catalog", &probe);
-    let reload = app.client.post(format!("http://{}/components/catalog/reload", app.admin_addr)).send().await.unwrap();
+    let reload = app.client.post(format!("http://{}/components/catalog/reload", app.operator_addr)).send().await.unwrap();
     assert_eq!(reload.status(), 200);
     let answer = app.get("/api/categories").await;
     assert_eq!(answer.headers()["x-component-version"], format!("catalog@{}", &expected[..12]));

@@ -32,7 +32,7 @@ async fn requests_instances_swaps_and_store_errors_are_counted() {
     assert_eq!(app.as_admin(reqwest::Method::PUT, &path).json(&body(3)).send().await.unwrap().status(), 409);
     // A refused swap.
     install(&app, "catalog", b"not a component");
-    let admin = format!("http://{}", app.admin_addr);
+    let admin = format!("http://{}", app.operator_addr);
     let _ = app.client.post(format!("{admin}/components/catalog/reload")).send().await.unwrap();
     install(&app, "catalog", &variant(&built("components", "catalog"), 7));
     let _ = app.client.post(format!("{admin}/components/catalog/reload")).send().await.unwrap();

@@ -5,7 +5,7 @@
 use crate::helpers::{TestApp, project_root, spawn_app};
 use reqwest::Method;
 use serde_json::Value;
-use shop_host::front::HOST_ROUTES;
+use shop_host::http::router::HOST_ROUTES;
 use shop_host::manifest::HOST_NATIVE;
 use std::collections::BTreeSet;
 

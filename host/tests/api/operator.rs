@@ -6,7 +6,7 @@ use serde_json::Value;
 #[tokio::test]
 async fn the_operator_endpoint_reports_and_swaps() {
     let app = spawn_app().await;
-    let admin = format!("http://{}", app.admin_addr);
+    let admin = format!("http://{}", app.operator_addr);
     let unchanged: Value = app.client.post(format!("{admin}/components/catalog/reload")).send().await.unwrap().json().await.unwrap();
     assert_eq!(unchanged["outcome"], "unchanged");
     let bytes = variant(&built("components", "catalog"), 99);
@@ -27,7 +27,7 @@ async fn the_operator_endpoint_reports_and_swaps() {
 #[tokio::test]
 async fn operators_make_admins_but_never_promote_customers() {
     let app = spawn_app().await;
-    let admins = format!("http://{}/accounts/admins", app.admin_addr);
+    let admins = format!("http://{}/accounts/admins", app.operator_addr);
     let made = app
         .client
         .post(&admins)

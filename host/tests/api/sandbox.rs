@@ -69,7 +69,7 @@ async fn a_component_cannot_import_what_its_world_does_not_grant() {
     // The fixture slot grants nothing; the catalog imports documents.
     let app = spawn_app_with(Options { extra_manifest: FIXTURE_ROUTES, ..Options::default() }).await;
     let catalog = crate::helpers::built("components", "catalog");
-    let outcome = app.client.post(format!("http://{}/components/misbehave/reload", app.admin_addr));
+    let outcome = app.client.post(format!("http://{}/components/misbehave/reload", app.operator_addr));
     std::fs::write(app.components_dir.join("misbehave.wasm.tmp"), &catalog).unwrap();
     std::fs::rename(app.components_dir.join("misbehave.wasm.tmp"), app.components_dir.join("misbehave.wasm")).unwrap();
     let body = assert_problem(outcome.send().await.unwrap(), 422, None).await;

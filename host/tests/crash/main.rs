@@ -43,7 +43,7 @@ fn start_host(dir: &Path, port: u16) -> Process {
 fn start_host_with(dir: &Path, port: u16, env: &[(&str, &str)]) -> Process {
     let child = Command::new(env!("CARGO_BIN_EXE_shop-host"))
         .env("SHOP_ADDR", format!("127.0.0.1:{port}"))
-        .env("SHOP_ADMIN_ADDR", "off")
+        .env("SHOP_OPERATOR_ADDR", "off")
         .env("SHOP_MANIFEST", dir.join("spin.toml"))
         .env("SHOP_COMPONENTS_DIR", dir.join("components"))
         .env("SHOP_DATA_DIR", dir.join("data"))

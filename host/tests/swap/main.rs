@@ -73,7 +73,7 @@ async fn swaps_under_load_lose_no_request() {
     install(&app, "catalog", &built("components", "media"));
     let refused = Instant::now();
     loop {
-        let status: Value = app.client.get(format!("http://{}/components", app.admin_addr)).send().await.unwrap().json().await.unwrap();
+        let status: Value = app.client.get(format!("http://{}/components", app.operator_addr)).send().await.unwrap().json().await.unwrap();
         let catalog = status.as_array().unwrap().iter().find(|s| s["id"] == "catalog").unwrap().clone();
         if let Some(error) = catalog["last_error"].as_str() {
             assert!(error.contains("incoming-handler"), "{error}");

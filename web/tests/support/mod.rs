@@ -72,7 +72,7 @@ impl Shop {
         let host = Process::new(
             Command::new(host_binary())
                 .env("SHOP_ADDR", format!("127.0.0.1:{api_port}"))
-                .env("SHOP_ADMIN_ADDR", "off")
+                .env("SHOP_OPERATOR_ADDR", "off")
                 .env("SHOP_MANIFEST", project_root().join("spin.toml"))
                 .env("SHOP_COMPONENTS_DIR", project_root().join("dist/components"))
                 .env("SHOP_DATA_DIR", dir.path().join("data"))

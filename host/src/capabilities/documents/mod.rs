@@ -2,12 +2,13 @@
 //!
 //! This module owns the backend-neutral part: parsing what a component sent (collection
 //! names, field paths, JSON values) into checked types, so each backend receives only valid
-//! requests. `sqlite` is the embedded default.
+//! requests. `sqlite` is the embedded default; `wit` is the interface components call.
 
 #[cfg(test)]
 mod conformance;
 pub mod mongo;
 pub mod sqlite;
+mod wit;
 
 use serde_json::{Map, Value};
 

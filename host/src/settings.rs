@@ -9,9 +9,10 @@ use std::time::Duration;
 pub struct Settings {
     /// Where the public HTTP front listens (`SHOP_ADDR`, default `127.0.0.1:5000`).
     pub addr: SocketAddr,
-    /// Where the operator endpoints listen (`SHOP_ADMIN_ADDR`, default `127.0.0.1:5001`;
-    /// `off` disables them). Keep it on loopback: it is not authenticated.
-    pub admin_addr: Option<SocketAddr>,
+    /// Where the operator endpoints listen (`SHOP_OPERATOR_ADDR`, formerly `SHOP_ADMIN_ADDR`,
+    /// default `127.0.0.1:5001`; `off` disables them). Keep it on loopback: it is not
+    /// authenticated.
+    pub operator_addr: Option<SocketAddr>,
     /// The manifest giving routes and components (`SHOP_MANIFEST`, default `./spin.toml`).
     pub manifest: PathBuf,
     /// Where `<component-id>.wasm` files are loaded from and watched (`SHOP_COMPONENTS_DIR`,
@@ -189,14 +190,20 @@ impl Settings {
             value.parse().map_err(|e: std::net::AddrParseError| SettingError { name, value, reason: e.to_string() })
         };
         let data_dir = PathBuf::from(get("SHOP_DATA_DIR", "./data"));
-        let admin_addr = match get("SHOP_ADMIN_ADDR", "127.0.0.1:5001").as_str() {
+        // `SHOP_ADMIN_ADDR` is the setting's former name, still read when the new one is unset.
+        let operator_name = if lookup("SHOP_OPERATOR_ADDR").is_some_and(|v| !v.is_empty()) || lookup("SHOP_ADMIN_ADDR").is_none() {
+            "SHOP_OPERATOR_ADDR"
+        } else {
+            "SHOP_ADMIN_ADDR"
+        };
+        let operator_addr = match get(operator_name, "127.0.0.1:5001").as_str() {
             "off" => None,
-            _ => Some(addr("SHOP_ADMIN_ADDR", "127.0.0.1:5001")?),
+            _ => Some(addr(operator_name, "127.0.0.1:5001")?),
         };
         let poll_ms = parse("SHOP_SWAP_POLL_MS", "200")?;
         Ok(Self {
             addr: addr("SHOP_ADDR", "127.0.0.1:5000")?,
-            admin_addr,
+            operator_addr,
             manifest: PathBuf::from(get("SHOP_MANIFEST", "./spin.toml")),
             components_dir: PathBuf::from(get("SHOP_COMPONENTS_DIR", "./dist/components")),
             api_docs_dir: PathBuf::from(get("SHOP_API_DOCS_DIR", "./dist/api-docs")),
@@ -275,6 +282,17 @@ mod tests {
         assert_eq!(settings.memory_limit_bytes, 64 << 20);
         assert_eq!(settings.keep_resident_bytes, 4 << 20);
         assert!(settings.http_exchange);
+    }
+
+    #[test]
+    fn the_operator_listener_is_read_under_its_former_name_too() {
+        let with = |pairs: &'static [(&'static str, &'static str)]| {
+            Settings::from_lookup(|name| pairs.iter().find(|(n, _)| *n == name).map(|(_, v)| (*v).to_owned())).unwrap().operator_addr
+        };
+        assert_eq!(with(&[]), Some("127.0.0.1:5001".parse().unwrap()));
+        assert_eq!(with(&[("SHOP_OPERATOR_ADDR", "off")]), None);
+        assert_eq!(with(&[("SHOP_ADMIN_ADDR", "127.0.0.1:6001")]), Some("127.0.0.1:6001".parse().unwrap()));
+        assert_eq!(with(&[("SHOP_ADMIN_ADDR", "off"), ("SHOP_OPERATOR_ADDR", "127.0.0.1:6002")]), Some("127.0.0.1:6002".parse().unwrap()));
     }
 
     #[test]

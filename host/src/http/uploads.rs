@@ -5,8 +5,8 @@
 //! valid blob key (`..`, absolute paths, hidden files, upper case, encoded slashes) is 404.
 
 use crate::capabilities::blobs::check_key;
-use crate::front::Front;
-use crate::problem::problem;
+use crate::http::problem::problem;
+use crate::http::router::Front;
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};

@@ -1,10 +1,9 @@
-//! The public HTTP front: health endpoints, and every other request routed by the manifest
-//! to the component that owns it.
+//! The public router: health endpoints, metrics, the API docs and uploads the host answers
+//! itself, and every other request routed by the manifest to the component that owns it.
 
-use crate::api_docs;
-use crate::client_addr;
+use crate::http::problem::problem;
+use crate::http::{api_docs, client_addr, cors};
 use crate::manifest::Manifest;
-use crate::problem::problem;
 use crate::runtime::Runtime;
 use crate::runtime::serve::{CallError, handle_http};
 use axum::Router;
@@ -20,7 +19,6 @@ use serde_json::json;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use tower_http::cors::{AllowOrigin, CorsLayer};
 
 /// The response header naming the component version that answered (for operators and the
 /// hot-swap tests).
@@ -50,7 +48,7 @@ pub const HOST_ROUTES: &[(&str, &str, &str)] = &[
 
 /// The public router.
 pub fn router(front: Front) -> Router {
-    let cors = cors(&front.runtime.settings.allowed_origins);
+    let cors = cors::layer(&front.runtime.settings.allowed_origins);
     let mut router = Router::new();
     for (_, path, operation) in HOST_ROUTES {
         let handler = match *operation {
@@ -58,7 +56,7 @@ pub fn router(front: Front) -> Router {
             "health.ready" => get(readyz),
             "docs.openapi" => get(api_docs::openapi),
             "docs.ui" => get(api_docs::page),
-            "uploads.read" => get(crate::uploads::serve),
+            "uploads.read" => get(crate::http::uploads::serve),
             "ops.metrics" => get(metrics),
             "changes.poll" => get(crate::changes::poll),
             _ => get(api_docs::asset),
@@ -68,7 +66,7 @@ pub fn router(front: Front) -> Router {
     let observe = axum::middleware::from_fn_with_state(front.runtime.metrics.http.clone(), http_telemetry::observe);
     let router = router.fallback(dispatch).with_state(front);
     let router = match cors {
-        Some(cors) => router.layer(cors).layer(axum::middleware::map_response(only_for_allowed_origins)),
+        Some(cors) => router.layer(cors).layer(axum::middleware::map_response(cors::only_for_allowed_origins)),
         None => router,
     };
     // Outermost, so every answer is logged and counted, CORS preflights included.
@@ -88,48 +86,6 @@ async fn method_not_allowed() -> Response {
 /// `/metrics`: Prometheus metrics. nginx does not route it; scrape each host directly.
 async fn metrics(State(front): State<Front>) -> Response {
     front.runtime.metrics.render()
-}
-
-/// `CorsLayer` grants credentials (and lists methods) on every answer; an origin it did not
-/// allow gets none of that, so nothing about the policy leaks to it.
-async fn only_for_allowed_origins(mut response: Response) -> Response {
-    let headers = response.headers_mut();
-    if !headers.contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN) {
-        for name in [
-            header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
-            header::ACCESS_CONTROL_ALLOW_METHODS,
-            header::ACCESS_CONTROL_ALLOW_HEADERS,
-            header::ACCESS_CONTROL_EXPOSE_HEADERS,
-            header::ACCESS_CONTROL_MAX_AGE,
-        ] {
-            headers.remove(name);
-        }
-    }
-    response
-}
-
-/// Cross-origin access for the listed origins only, with credentials; preflights are
-/// answered here, before any component runs. No list, no CORS headers at all.
-fn cors(origins: &[String]) -> Option<CorsLayer> {
-    let origins: Vec<HeaderValue> = origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
-    if origins.is_empty() {
-        return None;
-    }
-    Some(
-        CorsLayer::new()
-            .allow_origin(AllowOrigin::list(origins))
-            .allow_credentials(true)
-            .allow_methods([Method::GET, Method::HEAD, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
-            .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::IF_MATCH, header::IF_NONE_MATCH, header::ACCEPT_LANGUAGE])
-            .expose_headers([
-                header::ETAG,
-                header::LOCATION,
-                header::RETRY_AFTER,
-                HeaderName::from_static(VERSION_HEADER),
-                HeaderName::from_static(CACHE_HEADER),
-            ])
-            .max_age(Duration::from_secs(600)),
-    )
 }
 
 async fn healthz() -> Response {

@@ -3,8 +3,8 @@
 //! at build time (`cargo xtask build`) and are served from `SHOP_API_DOCS_DIR`, so the page
 //! works with no internet access.
 
-use crate::front::Front;
-use crate::problem::problem;
+use crate::http::problem::problem;
+use crate::http::router::Front;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, StatusCode, header};

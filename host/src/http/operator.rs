@@ -1,7 +1,7 @@
 //! Operator endpoints, on their own loopback listener: the components loaded and their
 //! versions, and a manual swap.
 
-use crate::problem::problem;
+use crate::http::problem::problem;
 use crate::runtime::Runtime;
 use axum::Router;
 use axum::extract::{Path, State};
