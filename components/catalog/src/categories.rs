@@ -1,6 +1,9 @@
 //! `/api/categories`: the product categories, named in English and Arabic.
 
-use api_kit::documents::{IndexKind, Op, Query};
+use crate::caching;
+use crate::stored::categories::{COLLECTION, ensure_indexes, find};
+use crate::stored::products;
+use api_kit::documents::Query;
 use api_kit::store::{self, Stored};
 use api_kit::{self as respond, ApiResponse};
 use http::header;
@@ -10,7 +13,6 @@ use shop_domain::{FieldErrors, LocalizedText, Problem, Slug, time};
 use std::fmt::Write;
 use wstd::http::{Body, Request};
 
-const COLLECTION: &str = "categories";
 /// The longest category name, per language.
 const MAX_NAME_CHARS: usize = 100;
 /// The range of `sort_order`.
@@ -36,7 +38,7 @@ impl CategoryView {
     /// The view with its count of published products.
     fn counted(stored: Stored) -> Result<Self, Problem> {
         let mut view = Self::from(stored);
-        view.product_count = crate::products::count_in_category(&view.id, true)?;
+        view.product_count = products::count_in_category(&view.id, true)?;
         Ok(view)
     }
 }
@@ -102,18 +104,6 @@ impl CategoryInput {
     }
 }
 
-/// Makes sure the indexes the queries below rely on exist.
-fn ensure_indexes() -> Result<(), Problem> {
-    use store::{index, key};
-    store::ensure_indexes(
-        COLLECTION,
-        &[
-            index("slug_unique", vec![key("slug", false)], IndexKind::Unique),
-            index("navigation_order", vec![key("sort_order", false), key("name.en", false)], IndexKind::Regular),
-        ],
-    )
-}
-
 pub fn list(request: &Request<Body>) -> Result<ApiResponse, Problem> {
     ensure_indexes()?;
     let query = Query {
@@ -124,7 +114,7 @@ pub fn list(request: &Request<Body>) -> Result<ApiResponse, Problem> {
         limit: MAX_LISTED,
     };
     let (items, total) = store::find_json(COLLECTION, &query)?;
-    let counts = crate::products::published_per_category()?;
+    let counts = products::published_per_category()?;
     let mut page = String::with_capacity(items.iter().map(|item| item.len() + 32).sum::<usize>() + 32);
     page.push_str("{\"items\":[");
     for (n, item) in items.iter().enumerate() {
@@ -135,7 +125,7 @@ pub fn list(request: &Request<Body>) -> Result<ApiResponse, Problem> {
     }
     // Writing to a String cannot fail.
     let _ = write!(page, "],\"total\":{total}}}");
-    Ok(respond::cacheable_json(request, None, page, cache_control(request)))
+    Ok(respond::cacheable_json(request, None, page, caching::cache_control(request)))
 }
 
 /// Appends a stored category (its JSON text) as the list shows it: the fields of
@@ -177,48 +167,6 @@ fn write_listed(stored: &str, counts: &std::collections::HashMap<String, u64>, o
     Ok(())
 }
 
-fn cache_control(request: &Request<Body>) -> &'static str {
-    if request.headers().contains_key(header::AUTHORIZATION) { crate::products::PRIVATE_CACHE } else { crate::products::PUBLIC_CACHE }
-}
-
-/// The categories with these ids, by id, as products show them (`{id, name, slug}`): only
-/// those an answer names, found by primary key, so a listing reads the few categories on
-/// its page rather than the whole navigation. Ids of deleted categories are simply absent.
-pub fn index_of<'a>(ids: impl IntoIterator<Item = std::borrow::Cow<'a, str>>) -> Result<crate::products::CategoryIndex, Problem> {
-    let mut wanted: Vec<std::borrow::Cow<'a, str>> = ids.into_iter().collect();
-    wanted.sort_unstable();
-    wanted.dedup();
-    let mut index = crate::products::CategoryIndex::with_capacity(wanted.len());
-    if wanted.is_empty() {
-        return Ok(index);
-    }
-    // One more than can match: a page that is not full gives its total, so the store
-    // does not count the matches (nothing here needs the total).
-    let limit = u32::try_from(wanted.len() + 1).unwrap_or(u32::MAX);
-    let query = Query { filter: vec![store::clause("_id", Op::InList, json!(wanted))], text: None, sort: Vec::new(), skip: 0, limit };
-    let (items, _) = store::find_json(COLLECTION, &query)?;
-    for json in &items {
-        let (mut id, mut name, mut slug) = (None, None, None);
-        for field in api_kit::raw_json::fields(json) {
-            match field.map_err(|_| Problem::internal())? {
-                ("_id", value) => id = Some(value),
-                ("name", value) => name = Some(value),
-                ("slug", value) => slug = Some(value),
-                _ => {}
-            }
-        }
-        let id_json = id.ok_or_else(Problem::internal)?;
-        let id = api_kit::raw_json::string(id_json).ok_or_else(Problem::internal)?;
-        index.insert(id.into_owned(), crate::products::view::category_json(id_json, name, slug));
-    }
-    Ok(index)
-}
-
-/// The category with this id or slug, if any.
-pub fn find(id_or_slug: &str) -> Result<Option<Stored>, Problem> {
-    store::get_by_id_or_slug(COLLECTION, id_or_slug)
-}
-
 /// Finds a category by id, then by slug.
 fn lookup(id_or_slug: &str) -> Result<Stored, Problem> {
     find(id_or_slug)?.ok_or_else(|| Problem::not_found(format!("There is no category {id_or_slug}.")))
@@ -227,7 +175,7 @@ fn lookup(id_or_slug: &str) -> Result<Stored, Problem> {
 pub fn read(request: &Request<Body>, id: &str) -> Result<ApiResponse, Problem> {
     let found = lookup(id)?;
     let version = found.version;
-    Ok(respond::cacheable(request, Some(version), &CategoryView::counted(found)?, cache_control(request)))
+    Ok(respond::cacheable(request, Some(version), &CategoryView::counted(found)?, caching::cache_control(request)))
 }
 
 /// The slug to store: the one given, else one derived from the English name.
@@ -305,7 +253,7 @@ pub fn update(id: &str, if_match: Option<u64>, body: Map<String, Value>) -> Resu
 /// another category to move them to first.
 pub fn remove(id: &str, version: Option<u64>, reassign_to: Option<String>) -> Result<ApiResponse, Problem> {
     let current = lookup(id)?;
-    let used = crate::products::count_in_category(&current.id, false)?;
+    let used = products::count_in_category(&current.id, false)?;
     if used > 0 {
         let Some(target) = reassign_to else {
             return Err(Problem::conflict(format!(
@@ -324,7 +272,7 @@ pub fn remove(id: &str, version: Option<u64>, reassign_to: Option<String>) -> Re
         if let Some(expected) = version.filter(|v| *v != current.version) {
             return Err(Problem::conflict(format!("This category was changed since version {expected}. Fetch it again and retry.")));
         }
-        crate::products::reassign_category(&current.id, &target.id)?;
+        products::reassign_category(&current.id, &target.id)?;
     }
     if store::delete(COLLECTION, &current.id, version)? {
         Ok(ApiResponse::no_content())

@@ -6,9 +6,11 @@
 //! `shop:platform/auth`.
 
 mod access;
+mod caching;
 mod categories;
 mod images;
 mod products;
+mod stored;
 
 wit_bindgen::generate!({
     path: "../../wit",
@@ -77,7 +79,7 @@ async fn route(mut request: Request<Body>) -> Result<ApiResponse, Problem> {
             categories::remove(&category, if_match_version(&request)?, reassign_to)
         }
         "products.list" => products::list(&request),
-        "products.create" if api_kit::multipart::is_multipart(&request) => images::create_with_images(&mut request).await,
+        "products.create" if api_kit::multipart::is_multipart(&request) => products::create_with_images(&mut request).await,
         "products.create" => products::create(read_json_object(&mut request).await?),
         "products.read" => products::read(&request, &product),
         "products.replace" | "products.update" => {
@@ -92,12 +94,12 @@ async fn route(mut request: Request<Body>) -> Result<ApiResponse, Problem> {
             let if_match = if_match_version(&request)?;
             products::adjust_stock(&product, if_match, read_json_object(&mut request).await?)
         }
-        "products.images.add" => images::add(&mut request, &product).await,
+        "products.images.add" => products::add_images(&mut request, &product).await,
         "products.images.reorder" => {
             let if_match = if_match_version(&request)?;
-            images::reorder(&product, if_match, read_json_object(&mut request).await?)
+            products::reorder_images(&product, if_match, read_json_object(&mut request).await?)
         }
-        "products.images.delete" => images::remove(&product, matched.param("image"), if_match_version(&request)?),
+        "products.images.delete" => products::remove_image(&product, matched.param("image"), if_match_version(&request)?),
         _ => Err(Problem::internal()),
     }
 }

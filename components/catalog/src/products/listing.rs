@@ -1,8 +1,9 @@
 //! `GET /api/products`: filters, bilingual full-text search, sorts and pages.
 
 use super::view::{ProductView, Row};
-use super::{COLLECTION, PRIVATE_CACHE, PUBLIC_CACHE, ensure_indexes, personal};
-use crate::{access, categories};
+use crate::stored::categories;
+use crate::stored::products::{COLLECTION, ensure_indexes};
+use crate::{access, caching};
 use api_kit::documents::{Op, Query};
 use api_kit::query::{Page, QueryParams};
 use api_kit::{self as respond, ApiResponse, store};
@@ -83,6 +84,5 @@ pub fn list(request: &Request<Body>) -> Result<ApiResponse, Problem> {
     let index = categories::index_of(rows.iter().filter_map(Row::category_id))?;
     let items: Vec<String> = rows.iter().map(|row| ProductView::of(row, &index).to_json()).collect();
     let page = Page::json_around(&items, total, paging, "/api/products", &kept);
-    let cache = if personal(request) { PRIVATE_CACHE } else { PUBLIC_CACHE };
-    Ok(respond::cacheable_json(request, None, page, cache))
+    Ok(respond::cacheable_json(request, None, page, caching::cache_control(request)))
 }

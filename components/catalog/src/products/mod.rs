@@ -1,56 +1,26 @@
 //! `/api/products`: the shopper's catalogue (published products only, cacheable) and the
 //! admin's writes (create, replace, merge-patch, delete, publish, unpublish, stock).
 
+mod images;
 mod input;
 mod listing;
 pub mod view;
 
+pub use images::{add as add_images, create_with_images, remove as remove_image, reorder as reorder_images};
 pub use listing::list;
 
-use crate::access;
-use crate::categories;
-use crate::images;
-use api_kit::documents::{IndexKind, Op};
-use api_kit::store::{self, Stored};
+use crate::stored::categories::{self as stored_categories, CategoryIndex};
+use crate::stored::products::{self as stored, insert, lookup, modify_stored};
+use crate::{access, caching, images as files};
+use api_kit::store::Stored;
 use api_kit::{self as respond, ApiResponse};
 use http::header;
 use input::ProductInput;
 pub use input::Status;
 use serde_json::{Map, Value, json};
 use shop_domain::{FieldErrors, Problem, Slug, time};
-use std::collections::HashMap;
-pub use view::CategoryIndex;
 use view::{ProductView, Row};
 use wstd::http::{Body, Request};
-
-/// The products collection.
-pub const COLLECTION: &str = "products";
-/// How long shoppers' caches may reuse a catalogue answer without asking again.
-pub const PUBLIC_CACHE: &str = "public, max-age=60, stale-while-revalidate=300";
-/// Answers that depend on who asks are never stored by shared caches.
-pub const PRIVATE_CACHE: &str = "private, no-store";
-/// Optimistic writes without `If-Match` are retried this often.
-const RETRIES: usize = 8;
-
-/// Makes sure the indexes the queries rely on exist.
-pub fn ensure_indexes() -> Result<(), Problem> {
-    use store::{index, key};
-    store::ensure_indexes(
-        COLLECTION,
-        &[
-            index("slug_unique", vec![key("slug", false)], IndexKind::Unique),
-            index("listing", vec![key("status", false), key("category", false), key("price.amount", false)], IndexKind::Regular),
-            index("newest", vec![key("status", false), key("created_at", true)], IndexKind::Regular),
-            // The price sorts of the whole catalogue (`listing` serves them within one category).
-            index("by_price", vec![key("status", false), key("price.amount", false)], IndexKind::Regular),
-            index(
-                "search",
-                vec![key("name.en", false), key("name.ar", false), key("description.en", false), key("description.ar", false)],
-                IndexKind::Text,
-            ),
-        ],
-    )
-}
 
 /// A product as the API shows it, with its category resolved (see [`view::ProductView`]).
 pub fn view(stored: &Stored, categories: &CategoryIndex) -> Value {
@@ -61,36 +31,21 @@ pub fn view(stored: &Stored, categories: &CategoryIndex) -> Value {
     }
 }
 
-fn not_found(key: &str) -> Problem {
-    Problem::not_found(format!("There is no product {key}."))
-}
-
-/// Finds a product by id, then by slug.
-pub(crate) fn lookup(key: &str) -> Result<Stored, Problem> {
-    store::get_by_id_or_slug(COLLECTION, key)?.ok_or_else(|| not_found(key))
-}
-
-/// Whether the answer may differ by who asks (then shared caches must not keep it).
-fn personal(request: &Request<Body>) -> bool {
-    request.headers().contains_key(header::AUTHORIZATION)
-}
-
 /// `GET /api/products/{product}` (id or slug): drafts only for admins.
 pub fn read(request: &Request<Body>, key: &str) -> Result<ApiResponse, Problem> {
-    let json = store::get_json_by_id_or_slug(COLLECTION, key)?.ok_or_else(|| not_found(key))?;
+    let json = stored::get_json(key)?;
     let row = Row::parse(&json)?;
     if !row.is_published() && !access::is_admin(request) {
-        return Err(not_found(key));
+        return Err(stored::not_found(key));
     }
-    let categories = categories::index_of(row.category_id())?;
-    let cache = if personal(request) { PRIVATE_CACHE } else { PUBLIC_CACHE };
-    Ok(respond::cacheable_json(request, Some(row.version), ProductView::of(&row, &categories).to_json(), cache))
+    let categories = stored_categories::index_of(row.category_id())?;
+    Ok(respond::cacheable_json(request, Some(row.version), ProductView::of(&row, &categories).to_json(), caching::cache_control(request)))
 }
 
 /// The category id a product input names (by id or slug), or a 422 naming the field.
 fn resolve_category(input: &ProductInput) -> Result<Option<String>, Problem> {
     let Some(key) = &input.category else { return Ok(None) };
-    match categories::find(key)? {
+    match stored_categories::find(key)? {
         Some(category) => Ok(Some(category.id)),
         None => {
             let mut errors = FieldErrors::new();
@@ -98,10 +53,6 @@ fn resolve_category(input: &ProductInput) -> Result<Option<String>, Problem> {
             Err(Problem::validation(errors))
         }
     }
-}
-
-fn duplicate_slug(slug: &str) -> Problem {
-    Problem::conflict(format!("Another product already has the slug \"{slug}\".")).with_field("slug", "is already used by another product")
 }
 
 /// Writes an input's fields into a document (keeping what the input does not cover).
@@ -127,7 +78,7 @@ fn apply(doc: &mut Map<String, Value>, input: &ProductInput, slug: &str, categor
 
 pub(crate) fn saved(status: u16, stored: Stored) -> Result<ApiResponse, Problem> {
     let category = stored.body.get("category").and_then(Value::as_str).map(std::borrow::Cow::Borrowed);
-    let categories = categories::index_of(category)?;
+    let categories = stored_categories::index_of(category)?;
     let etag = respond::etag(stored.version);
     let location = format!("/api/products/{}", stored.id);
     let response = ApiResponse::json(status, &view(&stored, &categories)).with_header(header::ETAG, etag);
@@ -155,16 +106,6 @@ pub(crate) fn new_document(body: Map<String, Value>) -> Result<(Map<String, Valu
     let mut doc = Map::new();
     apply(&mut doc, &input, &slug, category);
     Ok((doc, slug))
-}
-
-/// Stores a new product document.
-pub(crate) fn insert(doc: &Map<String, Value>, slug: &str) -> Result<Stored, Problem> {
-    ensure_indexes()?;
-    match store::insert(COLLECTION, doc)? {
-        Ok(stored) => Ok(stored),
-        Err(error) if store::duplicate_index(&error).is_some() => Err(duplicate_slug(slug)),
-        Err(error) => Err(store::to_problem(error)),
-    }
 }
 
 /// Merges a JSON merge patch (RFC 7396) into `target`.
@@ -211,15 +152,9 @@ pub fn update(key: &str, if_match: Option<u64>, body: Map<String, Value>, merge:
     let category = resolve_category(&input)?;
     let current_slug = current.body.get("slug").and_then(Value::as_str).unwrap_or_default().to_owned();
     let slug = input.slug.as_ref().map(|s| s.to_string()).unwrap_or(current_slug);
-    ensure_indexes()?;
     let mut doc = current.body.clone();
     apply(&mut doc, &input, &slug, category);
-    match store::replace(COLLECTION, &current.id, expected, &doc)? {
-        Ok(Some(stored)) => saved(200, stored),
-        Ok(None) => Err(not_found(key)),
-        Err(error) if store::duplicate_index(&error).is_some() => Err(duplicate_slug(&slug)),
-        Err(error) => Err(store::to_problem(error)),
-    }
+    stored::replace(key, &current.id, expected, &doc, &slug).and_then(|stored| saved(200, stored))
 }
 
 /// Applies `change` to the current product and stores it: at `expected` when given (a stale
@@ -230,33 +165,6 @@ fn modify(
     change: impl Fn(&Stored) -> Result<Map<String, Value>, Problem>,
 ) -> Result<ApiResponse, Problem> {
     modify_stored(key, expected, change).and_then(|stored| saved(200, stored))
-}
-
-/// Reads, changes and replaces a product at the version read: with `expected`, only at that
-/// version (409 otherwise); without, retried when another write came first.
-pub(crate) fn modify_stored(
-    key: &str,
-    expected: Option<u64>,
-    change: impl Fn(&Stored) -> Result<Map<String, Value>, Problem>,
-) -> Result<Stored, Problem> {
-    for _ in 0..RETRIES {
-        let current = lookup(key)?;
-        if let Some(expected) = expected.filter(|v| *v != current.version) {
-            return Err(Problem::conflict(format!(
-                "This product was changed since version {expected} (now {}). Fetch it again and retry.",
-                current.version
-            )));
-        }
-        let mut doc = change(&current)?;
-        doc.insert("updated_at".into(), json!(time::now_rfc3339()));
-        match store::replace(COLLECTION, &current.id, current.version, &doc)? {
-            Ok(Some(stored)) => return Ok(stored),
-            Ok(None) => return Err(not_found(key)),
-            Err(error) if expected.is_some() || !store::is_conflict(&error) => return Err(store::to_problem(error)),
-            Err(_) => continue,
-        }
-    }
-    Err(Problem::unavailable("This product is being changed by many requests at once. Try again shortly."))
 }
 
 /// `POST /api/products/{product}/publish` and `/unpublish`.
@@ -331,65 +239,18 @@ pub fn adjust_stock(key: &str, expected: Option<u64>, mut body: Map<String, Valu
     })
 }
 
-/// `DELETE /api/products/{product}` (at a version with `If-Match`).
-/// `DELETE /api/products/{product}`: the document, then its image files (journalled, so a
+/// `DELETE /api/products/{product}` (at a version with `If-Match`): the document, then its image files (journalled, so a
 /// crash in between leaves files that the next sweep deletes, never a product without files).
 pub fn delete(key: &str, expected: Option<u64>) -> Result<ApiResponse, Problem> {
     let current = lookup(key)?;
-    let keys = images::keys_of(&current.body);
+    let keys = files::keys_of(&current.body);
     if keys.is_empty() {
-        return if store::delete(COLLECTION, &current.id, expected)? { Ok(ApiResponse::no_content()) } else { Err(not_found(key)) };
+        return if stored::delete(&current.id, expected)? { Ok(ApiResponse::no_content()) } else { Err(stored::not_found(key)) };
     }
-    let journal = images::Journal::open(&current.id, &keys)?;
-    let deleted = store::delete(COLLECTION, &current.id, expected);
+    let journal = files::Journal::open(&current.id, &keys)?;
+    let deleted = stored::delete(&current.id, expected);
     journal.settle()?;
-    if deleted? { Ok(ApiResponse::no_content()) } else { Err(not_found(key)) }
-}
-
-/// How many products use a category (of any status, or published only).
-pub fn count_in_category(category_id: &str, published_only: bool) -> Result<u64, Problem> {
-    let mut filter = vec![store::clause("category", Op::Eq, json!(category_id))];
-    if published_only {
-        filter.push(store::clause("status", Op::Eq, json!("published")));
-    }
-    ensure_indexes()?;
-    let query = api_kit::documents::Query { filter, text: None, sort: Vec::new(), skip: 0, limit: 0 };
-    Ok(store::find(COLLECTION, &query)?.1)
-}
-
-/// Published products per category id (one store call for the whole navigation).
-pub fn published_per_category() -> Result<HashMap<String, u64>, Problem> {
-    ensure_indexes()?;
-    let counts = store::count_by(COLLECTION, vec![store::clause("status", Op::Eq, json!("published"))], "category")?;
-    Ok(counts.into_iter().filter_map(|(category, n)| category.as_str().map(|id| (id.to_owned(), n))).collect())
-}
-
-/// Moves every product of one category to another (before the first is deleted). Safe to
-/// repeat after a crash: products already moved no longer match.
-pub fn reassign_category(from: &str, to: &str) -> Result<u64, Problem> {
-    let mut moved = 0;
-    loop {
-        let query = api_kit::documents::Query {
-            filter: vec![store::clause("category", Op::Eq, json!(from))],
-            text: None,
-            sort: Vec::new(),
-            skip: 0,
-            limit: 100,
-        };
-        let (products, _) = store::find(COLLECTION, &query)?;
-        if products.is_empty() {
-            return Ok(moved);
-        }
-        for product in products {
-            let mut doc = product.body.clone();
-            doc.insert("category".into(), json!(to));
-            doc.insert("updated_at".into(), json!(time::now_rfc3339()));
-            // A product changed meanwhile is picked up again by the next round.
-            if let Ok(Some(_)) = store::replace(COLLECTION, &product.id, product.version, &doc)? {
-                moved += 1;
-            }
-        }
-    }
+    if deleted? { Ok(ApiResponse::no_content()) } else { Err(stored::not_found(key)) }
 }
 
 #[cfg(test)]

@@ -7,10 +7,10 @@
 //!
 //! Keys come out in alphabetical order, as the store keeps nested objects.
 
+use crate::stored::categories::CategoryIndex;
 use api_kit::raw_json;
 use shop_domain::Problem;
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::fmt::Write;
 
 /// A stored product, each field the JSON text of its value in the document's text.
@@ -91,22 +91,6 @@ impl<'a> Row<'a> {
     }
 }
 
-/// Categories by id as products show them: each `{id, name, slug}`, already in JSON.
-pub type CategoryIndex = HashMap<String, String>;
-
-/// The JSON a product shows for a category, from the JSON text of its stored fields.
-pub fn category_json(id_json: &str, name: Option<&str>, slug: Option<&str>) -> String {
-    let mut out = String::with_capacity(id_json.len() + name.map_or(4, str::len) + slug.map_or(4, str::len) + 24);
-    out.push_str("{\"id\":");
-    out.push_str(id_json);
-    out.push_str(",\"name\":");
-    out.push_str(name.unwrap_or("null"));
-    out.push_str(",\"slug\":");
-    out.push_str(slug.unwrap_or("null"));
-    out.push('}');
-    out
-}
-
 /// A product as the API shows it (see the module's notes), borrowing from its [`Row`] and the
 /// category index.
 pub struct ProductView<'a> {
@@ -162,6 +146,7 @@ impl<'a> ProductView<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stored::categories::category_json;
     use serde_json::{Value, json};
 
     fn view_of(stored: &str, categories: &CategoryIndex) -> Value {

@@ -1,0 +1,138 @@
+//! Product images: uploaded as multipart parts, processed by the media component into WebP
+//! variants, stored through `blobs` under content-addressed keys, recorded in the product.
+//!
+//! Consistency without transactions across the store and the files: the product never
+//! names a file before the file is durable (files first, document second), and every write
+//! or delete of files is preceded by a journal entry listing the keys it may leave behind.
+//! The entry is removed when the change completes; one left by a crash is swept later (by
+//! the next image change): each of its keys that the product does not reference is deleted.
+
+//!
+//! This module is the files' side, below the product handlers (`products::images`):
+//! `settings`, processing through the media component (`prepare`), the blob keys a product
+//! references, and the `journal`.
+
+mod journal;
+mod settings;
+
+pub use journal::{Journal, put_all, sweep};
+pub use settings::Settings;
+
+use crate::shop::platform::media;
+use api_kit::multipart::Part;
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+use shop_domain::{FieldErrors, Problem, time};
+
+/// The form field image files come in.
+pub const FIELD: &str = "images";
+
+/// An image processed and ready to store: its record and its files.
+pub struct Prepared {
+    /// The record the product keeps (`id`, source size and format, variants).
+    pub record: Value,
+    /// The files: blob key and WebP bytes.
+    pub files: Vec<(String, Vec<u8>)>,
+}
+
+impl Prepared {
+    pub fn id(&self) -> &str {
+        self.record["id"].as_str().unwrap_or_default()
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Processes every image part (in order) for product `product_id`. The first refusal
+/// answers for the request, naming the part (`images[2]`); nothing has been stored yet.
+/// A file sent twice is processed once.
+pub fn prepare(product_id: &str, parts: &[&Part], settings: &Settings) -> Result<Vec<Prepared>, Problem> {
+    let options = settings.options();
+    let mut prepared: Vec<Prepared> = Vec::new();
+    for (index, part) in parts.iter().enumerate() {
+        let label = format!("{FIELD}[{index}]");
+        if part.bytes.is_empty() {
+            let mut errors = FieldErrors::new();
+            errors.push(&label, "is empty");
+            return Err(Problem::validation(errors));
+        }
+        let id = hex(&Sha256::digest(&part.bytes)[..8]);
+        if prepared.iter().any(|p| p.id() == id) {
+            continue;
+        }
+        let processed = media::process_image(&part.bytes, &options).map_err(|error| refusal(error, &label, part.file_name.as_deref()))?;
+        let mut variants = Vec::new();
+        let mut files = Vec::new();
+        for variant in processed.variants {
+            let key = format!("products/{product_id}/{}.webp", hex(&Sha256::digest(&variant.bytes)[..16]));
+            variants.push(
+                json!({"url": format!("/uploads/{key}"), "width": variant.width, "height": variant.height, "bytes": variant.bytes.len()}),
+            );
+            files.push((key, variant.bytes));
+        }
+        let record = json!({
+            "id": id,
+            "width": processed.width,
+            "height": processed.height,
+            "format": processed.source_format,
+            "variants": variants,
+            "created_at": time::now_rfc3339(),
+        });
+        prepared.push(Prepared { record, files });
+    }
+    Ok(prepared)
+}
+
+/// The answer for an image the media component refused.
+fn refusal(error: media::MediaError, label: &str, file_name: Option<&str>) -> Problem {
+    let named = |text: &str| match file_name {
+        Some(name) => format!("{name}: {text}"),
+        None => text.to_owned(),
+    };
+    match error {
+        media::MediaError::UnsupportedFormat(why) => Problem::new(415, "unsupported-image", "Unsupported image")
+            .with_detail(named(&format!("{why}. Send JPEG, PNG or WebP images.")))
+            .with_field(label, "must be a JPEG, PNG or WebP image"),
+        media::MediaError::TooLarge(why) => {
+            Problem::new(413, "image-too-large", "Image too large").with_detail(named(&why)).with_field(label, "is too large")
+        }
+        media::MediaError::TooManyPixels(why) => Problem::new(422, "image-too-many-pixels", "Image has too many pixels")
+            .with_detail(named(&why))
+            .with_field(label, "has too many pixels"),
+        media::MediaError::Corrupt(why) => Problem::new(422, "image-corrupt", "Image does not decode")
+            .with_detail(named(&why))
+            .with_field(label, "is damaged or truncated"),
+        media::MediaError::InvalidOptions(why) => settings::misconfigured("image_*", &why),
+        media::MediaError::TimedOut(why) => Problem::unavailable(format!("{}. Nothing was stored; send the images again.", named(&why))),
+    }
+}
+
+/// Every blob key a product document references.
+pub fn keys_of(product: &Map<String, Value>) -> Vec<String> {
+    let images = product.get("images").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    images.iter().flat_map(record_keys).collect()
+}
+
+/// The blob keys of one image record.
+pub fn record_keys(record: &Value) -> Vec<String> {
+    let variants = record.get("variants").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    variants.iter().filter_map(|v| v.get("url")?.as_str()?.strip_prefix("/uploads/").map(str::to_owned)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_come_from_variant_urls() {
+        let product = json!({"images": [
+            {"id": "a", "variants": [{"url": "/uploads/products/p/1.webp"}, {"url": "/uploads/products/p/2.webp"}]},
+            {"id": "b", "variants": [{"url": "/uploads/products/p/3.webp"}, {"url": "https://elsewhere/x.webp"}]}
+        ]});
+        let Value::Object(product) = product else { unreachable!() };
+        assert_eq!(keys_of(&product), vec!["products/p/1.webp", "products/p/2.webp", "products/p/3.webp"]);
+        assert!(keys_of(&Map::new()).is_empty());
+    }
+}
