@@ -126,6 +126,36 @@ impl FsBlobs {
     }
 }
 
+fn blob_error(component: &str, error: BlobError) -> blobs::Error {
+    match error {
+        BlobError::InvalidKey(key) => blobs::Error::InvalidKey(key),
+        BlobError::Io(e) => {
+            tracing::error!(component, error = %e, "blob storage failure");
+            blobs::Error::Io(e.to_string())
+        }
+    }
+}
+
+impl blobs::Host for HostState {
+    #[tracing::instrument(name = "blobs.put", target = "capability", level = "debug", skip_all, fields(component = %self.component, key = %key))]
+    async fn put(&mut self, key: String, bytes: Vec<u8>) -> wasmtime::Result<Result<(), blobs::Error>> {
+        self.untraceable();
+        Ok(self.runtime.blobs.put(&key, bytes).await.map_err(|e| blob_error(&self.component, e)))
+    }
+
+    #[tracing::instrument(name = "blobs.get", target = "capability", level = "debug", skip_all, fields(component = %self.component, key = %key))]
+    async fn get(&mut self, key: String) -> wasmtime::Result<Result<Option<Vec<u8>>, blobs::Error>> {
+        self.untraceable();
+        Ok(self.runtime.blobs.get(&key).await.map_err(|e| blob_error(&self.component, e)))
+    }
+
+    #[tracing::instrument(name = "blobs.delete", target = "capability", level = "debug", skip_all, fields(component = %self.component, key = %key))]
+    async fn delete(&mut self, key: String) -> wasmtime::Result<Result<bool, blobs::Error>> {
+        self.untraceable();
+        Ok(self.runtime.blobs.delete(&key).await.map_err(|e| blob_error(&self.component, e)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,35 +194,5 @@ mod tests {
         assert!(!blobs.delete("a/b.txt").await.unwrap());
         // No temporary file is left behind, nor the emptied directory.
         assert!(!dir.path().join("a").exists());
-    }
-}
-
-fn blob_error(component: &str, error: BlobError) -> blobs::Error {
-    match error {
-        BlobError::InvalidKey(key) => blobs::Error::InvalidKey(key),
-        BlobError::Io(e) => {
-            tracing::error!(component, error = %e, "blob storage failure");
-            blobs::Error::Io(e.to_string())
-        }
-    }
-}
-
-impl blobs::Host for HostState {
-    #[tracing::instrument(name = "blobs.put", target = "capability", level = "debug", skip_all, fields(component = %self.component, key = %key))]
-    async fn put(&mut self, key: String, bytes: Vec<u8>) -> wasmtime::Result<Result<(), blobs::Error>> {
-        self.untraceable();
-        Ok(self.runtime.blobs.put(&key, bytes).await.map_err(|e| blob_error(&self.component, e)))
-    }
-
-    #[tracing::instrument(name = "blobs.get", target = "capability", level = "debug", skip_all, fields(component = %self.component, key = %key))]
-    async fn get(&mut self, key: String) -> wasmtime::Result<Result<Option<Vec<u8>>, blobs::Error>> {
-        self.untraceable();
-        Ok(self.runtime.blobs.get(&key).await.map_err(|e| blob_error(&self.component, e)))
-    }
-
-    #[tracing::instrument(name = "blobs.delete", target = "capability", level = "debug", skip_all, fields(component = %self.component, key = %key))]
-    async fn delete(&mut self, key: String) -> wasmtime::Result<Result<bool, blobs::Error>> {
-        self.untraceable();
-        Ok(self.runtime.blobs.delete(&key).await.map_err(|e| blob_error(&self.component, e)))
     }
 }

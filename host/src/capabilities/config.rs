@@ -49,6 +49,12 @@ impl Variables {
     }
 }
 
+impl config::Host for HostState {
+    async fn get(&mut self, key: String) -> wasmtime::Result<Option<String>> {
+        Ok(self.runtime.variables.get(&self.component, &key))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,11 +82,5 @@ mod tests {
         assert_eq!(vars.get("b", "token"), None);
         let vars = Variables::resolve(&manifest, |_| None);
         assert_eq!(vars.get("a", "token").as_deref(), Some("fallback"));
-    }
-}
-
-impl config::Host for HostState {
-    async fn get(&mut self, key: String) -> wasmtime::Result<Option<String>> {
-        Ok(self.runtime.variables.get(&self.component, &key))
     }
 }

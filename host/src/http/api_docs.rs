@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, StatusCode, header};
 
 /// The OpenAPI document of the whole API (`docs/api/openapi.json`).
-pub const OPENAPI: &str = include_str!("../../docs/api/openapi.json");
+pub const OPENAPI: &str = include_str!("../../../docs/api/openapi.json");
 
 /// The Swagger UI files the page uses, with their media types.
 const ASSETS: &[(&str, &str)] = &[
