@@ -1,7 +1,8 @@
 //! The document shell, the routes and the layout every page shares.
 
 use crate::cart::{Cart, MiniCart};
-use crate::i18n::Lang;
+use crate::components::LanguageSwitch;
+use crate::i18n::{Lang, use_lang};
 use crate::pages::{NotFound, admin, cart::CartPage, category::CategoryPage, home::HomePage, product::ProductPage, search::SearchPage};
 use leptos::prelude::*;
 use leptos_meta::{Html, MetaTags, Title, provide_meta_context};
@@ -36,11 +37,6 @@ pub fn shell(options: LeptosOptions, assets: Assets) -> impl IntoView {
             </body>
         </html>
     }
-}
-
-/// The language of the page being shown (from its path; switching is a full navigation).
-pub fn use_lang() -> Lang {
-    use_context::<Lang>().unwrap_or_default()
 }
 
 /// The application: routes in both languages.
@@ -92,27 +88,6 @@ fn Shell() -> impl IntoView {
             </Routes>
         </main>
         {(!admin).then(|| view! { <Footer /> })}
-    }
-}
-
-/// The language switcher: a plain link (a full navigation, as `<html lang dir>` changes)
-/// that remembers the choice.
-#[component]
-pub fn LanguageSwitch() -> impl IntoView {
-    let lang = use_lang();
-    let location = use_location();
-    let other = if lang == Lang::En { Lang::Ar } else { Lang::En };
-    let href = move || {
-        let neutral = Lang::strip(&location.pathname.get()).to_owned();
-        let search = location.search.get();
-        let to = if search.is_empty() { neutral } else { format!("{neutral}?{search}") };
-        format!("/lang/{}?to={}", other.code(), crate::data::encode(&to))
-    };
-    view! {
-        <a class="lang-switch" href=href rel="external" hreflang=other.code() lang=other.code()>
-            <span class="visually-hidden">{lang.t("lang-switch")}": "</span>
-            {other.native_name()}
-        </a>
     }
 }
 

@@ -1,7 +1,7 @@
 //! The cart, kept in the browser (`localStorage`), with the header's mini-cart.
 
-use crate::app::use_lang;
 use crate::format;
+use crate::i18n::use_lang;
 use crate::model::{Money, Product, Text};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};

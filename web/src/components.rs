@@ -1,11 +1,11 @@
 //! Pieces several pages share.
 
-use crate::app::use_lang;
 use crate::format;
-use crate::i18n::Lang;
+use crate::i18n::{Lang, use_lang};
 use crate::model::{AppError, Image, Money, Product};
 use leptos::prelude::*;
 use leptos_meta::{Link, Meta, Title};
+use leptos_router::hooks::use_location;
 
 /// The address shoppers use (canonical links): the configured public URL on the server,
 /// the page's own origin in the browser.
@@ -177,4 +177,25 @@ pub fn Pagination(page: u64, pages: u64, href: impl Fn(u64) -> String + 'static)
         </nav>
     }
     .into_any()
+}
+
+/// The language switcher: a plain link (a full navigation, as `<html lang dir>` changes)
+/// that remembers the choice.
+#[component]
+pub fn LanguageSwitch() -> impl IntoView {
+    let lang = use_lang();
+    let location = use_location();
+    let other = if lang == Lang::En { Lang::Ar } else { Lang::En };
+    let href = move || {
+        let neutral = Lang::strip(&location.pathname.get()).to_owned();
+        let search = location.search.get();
+        let to = if search.is_empty() { neutral } else { format!("{neutral}?{search}") };
+        format!("/lang/{}?to={}", other.code(), crate::data::encode(&to))
+    };
+    view! {
+        <a class="lang-switch" href=href rel="external" hreflang=other.code() lang=other.code()>
+            <span class="visually-hidden">{lang.t("lang-switch")}": "</span>
+            {other.native_name()}
+        </a>
+    }
 }

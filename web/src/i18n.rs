@@ -119,6 +119,11 @@ fn bundle(lang: Lang, source: &str) -> FluentBundle<FluentResource> {
     bundle
 }
 
+/// The language of the page being shown (from its path; switching is a full navigation).
+pub fn use_lang() -> Lang {
+    leptos::prelude::use_context::<Lang>().unwrap_or_default()
+}
+
 /// The language a first visit most likely wants, from `Accept-Language` (`None` when the
 /// header names neither of ours).
 pub fn guess(accept_language: &str) -> Option<Lang> {

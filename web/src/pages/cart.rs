@@ -1,9 +1,9 @@
 //! The cart page: lines with quantity changes, the subtotal.
 
-use crate::app::use_lang;
 use crate::cart::{Cart, MAX_QUANTITY};
 use crate::components::Seo;
 use crate::format;
+use crate::i18n::use_lang;
 use leptos::prelude::*;
 
 /// `/cart`.

@@ -1,11 +1,11 @@
 //! A category: its products with price and stock filters, a sort and pages, all in the URL
 //! (plain GET forms and links: it works without JavaScript).
 
-use crate::app::use_lang;
 use crate::components::{ErrorPanel, Pagination, ProductGrid, Seo};
 use crate::data::{Filters, SORTS, category_page};
 use crate::format;
 use crate::i18n::Lang;
+use crate::i18n::use_lang;
 use crate::model::ProductPage;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};

@@ -1,9 +1,9 @@
 //! The home page: categories, featured products, new arrivals.
 
-use crate::app::use_lang;
 use crate::components::{ErrorPanel, ProductGrid, Seo};
 use crate::data::load_home;
 use crate::format;
+use crate::i18n::use_lang;
 use leptos::prelude::*;
 
 /// `/` and `/ar`.

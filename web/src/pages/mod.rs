@@ -7,8 +7,8 @@ pub mod home;
 pub mod product;
 pub mod search;
 
-use crate::app::use_lang;
 use crate::components::set_status;
+use crate::i18n::use_lang;
 use leptos::prelude::*;
 use leptos_meta::Title;
 

@@ -1,9 +1,9 @@
 //! A product: gallery, price, stock, description and "add to cart".
 
-use crate::app::use_lang;
 use crate::cart::Cart;
 use crate::components::{ErrorPanel, Picture, Price, Seo};
 use crate::data::load_product;
+use crate::i18n::use_lang;
 use crate::model::Product;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;

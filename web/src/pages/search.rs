@@ -1,8 +1,8 @@
 //! Full-text search (both languages), with the same filters as a category.
 
-use crate::app::use_lang;
 use crate::components::{ErrorPanel, Seo};
 use crate::data::search_products;
+use crate::i18n::use_lang;
 use crate::pages::category::{Listing, use_filters};
 use leptos::prelude::*;
 use leptos_meta::Meta;

@@ -1,9 +1,9 @@
 //! The admin's categories: list, add, delete.
 
 use super::{ActionError, AdminFrame, Field, current_admin};
-use crate::app::use_lang;
 use crate::components::ErrorPanel;
 use crate::format;
+use crate::i18n::use_lang;
 use crate::model::{AppError, Category};
 use leptos::prelude::*;
 

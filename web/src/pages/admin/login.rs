@@ -1,6 +1,7 @@
 //! The admin sign-in page.
 
-use crate::app::{LanguageSwitch, use_lang};
+use crate::components::LanguageSwitch;
+use crate::i18n::use_lang;
 use crate::model::AppError;
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};

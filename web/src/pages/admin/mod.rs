@@ -4,11 +4,13 @@
 
 pub mod categories;
 pub mod edit;
+pub mod images;
 pub mod login;
 pub mod products;
 pub mod users;
 
-use crate::app::{LanguageSwitch, use_lang};
+use crate::components::LanguageSwitch;
+use crate::i18n::use_lang;
 use crate::model::AppError;
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};

@@ -1,10 +1,10 @@
 //! The admin's product list: search, status filter, publish/unpublish.
 
 use super::{ActionError, AdminFrame, AdminInfo, current_admin};
-use crate::app::use_lang;
 use crate::components::{ErrorPanel, Pagination, Price};
 use crate::data::encode;
 use crate::format;
+use crate::i18n::use_lang;
 use crate::model::{AppError, Product, ProductPage};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;

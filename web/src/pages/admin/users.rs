@@ -1,8 +1,8 @@
 //! The admin's users: roles and access.
 
 use super::{ActionError, AdminFrame, current_admin};
-use crate::app::use_lang;
 use crate::components::{ErrorPanel, Pagination};
+use crate::i18n::use_lang;
 use crate::model::{AppError, User, UserPage};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
