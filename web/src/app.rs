@@ -6,9 +6,9 @@ use crate::i18n::{Lang, use_lang};
 use crate::pages::{NotFound, admin, cart::CartPage, category::CategoryPage, home::HomePage, product::ProductPage, search::SearchPage};
 use leptos::prelude::*;
 use leptos_meta::{Html, MetaTags, Title, provide_meta_context};
-use leptos_router::components::{Route, Router, Routes};
+use leptos_router::components::{Outlet, ParentRoute, Route, Router, Routes};
 use leptos_router::hooks::use_location;
-use leptos_router::{SsrMode, path};
+use leptos_router::{MatchNestedRoutes, SsrMode, path};
 
 /// The names of the built client's files (`assets.json`, written by `cargo xtask build`):
 /// they carry a hash of their contents, so browsers may keep them forever.
@@ -39,7 +39,7 @@ pub fn shell(options: LeptosOptions, assets: Assets) -> impl IntoView {
     }
 }
 
-/// The application: routes in both languages.
+/// The application: every page in both languages.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -63,32 +63,34 @@ fn Shell() -> impl IntoView {
         {(!admin).then(|| view! { <Header /> })}
         <main id="main" tabindex="-1">
             <Routes fallback=|| view! { <NotFound /> }>
-                <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
-                <Route path=path!("/ar") view=HomePage ssr=SsrMode::Async />
-                <Route path=path!("/c/:slug") view=CategoryPage ssr=SsrMode::Async />
-                <Route path=path!("/ar/c/:slug") view=CategoryPage ssr=SsrMode::Async />
-                <Route path=path!("/search") view=SearchPage ssr=SsrMode::Async />
-                <Route path=path!("/ar/search") view=SearchPage ssr=SsrMode::Async />
-                <Route path=path!("/p/:slug") view=ProductPage ssr=SsrMode::Async />
-                <Route path=path!("/ar/p/:slug") view=ProductPage ssr=SsrMode::Async />
-                <Route path=path!("/cart") view=CartPage ssr=SsrMode::Async />
-                <Route path=path!("/ar/cart") view=CartPage ssr=SsrMode::Async />
-                <Route path=path!("/admin/login") view=admin::login::LoginPage ssr=SsrMode::Async />
-                <Route path=path!("/ar/admin/login") view=admin::login::LoginPage ssr=SsrMode::Async />
-                <Route path=path!("/admin") view=admin::products::ProductsPage ssr=SsrMode::Async />
-                <Route path=path!("/ar/admin") view=admin::products::ProductsPage ssr=SsrMode::Async />
-                <Route path=path!("/admin/products/new") view=admin::edit::NewProductPage ssr=SsrMode::Async />
-                <Route path=path!("/ar/admin/products/new") view=admin::edit::NewProductPage ssr=SsrMode::Async />
-                <Route path=path!("/admin/products/:id") view=admin::edit::EditProductPage ssr=SsrMode::Async />
-                <Route path=path!("/ar/admin/products/:id") view=admin::edit::EditProductPage ssr=SsrMode::Async />
-                <Route path=path!("/admin/categories") view=admin::categories::CategoriesPage ssr=SsrMode::Async />
-                <Route path=path!("/ar/admin/categories") view=admin::categories::CategoriesPage ssr=SsrMode::Async />
-                <Route path=path!("/admin/users") view=admin::users::UsersPage ssr=SsrMode::Async />
-                <Route path=path!("/ar/admin/users") view=admin::users::UsersPage ssr=SsrMode::Async />
+                <ParentRoute path=path!("/ar") view=Outlet ssr=SsrMode::Async>
+                    <Pages />
+                </ParentRoute>
+                <Pages />
             </Routes>
         </main>
         {(!admin).then(|| view! { <Footer /> })}
     }
+}
+
+/// Every page, at its path without the language: declared once, mounted at the root for
+/// English and under `/ar` for Arabic (`Shell` reads the language from the path).
+#[component(transparent)]
+fn Pages() -> impl MatchNestedRoutes + Clone {
+    view! {
+        <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
+        <Route path=path!("/c/:slug") view=CategoryPage ssr=SsrMode::Async />
+        <Route path=path!("/search") view=SearchPage ssr=SsrMode::Async />
+        <Route path=path!("/p/:slug") view=ProductPage ssr=SsrMode::Async />
+        <Route path=path!("/cart") view=CartPage ssr=SsrMode::Async />
+        <Route path=path!("/admin/login") view=admin::login::LoginPage ssr=SsrMode::Async />
+        <Route path=path!("/admin") view=admin::products::ProductsPage ssr=SsrMode::Async />
+        <Route path=path!("/admin/products/new") view=admin::edit::NewProductPage ssr=SsrMode::Async />
+        <Route path=path!("/admin/products/:id") view=admin::edit::EditProductPage ssr=SsrMode::Async />
+        <Route path=path!("/admin/categories") view=admin::categories::CategoriesPage ssr=SsrMode::Async />
+        <Route path=path!("/admin/users") view=admin::users::UsersPage ssr=SsrMode::Async />
+    }
+    .into_inner()
 }
 
 #[component]
