@@ -70,7 +70,7 @@ async fn both_http_exports_answer_alike() {
         answer(&exchange, Method::GET, "/api/auth/me", Some(&token), None).await,
         answer(&wasi, Method::GET, "/api/auth/me", Some(&token), None).await
     );
-    let invalid = json!({"name": {"en": ""}, "price": {"amount": -1, "currency": "XXX"}});
+    let invalid = json!({"name": {"en": ""}, "price": {"amount": -1, "currency": "QQQ"}});
     for (method, path, token, body) in [
         (Method::POST, "/api/products", Some(token.as_str()), Some(&invalid)),
         (Method::POST, "/api/products", None, Some(&invalid)),
