@@ -9,7 +9,7 @@
 
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
-use http::{HeaderValue, StatusCode, header};
+use http::{HeaderValue, header};
 use response_cache::Versions;
 use serde::Deserialize;
 use std::sync::Arc;
@@ -101,9 +101,7 @@ pub async fn poll(
 fn bad_query(field: &str, message: &str) -> Response {
     let mut errors = shop_domain::FieldErrors::new();
     errors.push(field, message);
-    let mut response = (StatusCode::BAD_REQUEST, shop_domain::Problem::bad_query(errors).to_json()).into_response();
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(shop_domain::problem::CONTENT_TYPE));
-    response
+    crate::http::problem::respond(&shop_domain::Problem::bad_query(errors))
 }
 
 #[cfg(test)]

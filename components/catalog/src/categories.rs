@@ -150,8 +150,7 @@ fn write_listed(stored: &str, counts: &std::collections::HashMap<String, u64>, o
         }
     }
     let (Some(id_json), Some(version)) = (id, version) else { return Err(Problem::internal()) };
-    let id =
-        raw_json::plain_str(id_json).map(std::borrow::Cow::Borrowed).or_else(|| raw_json::string(id_json)).ok_or_else(Problem::internal)?;
+    let id = raw_json::string(id_json).ok_or_else(Problem::internal)?;
     let count = counts.get(id.as_ref()).copied().unwrap_or(0);
     // As `CategoryView::from` reads them: a slug that is not a string is empty, a sort order
     // that is not a whole number is 0.

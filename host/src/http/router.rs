@@ -1,7 +1,7 @@
 //! The public router: health endpoints, metrics, the API docs and uploads the host answers
 //! itself, and every other request routed by the manifest to the component that owns it.
 
-use crate::http::problem::problem;
+use crate::http::problem::{self, problem};
 use crate::http::{api_docs, client_addr, cors};
 use crate::manifest::Manifest;
 use crate::runtime::Runtime;
@@ -75,9 +75,7 @@ pub fn router(front: Front) -> Router {
 /// Another method than GET or HEAD on a route the host answers itself: 405 with `Allow`, as
 /// a problem, like the components' own 405s.
 async fn method_not_allowed() -> Response {
-    let refusal = shop_domain::Problem::method_not_allowed("GET, HEAD");
-    let mut response = (StatusCode::METHOD_NOT_ALLOWED, refusal.to_json()).into_response();
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(shop_domain::problem::CONTENT_TYPE));
+    let mut response = problem::respond(&shop_domain::Problem::method_not_allowed("GET, HEAD"));
     response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
     response
 }
