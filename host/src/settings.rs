@@ -54,6 +54,12 @@ pub struct Settings {
     pub housekeeping: Option<Duration>,
     /// The largest request body accepted (`SHOP_MAX_BODY_BYTES`, default 16 MiB).
     pub max_body_bytes: usize,
+    /// Time a client has to send a request's head, on a new connection or an idle kept-alive
+    /// one, before the connection is closed (`SHOP_HEAD_TIMEOUT_MS`, default 30000).
+    pub head_timeout: Duration,
+    /// Time a client has to send a request's whole body before it is answered 408
+    /// (`SHOP_BODY_TIMEOUT_MS`, default 60000: 16 MiB at about 2 Mbit/s).
+    pub body_timeout: Duration,
     /// How often the components directory is checked for new builds (`SHOP_SWAP_POLL_MS`,
     /// default 200; 0 disables the watcher).
     pub swap_poll: Option<Duration>,
@@ -224,6 +230,8 @@ impl Settings {
             },
             queue_timeout: Duration::from_millis(parse("SHOP_QUEUE_TIMEOUT_MS", "2000")?),
             max_body_bytes: parse("SHOP_MAX_BODY_BYTES", "16777216")? as usize,
+            head_timeout: Duration::from_millis(parse("SHOP_HEAD_TIMEOUT_MS", "30000")?),
+            body_timeout: Duration::from_millis(parse("SHOP_BODY_TIMEOUT_MS", "60000")?),
             swap_poll: (poll_ms > 0).then(|| Duration::from_millis(poll_ms)),
             housekeeping: Some(parse("SHOP_HOUSEKEEPING_SECS", "300")?).filter(|s| *s > 0).map(Duration::from_secs),
             store_shared: match get("SHOP_STORE_SHARED", "false").as_str() {

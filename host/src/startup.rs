@@ -12,8 +12,7 @@ use crate::runtime::{Runtime, links};
 use crate::settings::Settings;
 use crate::watcher;
 use anyhow::Context;
-use axum::serve::ListenerExt;
-use std::future::IntoFuture;
+use http_telemetry::serve::{ConnectionLimits, serve};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
@@ -91,32 +90,28 @@ impl Application {
         let housekeeping =
             runtime.settings.housekeeping.map(|interval| tokio::spawn(crate::housekeeping::every(runtime.clone(), interval)));
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let limits = ConnectionLimits { head_timeout: runtime.settings.head_timeout, ..ConnectionLimits::default() };
         let mut operator_task = None;
         if let (Some(operator), Some(operator_addr)) = (operator_listener, operator_addr) {
             tracing::info!(%operator_addr, "operator endpoints listening");
             let mut stop = stop_rx.clone();
             let app = operator::router(runtime.clone());
             operator_task = Some(tokio::spawn(async move {
-                let serve = axum::serve(operator, app).with_graceful_shutdown(async move {
+                let stopped = async move {
                     let _ = stop.wait_for(|stopped| *stopped).await;
-                });
-                if let Err(e) = serve.await {
+                };
+                if let Err(e) = serve(operator, app, limits, stopped).await {
                     tracing::error!(error = %e, "operator listener failed");
                 }
             }));
         }
-        let listener = listener.tap_io(|tcp| {
-            // Small responses otherwise wait for Nagle's algorithm.
-            let _ = tcp.set_nodelay(true);
-        });
         let grace = runtime.settings.shutdown_grace;
-        let app = router::router(Front { runtime, manifest }).into_make_service_with_connect_info::<SocketAddr>();
+        let app = router::router(Front { runtime, manifest });
         let (stopping, began) = http_telemetry::shutdown::begin(async move {
             shutdown.await;
             let _ = stop_tx.send(true);
         });
-        let serve = axum::serve(listener, app).with_graceful_shutdown(stopping).into_future();
-        let ending = http_telemetry::shutdown::within_deadline(serve, began, grace).await?;
+        let ending = http_telemetry::shutdown::within_deadline(serve(listener, app, limits, stopping), began, grace).await?;
         // Both listeners are done with the runtime: the store (and its lock) goes with it,
         // once a housekeeping round in progress is dropped too.
         if let Some(task) = housekeeping {

@@ -9,7 +9,6 @@ use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use shop_web::app::{App, Assets, shell};
 use shop_web::server::{api, config, page_cache, routes, session};
-use std::future::IntoFuture;
 use std::net::SocketAddr;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -105,15 +104,13 @@ async fn serve(config: config::Config) -> Result<()> {
 
     let listener = tokio::net::TcpListener::bind(config.addr).await.with_context(|| format!("binding {} (WEB_ADDR)", config.addr))?;
     let local = listener.local_addr()?;
-    // A page's last segment otherwise waits for Nagle's algorithm (and the client's delayed ACK).
-    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
     tracing::info!(address = %local, api = %config.api_url, "the storefront is listening");
     println!("shop-web listening on http://{local}");
     let (stopping, began) = http_telemetry::shutdown::begin(http_telemetry::shutdown::signal());
-    let serve =
-        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(stopping).into_future();
+    // The serving loop turns Nagle's algorithm off on every socket: a page's last segment
+    // otherwise waits for it (and the client's delayed ACK).
+    let limits = http_telemetry::serve::ConnectionLimits { head_timeout: config.head_timeout, ..Default::default() };
+    let serve = http_telemetry::serve::serve(listener, app, limits, stopping);
     http_telemetry::shutdown::within_deadline(serve, began, config.shutdown_grace).await?;
     Ok(())
 }

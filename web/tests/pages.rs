@@ -4,7 +4,7 @@
 
 mod support;
 
-use support::{Shop, free_port, start_web, wait_ok};
+use support::{Shop, free_port, start_web, start_web_with, wait_ok};
 
 fn count(html: &str, needle: &str) -> usize {
     html.matches(needle).count()
@@ -218,6 +218,25 @@ async fn a_dead_api_gets_an_error_page_with_a_retry() {
     let arabic = client.get(format!("{web}/ar")).send().await.unwrap().text().await.unwrap();
     assert!(arabic.contains("حاول مجددًا"));
     assert_eq!(client.get(format!("{web}/sitemap.xml")).send().await.unwrap().status(), 503);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_client_that_never_finishes_its_head_is_disconnected_while_others_are_served() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let port = free_port();
+    let dead_api = format!("http://127.0.0.1:{}", free_port());
+    let _web = start_web_with(&dead_api, port, &[("WEB_HEAD_TIMEOUT_MS", "700")]);
+    let client = reqwest::Client::new();
+    let web = format!("http://127.0.0.1:{port}");
+    wait_ok(&client, &format!("{web}/healthz")).await;
+    let mut slow = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    slow.write_all(b"GET / HTTP/1.1\r\nHost: shop\r\nX-Slow: ").await.unwrap();
+    let started = std::time::Instant::now();
+    assert_eq!(client.get(format!("{web}/healthz")).send().await.unwrap().status(), 200, "others are served meanwhile");
+    let mut rest = Vec::new();
+    let closed = tokio::time::timeout(std::time::Duration::from_secs(10), slow.read_to_end(&mut rest)).await;
+    assert!(closed.is_ok(), "a half-sent head still holds its connection after 10 s");
+    assert!(started.elapsed() >= std::time::Duration::from_millis(500), "closed before the deadline: {:?}", started.elapsed());
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -5,12 +5,14 @@
 //!   metrics by method, route and status;
 //! - [`HttpMetrics`] and [`render`]: the metrics and the `/metrics` answer (OpenMetrics text);
 //! - [`logging::init`]: `tracing` to stderr, as text or JSON (`LOG_FORMAT=json`);
+//! - [`serve`]: the serving loop, with a deadline and size caps for every request head;
 //! - [`shutdown`]: SIGTERM / Ctrl-C, and a deadline for the requests in flight;
 //! - [`health::probe`]: the binaries' `healthcheck` command, for containers.
 #![deny(missing_docs)]
 
 pub mod health;
 pub mod logging;
+pub mod serve;
 pub mod shutdown;
 
 use axum::extract::{MatchedPath, Request, State};

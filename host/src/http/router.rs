@@ -69,7 +69,7 @@ pub fn router(front: Front) -> Router {
         None => router,
     };
     // Outermost, so every answer is logged and counted, CORS preflights included.
-    router.layer(observe)
+    router.layer(axum::middleware::from_fn(refuse_long_uris)).layer(observe)
 }
 
 /// Another method than GET or HEAD on a route the host answers itself: 405 with `Allow`, as
@@ -142,12 +142,15 @@ async fn dispatch(State(front): State<Front>, request: Request) -> Response {
     if declared.is_some_and(|len| len > limit as u64) {
         return too_large(limit);
     }
-    let bytes = match axum::body::to_bytes(body, limit).await {
-        Ok(bytes) => bytes,
-        Err(error) if std::error::Error::source(&error).is_some_and(|s| s.is::<http_body_util::LengthLimitError>()) => {
+    let bytes = match tokio::time::timeout(front.runtime.settings.body_timeout, axum::body::to_bytes(body, limit)).await {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(error)) if std::error::Error::source(&error).is_some_and(|s| s.is::<http_body_util::LengthLimitError>()) => {
             return too_large(limit);
         }
-        Err(error) => return problem(StatusCode::BAD_REQUEST, "unreadable-body", "The request body could not be read", error.to_string()),
+        Ok(Err(error)) => {
+            return problem(StatusCode::BAD_REQUEST, "unreadable-body", "The request body could not be read", error.to_string());
+        }
+        Err(_) => return body_too_slow(front.runtime.settings.body_timeout),
     };
     // wasi:http needs an absolute URI; the authority comes from Host.
     let authority = parts.headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost").to_owned();
@@ -204,6 +207,38 @@ fn label_version(response: &mut Response, component: &str, version: &str) {
     if let Ok(value) = HeaderValue::from_str(&format!("{component}@{}", &version[..12.min(version.len())])) {
         response.headers_mut().insert(VERSION_HEADER, value);
     }
+}
+
+/// A body that did not arrive in time: 408, and the connection closed (the rest of the
+/// body is never read).
+fn body_too_slow(timeout: std::time::Duration) -> Response {
+    let mut response = problem(
+        StatusCode::REQUEST_TIMEOUT,
+        "request-timeout",
+        "The request body arrived too slowly",
+        format!("The whole body must arrive within {} s.", timeout.as_secs_f64()),
+    );
+    response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
+/// The longest request target (path and query) served: nginx's default buffer for a
+/// request line. Longer ones are answered 414; a head past
+/// [`http_telemetry::serve::ConnectionLimits::max_head_bytes`] never gets this far (431).
+pub const MAX_URI_BYTES: usize = 8 << 10;
+
+/// Refuses a request whose target is longer than [`MAX_URI_BYTES`].
+async fn refuse_long_uris(request: Request, next: axum::middleware::Next) -> Response {
+    let length = request.uri().path_and_query().map_or(0, |p| p.as_str().len());
+    if length > MAX_URI_BYTES {
+        return problem(
+            StatusCode::URI_TOO_LONG,
+            "uri-too-long",
+            "The request's URI is too long",
+            format!("Its path and query are {length} bytes; at most {MAX_URI_BYTES} are accepted."),
+        );
+    }
+    next.run(request).await
 }
 
 fn too_large(limit: usize) -> Response {

@@ -9,6 +9,7 @@ mod cors;
 mod demo;
 mod exchange;
 mod helpers;
+mod hostile;
 mod images;
 mod links;
 mod metrics;

@@ -27,6 +27,9 @@ pub struct Config {
     /// How long a stopping storefront (SIGTERM) lets requests in flight finish
     /// (`WEB_SHUTDOWN_GRACE_SECS`, default 20).
     pub shutdown_grace: std::time::Duration,
+    /// Time a client has to send a request's head, on a new connection or an idle kept-alive
+    /// one, before the connection is closed (`WEB_HEAD_TIMEOUT_MS`, default 30000).
+    pub head_timeout: std::time::Duration,
     /// The memory for rendered pages kept until the catalogue changes (`WEB_PAGE_CACHE`,
     /// `on` or `off`, default `on`; `WEB_PAGE_CACHE_MB`, default 32). None when off.
     pub page_cache_bytes: Option<usize>,
@@ -86,6 +89,12 @@ impl Config {
             value: grace_text.clone(),
             why: "a whole number of seconds",
         })?;
+        let head_text = var("WEB_HEAD_TIMEOUT_MS").unwrap_or_else(|| "30000".into());
+        let head_ms: u64 = head_text.parse().ok().filter(|ms| *ms >= 1).ok_or(ConfigError::Invalid {
+            name: "WEB_HEAD_TIMEOUT_MS",
+            value: head_text.clone(),
+            why: "a number of milliseconds, at least 1",
+        })?;
         let page_cache_bytes = match var("WEB_PAGE_CACHE").as_deref() {
             None | Some("on" | "true" | "1") => {
                 let text = var("WEB_PAGE_CACHE_MB").unwrap_or_else(|| "32".into());
@@ -108,6 +117,7 @@ impl Config {
             currency,
             max_body_bytes,
             shutdown_grace: std::time::Duration::from_secs(grace_secs),
+            head_timeout: std::time::Duration::from_millis(head_ms),
             page_cache_bytes,
         })
     }

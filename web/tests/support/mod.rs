@@ -52,12 +52,18 @@ pub async fn wait_ok(client: &reqwest::Client, url: &str) {
 
 /// Starts the storefront in front of `api`.
 pub fn start_web(api: &str, port: u16) -> Process {
+    start_web_with(api, port, &[])
+}
+
+/// Starts the storefront in front of `api`, with more settings.
+pub fn start_web_with(api: &str, port: u16, env: &[(&str, &str)]) -> Process {
     Process::new(
         Command::new(env!("CARGO_BIN_EXE_shop-web"))
             .env("WEB_ADDR", format!("127.0.0.1:{port}"))
             .env("API_URL", api)
             .env("WEB_SITE_DIR", project_root().join("dist/web"))
             .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .spawn()
             .expect("the storefront binary starts"),
