@@ -1,6 +1,7 @@
 //! Periodic upkeep: every component that exports `shop:platform/housekeeping` gets its `run`
 //! called at start and then every `SHOP_HOUSEKEEPING_SECS`, each call in a fresh instance
-//! under the usual limits. (The catalog settles image-file changes a crash left unfinished.)
+//! under the usual limits. (The catalog settles image-file changes a crash left unfinished;
+//! auth deletes sign-in attempt records and refresh tokens that no longer count.)
 
 use crate::runtime::Runtime;
 use crate::runtime::links;

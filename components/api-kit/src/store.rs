@@ -178,3 +178,34 @@ pub fn replace(collection: &str, id: &str, version: u64, body: &Map<String, Valu
 pub fn delete(collection: &str, id: &str, version: Option<u64>) -> Result<bool, Problem> {
     documents::delete(collection, id, version).map_err(problem)
 }
+
+/// Documents a [`sweep`] reads at once.
+const SWEEP_PAGE: u32 = 200;
+
+/// Deletes the documents matching `filter` that `is_stale` confirms, at most `most` of them,
+/// each at the version read: one written meanwhile is kept (it is in use again) and left for
+/// a later sweep. Returns how many were deleted.
+pub fn sweep(collection: &str, filter: Vec<Clause>, most: u64, is_stale: impl Fn(&Stored) -> bool) -> Result<u64, Problem> {
+    let (mut deleted, mut kept) = (0u64, 0u32);
+    while deleted < most {
+        // Deleted documents leave the matches; the kept ones are skipped.
+        let query = Query { filter: filter.clone(), text: None, sort: Vec::new(), skip: kept, limit: SWEEP_PAGE };
+        let (page, _) = find(collection, &query)?;
+        for document in &page {
+            if deleted >= most {
+                break;
+            }
+            let gone = is_stale(document)
+                && match documents::delete(collection, &document.id, Some(document.version)) {
+                    Ok(gone) => gone,
+                    Err(StoreError::Conflict(_)) => false,
+                    Err(error) => return Err(problem(error)),
+                };
+            if gone { deleted += 1 } else { kept += 1 }
+        }
+        if page.len() < SWEEP_PAGE as usize {
+            break;
+        }
+    }
+    Ok(deleted)
+}

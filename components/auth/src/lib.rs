@@ -73,6 +73,15 @@ impl exports::shop::platform::operator::Guest for Auth {
     }
 }
 
+/// The `housekeeping` export: keeps the sign-in collections bounded.
+impl exports::shop::platform::housekeeping::Guest for Auth {
+    fn run() -> Result<String, String> {
+        let attempts = throttle::sweep().map_err(|problem| problem.to_json())?;
+        let tokens = tokens::sweep_expired().map_err(|problem| problem.to_json())?;
+        Ok(format!("deleted {attempts} stale sign-in attempt records and {tokens} expired refresh tokens"))
+    }
+}
+
 export!(Auth);
 
 /// A user document with a fresh password hash.

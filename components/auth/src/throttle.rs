@@ -8,7 +8,12 @@
 //! together (parallel guesses from one address can overshoot its limit by their number, at
 //! most once). Keys are hashed: the store never holds an email or an address in clear here,
 //! and an unknown email is throttled exactly like a known one.
+//!
+//! Each record says when it stops mattering (`expires_ms`: its newest stamp leaves the
+//! window); housekeeping deletes the records past it ([`sweep`]), so the collection holds
+//! only the last window's keys however many emails and addresses are tried.
 
+use api_kit::documents::{IndexKind, Op};
 use api_kit::store;
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
@@ -21,6 +26,10 @@ pub const ACCOUNT_LIMIT: usize = 5;
 /// Failed attempts allowed per client address in the window.
 pub const ADDRESS_LIMIT: usize = 20;
 const ATTEMPTS: &str = "login_attempts";
+/// A record's field: when its newest stamp leaves the window, in ms since the epoch.
+const EXPIRES: &str = "expires_ms";
+/// Records one housekeeping round deletes at most (the rest wait for the next round).
+const SWEEP_AT_MOST: u64 = 10_000;
 /// Optimistic writes retried this often before giving up with 503.
 const RETRIES: usize = 16;
 
@@ -83,8 +92,10 @@ fn record(key: &str, limit: Option<usize>, stamp_ms: u64) -> Result<Result<(), u
         }
         let mut recent = current.as_ref().map(|c| stamps(&c.body, since)).unwrap_or_default();
         recent.push(stamp_ms);
+        let newest = recent.iter().copied().max().unwrap_or(stamp_ms);
         let mut body = Map::new();
         body.insert("stamps".into(), json!(recent));
+        body.insert(EXPIRES.into(), json!(newest + WINDOW_SECONDS * 1000));
         let written = match current {
             Some(current) => matches!(store::replace(ATTEMPTS, key, current.version, &body)?, Ok(Some(_))),
             None => {
@@ -108,6 +119,7 @@ fn clear(key: &str) -> Result<(), Problem> {
         }
         let mut body = Map::new();
         body.insert("stamps".into(), json!([]));
+        body.insert(EXPIRES.into(), json!(now_ms()));
         if matches!(store::replace(ATTEMPTS, key, current.version, &body)?, Ok(Some(_))) {
             return Ok(());
         }
@@ -149,6 +161,19 @@ pub fn failed(attempt: Attempt) -> Result<(), Problem> {
 /// A successful sign-in: the account's failures are forgiven.
 pub fn succeeded(attempt: Attempt) -> Result<(), Problem> {
     clear(&attempt.account)
+}
+
+/// Deletes the records with no stamp left in the window: those past their `expires_ms`, and
+/// those written before records had one. Returns how many were deleted.
+pub fn sweep() -> Result<u64, Problem> {
+    store::ensure_indexes(ATTEMPTS, &[store::index("expiry", vec![store::key(EXPIRES, false)], IndexKind::Regular)])?;
+    let now = now_ms();
+    let since = now.saturating_sub(WINDOW_SECONDS * 1000);
+    // Each record's own stamps decide (a record written meanwhile has a fresh one).
+    let idle = |record: &store::Stored| stamps(&record.body, since).is_empty();
+    let expired = store::sweep(ATTEMPTS, vec![store::clause(EXPIRES, Op::Lt, json!(now))], SWEEP_AT_MOST, idle)?;
+    let unmarked = store::sweep(ATTEMPTS, vec![store::clause(EXPIRES, Op::Exists, json!(false))], SWEEP_AT_MOST - expired, idle)?;
+    Ok(expired + unmarked)
 }
 
 #[cfg(test)]

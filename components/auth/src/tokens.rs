@@ -140,8 +140,25 @@ fn ensure_indexes() -> Result<(), Problem> {
     use store::{index, key};
     store::ensure_indexes(
         REFRESH,
-        &[index("family", vec![key("family", false)], IndexKind::Regular), index("user", vec![key("user_id", false)], IndexKind::Regular)],
+        &[
+            index("family", vec![key("family", false)], IndexKind::Regular),
+            index("user", vec![key("user_id", false)], IndexKind::Regular),
+            index("expiry", vec![key("expires_at", false)], IndexKind::Regular),
+        ],
     )
+}
+
+/// Refresh tokens one housekeeping round deletes at most (the rest wait for the next round).
+const SWEEP_AT_MOST: u64 = 10_000;
+
+/// Deletes the refresh tokens past their expiry: none can be used any more. (One presented
+/// again after it is deleted is refused as unknown, no longer as a reuse that revokes its
+/// family: it grants nothing either way.) Returns how many were deleted.
+pub fn sweep_expired() -> Result<u64, Problem> {
+    ensure_indexes()?;
+    let now = now();
+    let expired = |token: &Stored| token.body.get("expires_at").and_then(Value::as_u64).is_some_and(|at| at <= now);
+    store::sweep(REFRESH, vec![store::clause("expires_at", Op::Lte, json!(now))], SWEEP_AT_MOST, expired)
 }
 
 /// Creates a refresh token for a user in a family (a new family at sign-in); only its hash

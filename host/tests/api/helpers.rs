@@ -102,6 +102,21 @@ pub fn skipped_on_mongodb(why: &str) -> bool {
 
 /// The MongoDB database of the test whose data lives in `root`: the same for a restart in
 /// that directory, another for every other test.
+/// The store of a host started with `SHOP_STORE_SHARED=true`, opened beside it: the same
+/// embedded database (shared), or the same MongoDB database. For tests that must put
+/// documents the API cannot make (old ones, in a former shape).
+pub async fn open_store_beside(app: &TestApp) -> shop_host::capabilities::documents::DocumentStore {
+    use shop_host::capabilities::documents::{DocumentStore, mongo::MongoStore, sqlite};
+    let data_dir = app.uploads_dir.parent().unwrap();
+    match mongodb_uri() {
+        Some(uri) => {
+            let root = data_dir.parent().unwrap();
+            DocumentStore::Mongo(MongoStore::connect(&uri, Some(&database_for(root))).await.unwrap())
+        }
+        None => DocumentStore::Sqlite(sqlite::SqliteStore::open_with(data_dir, sqlite::Sharing::Shared).unwrap()),
+    }
+}
+
 fn database_for(root: &Path) -> String {
     use sha2::Digest;
     let digest = sha2::Sha256::digest(root.as_os_str().as_encoded_bytes());

@@ -144,3 +144,70 @@ async fn parallel_guesses_at_one_account_cannot_pass_the_limit() {
     assert!(statuses.iter().all(|s| *s == 401 || *s == 429), "{statuses:?}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn housekeeping_deletes_what_no_longer_counts_so_the_sign_in_collections_stay_bounded() {
+    use shop_host::capabilities::documents::{Collection, Query};
+    let app = spawn_app_with(Options {
+        env: vec![("SHOP_STORE_SHARED", "true".into()), ("SHOP_HOUSEKEEPING_SECS", "1".into())],
+        ..Options::default()
+    })
+    .await;
+    // Live records, made through the API: a failed sign-in counts against its account and
+    // its address for 15 minutes.
+    assert_eq!(login(&app, "someone@example.com", "wrong").await.status(), 401);
+    let store = crate::helpers::open_store_beside(&app).await;
+    let attempts = Collection::parse("login_attempts").unwrap();
+    let tokens = Collection::parse("refresh_tokens").unwrap();
+    let now_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64;
+    let hour_ago = now_ms - 3_600_000;
+    let object = |value: Value| value.as_object().unwrap().clone();
+    // Many stale records (more than one round reads at once), marked and in the former
+    // shape (no expires_ms); one in the former shape still in use; expired and live tokens.
+    for n in 0..450 {
+        let record = if n % 2 == 0 {
+            json!({"_id": format!("acct_stale{n}"), "stamps": [hour_ago], "expires_ms": hour_ago + 900_000})
+        } else {
+            json!({"_id": format!("addr_former{n}"), "stamps": [hour_ago - 1, hour_ago]})
+        };
+        store.insert(&attempts, object(record)).await.unwrap();
+    }
+    store.insert(&attempts, object(json!({"_id": "acct_formerbutlive", "stamps": [now_ms - 1000]}))).await.unwrap();
+    let now_s = now_ms / 1000;
+    let token = |id: &str, expires_at: u64| {
+        object(json!({"_id": id, "user_id": "u", "family": "f", "expires_at": expires_at, "used": true, "revoked": false}))
+    };
+    store.insert(&tokens, token("expired", now_s - 60)).await.unwrap();
+    store.insert(&tokens, token("live", now_s + 3600)).await.unwrap();
+
+    let all = |collection: &Collection| {
+        let query = Query { filter: Vec::new(), text: None, sort: Vec::new(), skip: 0, limit: 1000 };
+        let (collection, store) = (collection.clone(), &store);
+        async move {
+            let (items, _) = store.find(&collection, query).await.unwrap();
+            let mut ids: Vec<String> =
+                items.iter().map(|json| serde_json::from_str::<Value>(json).unwrap()["_id"].as_str().unwrap().to_owned()).collect();
+            ids.sort();
+            ids
+        }
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let mut left = all(&attempts).await;
+    while left.len() > 3 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        left = all(&attempts).await;
+    }
+    // What is left: the failed sign-in's account and address, and the live former record.
+    assert_eq!(left.len(), 3, "{left:?}");
+    assert!(left.contains(&"acct_formerbutlive".to_owned()), "{left:?}");
+    assert_eq!(left.iter().filter(|id| id.starts_with("acct_")).count(), 2, "{left:?}");
+    assert_eq!(left.iter().filter(|id| id.starts_with("addr_")).count(), 1, "{left:?}");
+    let tokens_left = all(&tokens).await;
+    assert!(!tokens_left.contains(&"expired".to_owned()) && tokens_left.contains(&"live".to_owned()), "{tokens_left:?}");
+
+    // The throttle still counts what it kept: four more failures lock the account.
+    for _ in 0..4 {
+        assert_eq!(login(&app, "someone@example.com", "wrong").await.status(), 401);
+    }
+    assert_throttled(login(&app, "someone@example.com", "wrong").await).await;
+}
