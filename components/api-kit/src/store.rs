@@ -46,6 +46,9 @@ fn problem(error: StoreError) -> Problem {
         }
         StoreError::Duplicate(index) => Problem::conflict(format!("Another resource already uses this value ({index}).")),
         StoreError::Unavailable(_) => Problem::unavailable("The store is unavailable. Try again shortly."),
+        StoreError::Full(_) => Problem::insufficient_storage(
+            "The change was not saved: the store has no room left. Reading still works; try again once room is made.",
+        ),
         StoreError::Invalid(_) | StoreError::Internal(_) => Problem::internal(),
     }
 }

@@ -25,6 +25,9 @@ pub enum SqlError {
     /// The database cannot be reached or opened now.
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// The database or its disk is full (SQLITE_FULL).
+    #[error("database full: {0}")]
+    Full(String),
     /// The statement failed; SQLite's message.
     #[error("{0}")]
     Failed(String),
@@ -40,6 +43,7 @@ pub trait Sql {
 fn store_error(error: SqlError) -> StoreError {
     match error {
         SqlError::Unavailable(message) => StoreError::Unavailable(message),
+        SqlError::Full(message) => StoreError::Full(message),
         SqlError::Failed(message) => {
             if let Some(index) = sql::duplicate_in(&message) {
                 StoreError::Duplicate(index)

@@ -30,6 +30,9 @@ pub enum StoreError {
     /// The backend cannot be reached.
     #[error("unavailable: {0}")]
     Unavailable(String),
+    /// The backend has no room for the write (its disk is full); nothing was written.
+    #[error("full: {0}")]
+    Full(String),
     /// Anything else.
     #[error("internal: {0}")]
     Internal(String),

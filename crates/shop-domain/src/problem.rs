@@ -113,6 +113,12 @@ impl Problem {
         Self::new(503, "unavailable", "Service unavailable").with_detail(detail)
     }
 
+    /// 507: the storage has no room for the change, so nothing was saved; reads still work,
+    /// and the same request succeeds once room is made.
+    pub fn insufficient_storage(detail: impl Into<String>) -> Self {
+        Self::new(507, "insufficient-storage", "Insufficient storage").with_detail(detail)
+    }
+
     /// 500: something failed that the client cannot fix; the details are in the logs.
     pub fn internal() -> Self {
         Self::new(500, "internal", "Internal error").with_detail("The request failed on our side. It has been logged; try again later.")

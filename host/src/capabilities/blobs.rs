@@ -129,6 +129,10 @@ impl FsBlobs {
 fn blob_error(component: &str, error: BlobError) -> blobs::Error {
     match error {
         BlobError::InvalidKey(key) => blobs::Error::InvalidKey(key),
+        BlobError::Io(e) if matches!(e.kind(), std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded) => {
+            tracing::error!(component, error = %e, "blob storage is full");
+            blobs::Error::Full(e.to_string())
+        }
         BlobError::Io(e) => {
             tracing::error!(component, error = %e, "blob storage failure");
             blobs::Error::Io(e.to_string())

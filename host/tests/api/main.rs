@@ -7,6 +7,7 @@ mod cache;
 mod categories;
 mod cors;
 mod demo;
+mod disk_full;
 mod exchange;
 mod helpers;
 mod hostile;

@@ -53,7 +53,12 @@ pub fn put_all(files: &[(String, Vec<u8>)]) -> Result<(), Problem> {
         if let Err(error) = blobs::put(key, bytes) {
             eprintln!("catalog: storing {key} failed: {error:?}");
             delete_keys(files[..done].iter().map(|(k, _)| k.as_str()));
-            return Err(Problem::unavailable("The image files could not be stored. Nothing was changed; try again."));
+            return Err(match error {
+                blobs::Error::Full(_) => Problem::insufficient_storage(
+                    "The image files could not be stored: the file storage has no room left. Nothing was changed; try again once room is made.",
+                ),
+                _ => Problem::unavailable("The image files could not be stored. Nothing was changed; try again."),
+            });
         }
     }
     Ok(())

@@ -57,7 +57,7 @@ impl Sql for SpinSqlite {
 fn sql_error(error: spin_sqlite::Error) -> SqlError {
     match error {
         spin_sqlite::Error::Io(message) => SqlError::Failed(message),
-        spin_sqlite::Error::DatabaseFull => SqlError::Failed("database or disk is full".into()),
+        spin_sqlite::Error::DatabaseFull => SqlError::Full("database or disk is full".into()),
         other => SqlError::Unavailable(format!("{other:?}")),
     }
 }
@@ -88,6 +88,7 @@ fn to_wit(error: StoreError) -> wit::Error {
         StoreError::Duplicate(m) => wit::Error::Duplicate(m),
         StoreError::Invalid(m) => wit::Error::Invalid(m),
         StoreError::Unavailable(m) => wit::Error::Unavailable(m),
+        StoreError::Full(m) => wit::Error::Full(m),
         StoreError::Internal(m) => wit::Error::Internal(m),
     }
 }

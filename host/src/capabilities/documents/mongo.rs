@@ -39,12 +39,17 @@ pub struct MongoStore {
     text_fields: RwLock<HashMap<String, Option<Vec<String>>>>,
 }
 
+/// MongoDB's error code for a write refused because the server's disk is full.
+const OUT_OF_DISK_SPACE: i32 = 14031;
+
 /// Maps a driver error to a store error: servers out of reach are `unavailable` (retry
-/// later), a duplicate key names its index.
+/// later), a full disk is `full`, a duplicate key names its index.
 pub fn map_error(error: &MongoError) -> StoreError {
     match error.kind.as_ref() {
         ErrorKind::Write(WriteFailure::WriteError(e)) if e.code == 11000 => StoreError::Duplicate(duplicate_index_name(&e.message)),
         ErrorKind::Command(e) if e.code == 11000 => StoreError::Duplicate(duplicate_index_name(&e.message)),
+        ErrorKind::Write(WriteFailure::WriteError(e)) if e.code == OUT_OF_DISK_SPACE => StoreError::Full(e.message.clone()),
+        ErrorKind::Command(e) if e.code == OUT_OF_DISK_SPACE => StoreError::Full(e.message.clone()),
         ErrorKind::ServerSelection { .. } | ErrorKind::Io(_) | ErrorKind::ConnectionPoolCleared { .. } | ErrorKind::Shutdown => {
             StoreError::Unavailable(error.to_string())
         }

@@ -175,7 +175,10 @@ fn write_error(error: rusqlite::Error) -> StoreError {
         {
             return StoreError::Duplicate(index);
         }
-        if matches!(e.code, ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked | ErrorCode::CannotOpen | ErrorCode::DiskFull) {
+        if e.code == ErrorCode::DiskFull {
+            return StoreError::Full(error.to_string());
+        }
+        if matches!(e.code, ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked | ErrorCode::CannotOpen) {
             return StoreError::Unavailable(error.to_string());
         }
     }

@@ -15,6 +15,7 @@ impl From<StoreError> for documents::Error {
             StoreError::Duplicate(m) => Self::Duplicate(m),
             StoreError::Invalid(m) => Self::Invalid(m),
             StoreError::Unavailable(m) => Self::Unavailable(m),
+            StoreError::Full(m) => Self::Full(m),
             StoreError::Internal(m) => Self::Internal(m),
         }
     }
@@ -28,11 +29,12 @@ fn report(runtime: &Runtime, component: &str, operation: &str, error: StoreError
         StoreError::Duplicate(_) => "duplicate",
         StoreError::Invalid(_) => "invalid",
         StoreError::Unavailable(_) => "unavailable",
+        StoreError::Full(_) => "full",
         StoreError::Internal(_) => "internal",
     };
     runtime.metrics.store_error(runtime.documents.backend(), operation, kind);
     match &error {
-        StoreError::Internal(_) | StoreError::Unavailable(_) => {
+        StoreError::Internal(_) | StoreError::Unavailable(_) | StoreError::Full(_) => {
             tracing::error!(component, operation, error = %error, "document store failure")
         }
         StoreError::Invalid(_) => tracing::warn!(component, operation, error = %error, "invalid document store call"),

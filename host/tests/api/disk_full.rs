@@ -1,0 +1,103 @@
+//! A full disk under the data directory (a size-limited tmpfs): writes are refused with 507
+//! and lose nothing acknowledged, reads go on, and writes succeed again once room is made,
+//! without a restart.
+
+use crate::helpers::{Options, TestApp, assert_problem, skipped_on_mongodb, spawn_in};
+use crate::pictures::{halves, jpeg};
+use reqwest::Method;
+use reqwest::multipart::{Form, Part};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A tmpfs mounted for the test, unmounted when it ends (passed or not).
+struct Tmpfs {
+    dir: PathBuf,
+}
+
+impl Tmpfs {
+    /// Mounts a tmpfs of `size` (`mount`'s syntax, `2m`) at `dir`. Mounting needs root, as
+    /// the suite runs in CI; elsewhere it panics saying so.
+    fn mount(dir: &Path, size: &str) -> Self {
+        std::fs::create_dir_all(dir).unwrap();
+        let status = Command::new("mount").args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"]).arg(dir).status();
+        assert!(status.is_ok_and(|s| s.success()), "mounting a tmpfs failed: this test needs root (or CAP_SYS_ADMIN), as `.ci/run` has");
+        Self { dir: dir.to_owned() }
+    }
+
+    /// Gives the file system `size` in all: room is made.
+    fn resize(&self, size: &str) {
+        let status = Command::new("mount").args(["-o", &format!("remount,size={size}")]).arg(&self.dir).status().unwrap();
+        assert!(status.success());
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.dir).status();
+    }
+}
+
+fn product(n: usize) -> Value {
+    json!({
+        "name": {"en": format!("Filler {n}"), "ar": format!("حشو {n}")},
+        "description": {"en": "x".repeat(4000), "ar": "ي".repeat(2000)},
+        "price": {"amount": 100 + n, "currency": "SAR"},
+        "stock": 1,
+        "status": "published",
+    })
+}
+
+async fn upload(app: &TestApp, product: &str) -> reqwest::Response {
+    let form = Form::new().part("images", Part::bytes(jpeg(&halves(640, 480))).file_name("a.jpg").mime_str("image/jpeg").unwrap());
+    app.as_admin(Method::POST, &format!("/api/products/{product}/images")).multipart(form).send().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_full_disk_refuses_writes_with_507_keeps_reads_and_recovers_without_a_restart() {
+    if skipped_on_mongodb("the documents are on the MongoDB server's disk, not this one") {
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let disk = Tmpfs::mount(&root.path().join("data"), "2m");
+    let app = spawn_in(root.path(), &Options::default()).await;
+
+    // Fill the disk through the API: every product acknowledged until the first refusal.
+    let mut saved: Vec<Value> = Vec::new();
+    let refusal = loop {
+        assert!(saved.len() < 1000, "2 MiB never filled up");
+        let response = app.admin_post_json("/api/products", &product(saved.len())).await;
+        if response.status() != 201 {
+            break response;
+        }
+        saved.push(response.json().await.unwrap());
+    };
+    assert!(saved.len() >= 5, "only {} products fitted", saved.len());
+    let problem = assert_problem(refusal, 507, None).await;
+    assert_eq!(problem["type"], "/problems/insufficient-storage", "{problem}");
+    // Other writes are refused the same way, an image's files included.
+    assert_problem(app.admin_post_json("/api/categories", &json!({"name": {"en": "More", "ar": "المزيد"}})).await, 507, None).await;
+    let first = saved[0]["id"].as_str().unwrap().to_owned();
+    assert_problem(upload(&app, &first).await, 507, None).await;
+
+    // Reads go on: the listing, a search, each product.
+    let listing: Value = app.get(&format!("/api/products?per_page={}", saved.len())).await.json().await.unwrap();
+    assert_eq!(listing["total"], saved.len(), "{}", listing["total"]);
+    assert_eq!(app.get("/api/products?q=Filler").await.status(), 200);
+    for product in &saved {
+        let read: Value = app.get(&format!("/api/products/{}", product["id"].as_str().unwrap())).await.json().await.unwrap();
+        assert_eq!(read["name"], product["name"]);
+        assert_eq!(read["description"], product["description"]);
+    }
+
+    // Room is made: the same host writes again, files too.
+    disk.resize("64m");
+    let response = app.admin_post_json("/api/categories", &json!({"name": {"en": "More", "ar": "المزيد"}})).await;
+    assert_eq!(response.status(), 201);
+    let response = upload(&app, &first).await;
+    assert_eq!(response.status(), 201, "{:?}", response.text().await);
+    let listing: Value = app.get(&format!("/api/products?per_page={}", saved.len() + 10)).await.json().await.unwrap();
+    assert_eq!(listing["total"], saved.len(), "nothing acknowledged was lost, nothing refused was kept");
+    app.stop().await;
+    drop(disk);
+}
