@@ -142,8 +142,13 @@ struct Schema {
     text_fields: HashMap<String, Vec<String>>,
 }
 
-fn internal(error: impl std::fmt::Display) -> StoreError {
-    StoreError::Internal(error.to_string())
+/// A failure the caller cannot fix, except a full disk: that can surface from any statement
+/// (a table, an index or a page of the log being written), and is `Full` wherever it does.
+fn internal<E: std::fmt::Display + 'static>(error: E) -> StoreError {
+    let disk_full = (&error as &dyn std::any::Any)
+        .downcast_ref::<rusqlite::Error>()
+        .is_some_and(|e| e.sqlite_error_code() == Some(ErrorCode::DiskFull));
+    if disk_full { StoreError::Full(error.to_string()) } else { StoreError::Internal(error.to_string()) }
 }
 
 fn open(path: &Path, read_only: bool) -> Result<Connection, StoreError> {
@@ -774,6 +779,16 @@ fn lock_data_dir(data_dir: &Path, sharing: Sharing) -> Result<std::fs::File, Sto
 mod tests {
     use super::super::{FieldPath, Key, text};
     use super::*;
+
+    #[test]
+    fn a_full_disk_is_full_whichever_statement_met_it() {
+        let full = || rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL), None);
+        assert!(matches!(internal(full()), StoreError::Full(_)));
+        assert!(matches!(write_error(full()), StoreError::Full(_)));
+        let io = rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_IOERR), None);
+        assert!(matches!(internal(io), StoreError::Internal(_)));
+        assert!(matches!(internal("reader lock poisoned"), StoreError::Internal(_)));
+    }
 
     fn key(field: &str, descending: bool) -> Key {
         Key { field: FieldPath::parse(field).unwrap(), descending }
