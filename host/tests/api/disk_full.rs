@@ -1,6 +1,7 @@
-//! A full disk under the data directory (a size-limited tmpfs): writes are refused with 507
-//! and lose nothing acknowledged, reads go on, and writes succeed again once room is made,
-//! without a restart.
+//! Storage that fails under a running host, on tmpfs mounts the tests make: a full disk
+//! under the data directory refuses writes with 507 and loses nothing acknowledged, reads go
+//! on, and writes succeed again once room is made; a read-only uploads directory refuses
+//! images with 503 and changes nothing. Neither needs a restart to recover.
 
 use crate::helpers::{Options, TestApp, assert_problem, skipped_on_mongodb, spawn_in};
 use crate::pictures::{halves, jpeg};
@@ -98,6 +99,37 @@ async fn a_full_disk_refuses_writes_with_507_keeps_reads_and_recovers_without_a_
     assert_eq!(response.status(), 201, "{:?}", response.text().await);
     let listing: Value = app.get(&format!("/api/products?per_page={}", saved.len() + 10)).await.json().await.unwrap();
     assert_eq!(listing["total"], saved.len(), "nothing acknowledged was lost, nothing refused was kept");
+    app.stop().await;
+    drop(disk);
+}
+
+#[tokio::test]
+async fn an_unwritable_uploads_directory_refuses_images_politely_and_changes_nothing() {
+    let root = tempfile::tempdir().unwrap();
+    let uploads = root.path().join("uploads");
+    let disk = Tmpfs::mount(&uploads, "16m");
+    let options = Options { env: vec![("SHOP_UPLOADS_DIR", uploads.display().to_string())], ..Options::default() };
+    let app = spawn_in(root.path(), &options).await;
+    let created = app.admin_post_json("/api/products", &product(1)).await;
+    assert_eq!(created.status(), 201);
+    let product: Value = created.json().await.unwrap();
+    let id = product["id"].as_str().unwrap();
+
+    // The file system turns read-only (a failing disk remounted so, or an operator's slip).
+    let status = Command::new("mount").args(["-o", "remount,ro"]).arg(&uploads).status().unwrap();
+    assert!(status.success());
+    let problem = assert_problem(upload(&app, id).await, 503, None).await;
+    assert_eq!(problem["type"], "/problems/unavailable", "{problem}");
+    let read: Value = app.get(&format!("/api/products/{id}")).await.json().await.unwrap();
+    assert_eq!(read["images"], json!([]), "the refused upload changed nothing");
+    assert_eq!(read["version"], product["version"]);
+    // Documents do not live there: other writes go on.
+    assert_eq!(app.admin_post_json("/api/categories", &json!({"name": {"en": "Lamps", "ar": "مصابيح"}})).await.status(), 201);
+
+    // Writable again: the same upload succeeds, no restart.
+    let status = Command::new("mount").args(["-o", "remount,rw"]).arg(&uploads).status().unwrap();
+    assert!(status.success());
+    assert_eq!(upload(&app, id).await.status(), 201);
     app.stop().await;
     drop(disk);
 }
