@@ -2,7 +2,7 @@
 
 use super::view::{ProductView, Row};
 use crate::stored::categories;
-use crate::stored::products::COLLECTION;
+use crate::stored::products::{COLLECTION, ensure_indexes};
 use crate::{access, caching};
 use api_kit::documents::{Op, Query};
 use api_kit::query::{Page, QueryParams};
@@ -77,6 +77,7 @@ pub fn list(request: &Request<Body>) -> Result<ApiResponse, Problem> {
         // A search without a sort comes by relevance.
         (None, Some(_)) => Vec::new(),
     };
+    ensure_indexes()?;
     let query = Query { filter, text: q, sort, skip: paging.skip(), limit: paging.limit() };
     let (products, total) = store::find_json(COLLECTION, &query)?;
     let rows = products.iter().map(|json| Row::parse(json)).collect::<Result<Vec<_>, _>>()?;
