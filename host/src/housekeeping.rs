@@ -1,7 +1,8 @@
 //! Periodic upkeep: every component that exports `shop:platform/housekeeping` gets its `run`
-//! called at start and then every `SHOP_HOUSEKEEPING_SECS`, each call in a fresh instance
-//! under the usual limits. (The catalog settles image-file changes a crash left unfinished;
-//! auth deletes sign-in attempt records and refresh tokens that no longer count.)
+//! called at start, before the host listens, and then every `SHOP_HOUSEKEEPING_SECS`, each
+//! call in a fresh instance under the usual limits. (The catalog declares its collections'
+//! indexes and settles image-file changes a crash left unfinished; auth deletes sign-in
+//! attempt records and refresh tokens that no longer count.)
 
 use crate::runtime::Runtime;
 use crate::runtime::links;
@@ -20,12 +21,13 @@ pub async fn run_once(runtime: &Arc<Runtime>) {
     }
 }
 
-/// Runs a round now and then one every `interval`, for as long as the runtime lives (the
-/// task holds it weakly, so a stopped host's store and its lock are released).
+/// Runs a round every `interval` (the first one `interval` from now: the host runs one with
+/// [`run_once`] before it listens), for as long as the runtime lives (the task holds it
+/// weakly, so a stopped host's store and its lock are released).
 pub async fn every(runtime: Arc<Runtime>, interval: Duration) {
     let weak = Arc::downgrade(&runtime);
     drop(runtime);
-    let mut ticks = tokio::time::interval(interval);
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;

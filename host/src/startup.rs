@@ -87,6 +87,13 @@ impl Application {
             tokio::spawn(watcher::watch(runtime.clone(), interval));
         }
         let watching_store = watch_shared_store(&runtime);
+        if runtime.settings.housekeeping.is_some() {
+            // Before the first request: the catalog declares its indexes here (its reads do
+            // not), and a change the round makes is not one a client saw happen.
+            let started = std::time::Instant::now();
+            crate::housekeeping::run_once(&runtime).await;
+            tracing::info!(took_ms = started.elapsed().as_millis() as u64, "first housekeeping round done");
+        }
         let housekeeping =
             runtime.settings.housekeeping.map(|interval| tokio::spawn(crate::housekeeping::every(runtime.clone(), interval)));
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);

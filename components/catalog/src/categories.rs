@@ -105,7 +105,6 @@ impl CategoryInput {
 }
 
 pub fn list(request: &Request<Body>) -> Result<ApiResponse, Problem> {
-    ensure_indexes()?;
     let query = Query {
         filter: Vec::new(),
         text: None,

@@ -31,11 +31,14 @@ pub const ROUTES: &str = include_str!("../routes.txt");
 /// Operations anyone may call; every other one needs an admin.
 const PUBLIC: &[&str] = &["categories.list", "categories.read", "products.list", "products.read"];
 
-/// The component's `housekeeping` export: settles file changes a crash left unfinished.
+/// The component's `housekeeping` export: declares the collections' indexes and settles
+/// file changes a crash left unfinished.
 struct Upkeep;
 
 impl exports::shop::platform::housekeeping::Guest for Upkeep {
     fn run() -> Result<String, String> {
+        // A data directory from a version with fewer indexes gets them before any write.
+        stored::products::ensure_indexes().and_then(|()| stored::categories::ensure_indexes()).map_err(|problem| problem.to_json())?;
         let settled = images::Settings::load().and_then(|settings| images::sweep(&settings)).map_err(|problem| problem.to_json())?;
         Ok(format!("settled {settled} unfinished image file changes"))
     }

@@ -343,3 +343,27 @@ async fn categories_count_products_and_refuse_deletion_while_used() {
     assert_eq!(moved["category"]["slug"], "beauty");
     app.stop().await;
 }
+
+/// The catalog's reads other than search declare no index: its housekeeping does, before
+/// the host listens, so a fresh (or older) store has them before the first request.
+#[tokio::test]
+async fn the_catalogs_indexes_exist_before_the_first_request() {
+    use shop_host::capabilities::documents::{Collection, Query, StoreError};
+    let app =
+        crate::helpers::spawn_app_with(crate::helpers::Options { env: vec![("SHOP_STORE_SHARED", "true".into())], ..Default::default() })
+            .await;
+    let store = crate::helpers::open_store_beside(&app).await;
+    // A text search is refused on every backend when the collection has no text index.
+    let products = Collection::parse("products").unwrap();
+    let product = json!({"_id": "p1", "slug": "dates", "status": "published", "name": {"en": "Medjool Dates", "ar": "تمر مجدول"}});
+    store.insert(&products, product.as_object().unwrap().clone()).await.unwrap();
+    let search = Query { filter: Vec::new(), text: Some(vec!["dates".into()]), sort: Vec::new(), skip: 0, limit: 10 };
+    let searched = store.find(&products, search).await;
+    assert!(searched.as_ref().is_ok_and(|(found, _)| found.len() == 1), "{searched:?}");
+    // The categories' unique slug is in force before any category was written.
+    let categories = Collection::parse("categories").unwrap();
+    let category = |id: &str| json!({"_id": id, "slug": "same", "name": {"en": id, "ar": id}}).as_object().unwrap().clone();
+    store.insert(&categories, category("first")).await.unwrap();
+    let second = store.insert(&categories, category("second")).await;
+    assert!(matches!(second, Err(StoreError::Duplicate(_))), "{second:?}");
+}

@@ -77,7 +77,11 @@ pub fn list(request: &Request<Body>) -> Result<ApiResponse, Problem> {
         // A search without a sort comes by relevance.
         (None, Some(_)) => Vec::new(),
     };
-    ensure_indexes()?;
+    if q.is_some() {
+        // A search needs the text index (every store refuses one without it); the other
+        // indexes only speed a listing up, and writes and housekeeping declare them.
+        ensure_indexes()?;
+    }
     let query = Query { filter, text: q, sort, skip: paging.skip(), limit: paging.limit() };
     let (products, total) = store::find_json(COLLECTION, &query)?;
     let rows = products.iter().map(|json| Row::parse(json)).collect::<Result<Vec<_>, _>>()?;
