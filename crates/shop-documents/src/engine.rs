@@ -377,46 +377,10 @@ impl<C: Sql> Engine<C> {
 
 #[cfg(test)]
 mod tests {
+    //! The behaviour every backend shares is the conformance suite's (`crate::conformance`,
+    //! run on this engine too); here, what is the engine's own.
     use super::*;
-    use crate::{Key, Op, text};
-
-    /// The engine on real SQLite (rusqlite's bundled build, with JSON1 and FTS5), reached the
-    /// way Spin offers it: one statement at a time.
-    struct Sqlite(rusqlite::Connection);
-
-    impl Sql for Sqlite {
-        fn run(&self, statement: &str, params: &[SqlValue]) -> Result<Vec<Vec<SqlValue>>, SqlError> {
-            use rusqlite::types::{Value as V, ValueRef};
-            let params: Vec<V> = params
-                .iter()
-                .map(|p| match p {
-                    SqlValue::Null => V::Null,
-                    SqlValue::Integer(i) => V::Integer(*i),
-                    SqlValue::Real(r) => V::Real(*r),
-                    SqlValue::Text(t) => V::Text(t.clone()),
-                })
-                .collect();
-            let failed = |e: rusqlite::Error| SqlError::Failed(e.to_string());
-            let mut stmt = self.0.prepare(statement).map_err(failed)?;
-            let columns = stmt.column_count();
-            let rows = stmt
-                .query_map(rusqlite::params_from_iter(params), |row| {
-                    (0..columns)
-                        .map(|i| {
-                            Ok(match row.get_ref(i)? {
-                                ValueRef::Null => SqlValue::Null,
-                                ValueRef::Integer(i) => SqlValue::Integer(i),
-                                ValueRef::Real(r) => SqlValue::Real(r),
-                                ValueRef::Text(t) => SqlValue::Text(String::from_utf8_lossy(t).into_owned()),
-                                ValueRef::Blob(_) => SqlValue::Null,
-                            })
-                        })
-                        .collect()
-                })
-                .map_err(failed)?;
-            rows.collect::<Result<_, _>>().map_err(failed)
-        }
-    }
+    use crate::testing::Sqlite;
 
     fn engine(path: &std::path::Path) -> Engine<Sqlite> {
         Engine::new(Sqlite(rusqlite::Connection::open(path).unwrap()))
@@ -426,16 +390,8 @@ mod tests {
         value.as_object().unwrap().clone()
     }
 
-    fn key(field: &str) -> Key {
-        Key { field: FieldPath::parse(field).unwrap(), descending: false }
-    }
-
-    fn search(words: &str) -> Query {
-        Query { filter: vec![], text: Some(text::words(words)), sort: vec![], skip: 0, limit: 10 }
-    }
-
     #[test]
-    fn versions_guard_replace_and_delete() {
+    fn versions_guard_writes_across_engines_on_one_file() {
         let dir = std::env::temp_dir().join(format!("shop-documents-{}", crate::new_id()));
         std::fs::create_dir_all(&dir).unwrap();
         let store = engine(&dir.join("db"));
@@ -456,74 +412,5 @@ mod tests {
         assert!(other.delete(&c, &id, Some(2)).unwrap());
         assert!(!other.delete(&c, &id, None).unwrap());
         std::fs::remove_dir_all(dir).unwrap();
-    }
-
-    #[test]
-    fn unique_indexes_name_the_duplicate_and_definitions_cannot_change() {
-        let store = engine(std::path::Path::new(":memory:"));
-        let c = Collection::parse("users").unwrap();
-        let unique = IndexSpec::parse("email", vec![key("email")], IndexKind::Unique).unwrap();
-        store.ensure_index(&c, unique.clone()).unwrap();
-        store.ensure_index(&c, unique).unwrap();
-        store.insert(&c, doc(json!({"email": "a@example.com", "_id": "u1"}))).unwrap();
-        assert_eq!(store.insert(&c, doc(json!({"email": "a@example.com"}))), Err(StoreError::Duplicate("email".into())));
-        assert_eq!(store.insert(&c, doc(json!({"email": "b@example.com", "_id": "u1"}))), Err(StoreError::Duplicate("_id".into())));
-        let changed = IndexSpec::parse("email", vec![key("name")], IndexKind::Regular).unwrap();
-        assert!(matches!(store.ensure_index(&c, changed), Err(StoreError::Invalid(_))));
-    }
-
-    #[test]
-    fn text_search_folds_both_languages_and_follows_every_write() {
-        let store = engine(std::path::Path::new(":memory:"));
-        let c = Collection::parse("products").unwrap();
-        // A document stored before the index exists is indexed when it is made.
-        let coffee: Value = serde_json::from_str(
-            &store.insert(&c, doc(json!({"name": {"en": "Arabic coffee", "ar": "قهوة عربية"}, "price": 30}))).unwrap(),
-        )
-        .unwrap();
-        let spec = IndexSpec::parse("search", vec![key("name.en"), key("name.ar")], IndexKind::Text).unwrap();
-        store.ensure_index(&c, spec).unwrap();
-        let latte: Value =
-            serde_json::from_str(&store.insert(&c, doc(json!({"name": {"en": "Café crème", "ar": "قهوة بالحليب"}, "price": 12}))).unwrap())
-                .unwrap();
-        assert_eq!(store.find(&c, &search("قَهْوَة")).unwrap().1, 2);
-        assert_eq!(store.find(&c, &search("عربيه")).unwrap().1, 1);
-        assert_eq!(store.find(&c, &search("cafe")).unwrap().1, 1);
-        let cheap = Query { filter: vec![Clause::parse("price", Op::Lt, "20").unwrap()], ..search("قهوه") };
-        let (items, total) = store.find(&c, &cheap).unwrap();
-        assert_eq!((items.len(), total), (1, 1), "search and filters combine");
-        store
-            .replace(&c, latte["_id"].as_str().unwrap(), 1, doc(json!({"name": {"en": "Cardamom tea", "ar": "شاي بالهيل"}})))
-            .unwrap()
-            .unwrap();
-        assert_eq!(store.find(&c, &search("cafe")).unwrap().1, 0, "a replaced name is no longer found");
-        assert_eq!(store.find(&c, &search("cardam")).unwrap().1, 1, "the last word matches as a prefix");
-        assert!(store.delete(&c, coffee["_id"].as_str().unwrap(), None).unwrap());
-        assert_eq!(store.find(&c, &search("arabic")).unwrap().1, 0, "a deleted document leaves the index");
-        let no_index = Collection::parse("users").unwrap();
-        store.insert(&no_index, doc(json!({}))).unwrap();
-        assert!(matches!(store.find(&no_index, &search("x")), Err(StoreError::Invalid(_))));
-    }
-
-    #[test]
-    fn filters_sorts_pages_and_counts() {
-        let store = engine(std::path::Path::new(":memory:"));
-        let c = Collection::parse("products").unwrap();
-        for (i, category) in ["a", "b", "a", "c", "a"].iter().enumerate() {
-            store.insert(&c, doc(json!({"category": category, "price": i * 10, "active": i % 2 == 0}))).unwrap();
-        }
-        let q = Query {
-            filter: vec![Clause::parse("active", Op::Eq, "true").unwrap()],
-            text: None,
-            sort: vec![Key { field: FieldPath::parse("price").unwrap(), descending: true }],
-            skip: 1,
-            limit: 1,
-        };
-        let (items, total) = store.find(&c, &q).unwrap();
-        assert_eq!(total, 3);
-        assert_eq!(serde_json::from_str::<Value>(&items[0]).unwrap()["price"], 20);
-        let mut counts = store.count_by(&c, &[], &FieldPath::parse("category").unwrap()).unwrap();
-        counts.sort_by_key(|(v, _)| v.to_string());
-        assert_eq!(counts, [(json!("a"), 3), (json!("b"), 1), (json!("c"), 1)]);
     }
 }

@@ -9,8 +9,12 @@
 //!   runtime that offers only "run this statement" (Spin's `spin:sqlite`). Every write is one
 //!   statement, so it is atomic even on a connection other requests share.
 
+#[cfg(any(test, feature = "testkit"))]
+pub mod conformance;
 pub mod engine;
 pub mod sql;
+#[cfg(test)]
+mod testing;
 pub mod text;
 
 use serde_json::{Map, Value};
