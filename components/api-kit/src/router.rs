@@ -59,29 +59,37 @@ fn decode(segment: &str) -> String {
     percent_encoding::percent_decode_str(segment).decode_utf8_lossy().into_owned()
 }
 
-/// Matches a request against a table.
+/// Matches a request against a table. Where patterns of several shapes fit the path, a
+/// literal segment beats a parameter (`…/images/order` before `…/images/{image}`), as in
+/// most routers: only the routes of the most literal shape answer, and only their methods
+/// are allowed.
 pub fn route<'t>(table: &'t str, method: &str, path: &str) -> RouteMatch<'t> {
     let path = if path.len() > 1 { path.trim_end_matches('/') } else { path };
     let segments: Vec<&str> = path.split('/').collect();
-    let mut allowed: Vec<&str> = Vec::new();
+    let is_param = |p: &str| p.starts_with('{') && p.ends_with('}');
+    // Each fitting route with its shape: a bit per parameter segment, the first segment's
+    // highest, so the smallest shape is the most literal, segment by segment.
+    let mut fitting: Vec<(Route<'t>, u64)> = Vec::new();
     for route in routes(table) {
-        let pattern: Vec<&str> = route.path.split('/').collect();
-        if pattern.len() != segments.len() {
+        if segments.len() > 64 || route.path.split('/').count() != segments.len() {
             continue;
         }
-        let mut params = Vec::new();
-        let fits = pattern.iter().zip(&segments).all(|(p, s)| match p.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
-            Some(name) if !s.is_empty() => {
-                params.push((name, decode(s)));
-                true
-            }
-            Some(_) => false,
-            None => p == s,
-        });
-        if !fits {
-            continue;
+        let fits = route.path.split('/').zip(&segments).all(|(p, s)| if is_param(p) { !s.is_empty() } else { p == *s });
+        if fits {
+            let shape = route.path.split('/').enumerate().filter(|(_, p)| is_param(p)).fold(0u64, |shape, (at, _)| shape | 1 << (63 - at));
+            fitting.push((route, shape));
         }
+    }
+    let Some(best) = fitting.iter().map(|(_, shape)| *shape).min() else { return RouteMatch::NotFound };
+    let mut allowed: Vec<&str> = Vec::new();
+    for (route, _) in fitting.iter().filter(|(_, shape)| *shape == best) {
         if route.method == method || (method == "HEAD" && route.method == "GET") {
+            let params = route
+                .path
+                .split('/')
+                .zip(&segments)
+                .filter_map(|(p, s)| p.strip_prefix('{').and_then(|p| p.strip_suffix('}')).map(|name| (name, decode(s))))
+                .collect();
             return RouteMatch::Found(Matched { operation: route.operation, params });
         }
         if !allowed.contains(&route.method) {
@@ -91,7 +99,7 @@ pub fn route<'t>(table: &'t str, method: &str, path: &str) -> RouteMatch<'t> {
             }
         }
     }
-    if allowed.is_empty() { RouteMatch::NotFound } else { RouteMatch::WrongMethod(allowed.join(", ")) }
+    RouteMatch::WrongMethod(allowed.join(", "))
 }
 
 /// Matches a request against a table; the `Err` is the answer to send instead: 405 with
@@ -130,5 +138,19 @@ mod tests {
         assert_eq!(route(TABLE, "POST", "/api/products/x/unpublish"), RouteMatch::NotFound);
         assert_eq!(route(TABLE, "GET", "/api/products//publish"), RouteMatch::NotFound);
         assert_eq!(routes(TABLE).count(), 5);
+    }
+
+    #[test]
+    fn a_literal_segment_beats_a_parameter() {
+        const IMAGES: &str = "
+            PUT    /api/products/{product}/images/order    products.images.reorder
+            DELETE /api/products/{product}/images/{image}  products.images.delete
+        ";
+        let RouteMatch::Found(found) = route(IMAGES, "PUT", "/api/products/p/images/order") else { panic!() };
+        assert_eq!(found.operation, "products.images.reorder");
+        assert_eq!(route(IMAGES, "DELETE", "/api/products/p/images/order"), RouteMatch::WrongMethod("PUT".into()));
+        let RouteMatch::Found(found) = route(IMAGES, "DELETE", "/api/products/p/images/i1") else { panic!() };
+        assert_eq!((found.operation, found.param("image")), ("products.images.delete", "i1"));
+        assert_eq!(route(IMAGES, "PUT", "/api/products/p/images/i1"), RouteMatch::WrongMethod("DELETE".into()));
     }
 }
