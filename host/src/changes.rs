@@ -15,9 +15,6 @@ use serde::Deserialize;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The longest a poll waits before it answers with the mark as it is.
-pub const LONGEST_WAIT: Duration = Duration::from_secs(25);
-
 /// The write marks, and a signal to the polls waiting on them.
 pub struct Changes {
     versions: Arc<Versions>,
@@ -77,7 +74,7 @@ pub struct Poll {
 
 /// `GET /api/changes?collections=…&after=…`: `{"mark": N}`, at once when the mark of those
 /// collections is not `after` (or `after` is absent), else when it moves or after
-/// [`LONGEST_WAIT`].
+/// `SHOP_CHANGES_WAIT_SECS` (25 s by default).
 pub async fn poll(
     State(front): State<crate::http::router::Front>,
     query: Result<Query<Poll>, axum::extract::rejection::QueryRejection>,
@@ -90,7 +87,7 @@ pub async fn poll(
     }
     let changes = &front.runtime.changes;
     let mark = match poll.after {
-        Some(after) => changes.next(&collections, after, LONGEST_WAIT).await,
+        Some(after) => changes.next(&collections, after, front.runtime.settings.changes_wait).await,
         None => changes.versions().mark(&collections),
     };
     let mut response = axum::Json(serde_json::json!({ "mark": mark })).into_response();

@@ -57,6 +57,10 @@ pub struct Settings {
     /// Time a client has to send a request's head, on a new connection or an idle kept-alive
     /// one, before the connection is closed (`SHOP_HEAD_TIMEOUT_MS`, default 30000).
     pub head_timeout: Duration,
+    /// The longest a `GET /api/changes` long poll waits before it answers with the mark
+    /// unchanged (`SHOP_CHANGES_WAIT_SECS`, default 25; keep it under the proxy's read
+    /// timeout, 60 s in nginx by default).
+    pub changes_wait: Duration,
     /// Time a client has to send a request's whole body before it is answered 408
     /// (`SHOP_BODY_TIMEOUT_MS`, default 60000: 16 MiB at about 2 Mbit/s).
     pub body_timeout: Duration,
@@ -232,6 +236,7 @@ impl Settings {
             max_body_bytes: parse("SHOP_MAX_BODY_BYTES", "16777216")? as usize,
             head_timeout: Duration::from_millis(parse("SHOP_HEAD_TIMEOUT_MS", "30000")?),
             body_timeout: Duration::from_millis(parse("SHOP_BODY_TIMEOUT_MS", "60000")?),
+            changes_wait: Duration::from_secs(parse("SHOP_CHANGES_WAIT_SECS", "25")?),
             swap_poll: (poll_ms > 0).then(|| Duration::from_millis(poll_ms)),
             housekeeping: Some(parse("SHOP_HOUSEKEEPING_SECS", "300")?).filter(|s| *s > 0).map(Duration::from_secs),
             store_shared: match get("SHOP_STORE_SHARED", "false").as_str() {
