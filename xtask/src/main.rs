@@ -12,6 +12,7 @@
 //! - `test`: `build` (plus test fixtures), then every test of both workspaces.
 //! - `components`: only the components (what a developer runs to hot-swap a change).
 
+mod api_fuzz;
 mod build;
 mod checkout;
 mod mongodb;

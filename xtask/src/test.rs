@@ -1,9 +1,9 @@
 //! `cargo xtask test`: the format check, the dependency check, and every test of both
-//! workspaces on the embedded store, then the MongoDB run.
+//! workspaces on the embedded store, then the API fuzzing and the MongoDB run.
 
 use crate::checkout::Checkout;
-use crate::mongodb;
 use crate::tools::{CARGO_DENY_VERSION, cargo, ensure_chromium, ensure_component, ensure_nginx, ensure_tool, run_checked};
+use crate::{api_fuzz, mongodb};
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -76,11 +76,13 @@ pub(crate) fn test(checkout: &Checkout) -> Result<()> {
         "--lib",
     ]))?;
     let embedded = started.elapsed();
+    let api_fuzz = api_fuzz::run(checkout)?;
     let mongodb = mongodb::run(checkout)?;
     eprintln!(
-        "xtask: test times: {:.0} s on the embedded store (Spin included: {}), {}",
+        "xtask: test times: {:.0} s on the embedded store (Spin included: {}), {}, {}",
         embedded.as_secs_f64(),
         if spin.is_some() { "yes" } else { "no" },
+        api_fuzz,
         mongodb
     );
     Ok(())
