@@ -8,7 +8,7 @@ use http::{HeaderValue, header};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use shop_web::app::{App, Assets, shell};
-use shop_web::server::{api, config, page_cache, routes, session};
+use shop_web::server::{api, body, config, page_cache, routes, session};
 use std::net::SocketAddr;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -92,7 +92,11 @@ async fn serve(config: config::Config) -> Result<()> {
         .layer(axum::middleware::from_fn(page_cache::serve))
         .layer(axum::middleware::from_fn(routes::server_function_status))
         .layer(axum::middleware::from_fn(session::guard))
-        // Server functions read whole bodies: none may be larger than an upload may be.
+        // Whole bodies, in time (see `server::body`), and none larger than an upload may be.
+        .layer(axum::middleware::from_fn_with_state(
+            body::BodyRules { timeout: config.body_timeout, limit: config.max_body_bytes },
+            body::read_in_time,
+        ))
         .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
         .layer(axum::middleware::from_fn(routes::first_visit))
         .layer(CompressionLayer::new())

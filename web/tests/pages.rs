@@ -313,3 +313,30 @@ async fn pages_are_kept_until_the_catalogue_changes() {
     let metrics = shop.get("/metrics").await.text().await.unwrap();
     assert!(metrics.contains("shop_web_response_cache_hits_total"), "{metrics}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_body_that_trickles_in_is_answered_408_and_the_connection_closed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let port = free_port();
+    let dead_api = format!("http://127.0.0.1:{}", free_port());
+    let _web = start_web_with(&dead_api, port, &[("WEB_BODY_TIMEOUT_MS", "700")]);
+    let client = reqwest::Client::new();
+    let web = format!("http://127.0.0.1:{port}");
+    wait_ok(&client, &format!("{web}/healthz")).await;
+    let mut slow = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    // A form post's head, then 10 of the 100 bytes it announced.
+    slow.write_all(b"POST /api/login HTTP/1.1\r\nHost: shop\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nemail=a%40")
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    assert_eq!(client.get(format!("{web}/healthz")).send().await.unwrap().status(), 200, "others are served meanwhile");
+    let mut answer = Vec::new();
+    let closed = tokio::time::timeout(std::time::Duration::from_secs(10), slow.read_to_end(&mut answer)).await;
+    assert!(closed.is_ok(), "a trickling body still holds its connection after 10 s");
+    assert!(started.elapsed() >= std::time::Duration::from_millis(500), "answered before the deadline: {:?}", started.elapsed());
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    // A body sent in time goes on to the routes (which refuse this one, but not with 408).
+    let quick = client.post(format!("{web}/api/login")).form(&[("email", "a@example.com")]).send().await.unwrap();
+    assert_ne!(quick.status(), 408);
+}

@@ -30,6 +30,10 @@ pub struct Config {
     /// Time a client has to send a request's head, on a new connection or an idle kept-alive
     /// one, before the connection is closed (`WEB_HEAD_TIMEOUT_MS`, default 30000).
     pub head_timeout: std::time::Duration,
+    /// Time a client has to send a request's whole body once its head arrived, before it is
+    /// answered 408 and the connection closed (`WEB_BODY_TIMEOUT_MS`, default 60000: 16 MiB
+    /// at about 2 Mbit/s, as the host's `SHOP_BODY_TIMEOUT_MS`).
+    pub body_timeout: std::time::Duration,
     /// The memory for rendered pages kept until the catalogue changes (`WEB_PAGE_CACHE`,
     /// `on` or `off`, default `on`; `WEB_PAGE_CACHE_MB`, default 32). None when off.
     pub page_cache_bytes: Option<usize>,
@@ -95,6 +99,12 @@ impl Config {
             value: head_text.clone(),
             why: "a number of milliseconds, at least 1",
         })?;
+        let body_text = var("WEB_BODY_TIMEOUT_MS").unwrap_or_else(|| "60000".into());
+        let body_ms: u64 = body_text.parse().ok().filter(|ms| *ms >= 1).ok_or(ConfigError::Invalid {
+            name: "WEB_BODY_TIMEOUT_MS",
+            value: body_text.clone(),
+            why: "a number of milliseconds, at least 1",
+        })?;
         let page_cache_bytes = match var("WEB_PAGE_CACHE").as_deref() {
             None | Some("on" | "true" | "1") => {
                 let text = var("WEB_PAGE_CACHE_MB").unwrap_or_else(|| "32".into());
@@ -118,6 +128,7 @@ impl Config {
             max_body_bytes,
             shutdown_grace: std::time::Duration::from_secs(grace_secs),
             head_timeout: std::time::Duration::from_millis(head_ms),
+            body_timeout: std::time::Duration::from_millis(body_ms),
             page_cache_bytes,
         })
     }

@@ -2,6 +2,7 @@
 //! not pages (uploads, language choice, sitemap, robots).
 
 pub mod api;
+pub mod body;
 pub mod config;
 pub mod page_cache;
 pub mod routes;
