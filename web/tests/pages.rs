@@ -220,23 +220,40 @@ async fn a_dead_api_gets_an_error_page_with_a_retry() {
     assert_eq!(client.get(format!("{web}/sitemap.xml")).send().await.unwrap().status(), 503);
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_client_that_never_finishes_its_head_is_disconnected_while_others_are_served() {
+/// A slow client's connection to a storefront (whose API is down) started with `setting`:
+/// it sent `sent` and stops there. Checks that another request is served meanwhile, then
+/// waits (10 s at most) for the storefront to close the connection: whether it did, what it
+/// answered, how long that took from the first request, and the storefront (still running)
+/// with a client and its address.
+async fn a_slow_client(setting: (&str, &str), sent: &[u8]) -> (bool, String, std::time::Duration, SlowClientShop) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let port = free_port();
     let dead_api = format!("http://127.0.0.1:{}", free_port());
-    let _web = start_web_with(&dead_api, port, &[("WEB_HEAD_TIMEOUT_MS", "700")]);
+    let process = start_web_with(&dead_api, port, &[setting]);
     let client = reqwest::Client::new();
     let web = format!("http://127.0.0.1:{port}");
     wait_ok(&client, &format!("{web}/healthz")).await;
     let mut slow = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
-    slow.write_all(b"GET / HTTP/1.1\r\nHost: shop\r\nX-Slow: ").await.unwrap();
+    slow.write_all(sent).await.unwrap();
     let started = std::time::Instant::now();
     assert_eq!(client.get(format!("{web}/healthz")).send().await.unwrap().status(), 200, "others are served meanwhile");
-    let mut rest = Vec::new();
-    let closed = tokio::time::timeout(std::time::Duration::from_secs(10), slow.read_to_end(&mut rest)).await;
-    assert!(closed.is_ok(), "a half-sent head still holds its connection after 10 s");
-    assert!(started.elapsed() >= std::time::Duration::from_millis(500), "closed before the deadline: {:?}", started.elapsed());
+    let mut answer = Vec::new();
+    let closed = tokio::time::timeout(std::time::Duration::from_secs(10), slow.read_to_end(&mut answer)).await;
+    (closed.is_ok(), String::from_utf8_lossy(&answer).into_owned(), started.elapsed(), SlowClientShop { _process: process, client, web })
+}
+
+/// The storefront of [`a_slow_client`], kept running while it is held.
+struct SlowClientShop {
+    _process: support::Process,
+    client: reqwest::Client,
+    web: String,
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_client_that_never_finishes_its_head_is_disconnected_while_others_are_served() {
+    let (closed, _, took, _) = a_slow_client(("WEB_HEAD_TIMEOUT_MS", "700"), b"GET / HTTP/1.1\r\nHost: shop\r\nX-Slow: ").await;
+    assert!(closed, "a half-sent head still holds its connection after 10 s");
+    assert!(took >= std::time::Duration::from_millis(500), "closed before the deadline: {took:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -316,27 +333,13 @@ async fn pages_are_kept_until_the_catalogue_changes() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_body_that_trickles_in_is_answered_408_and_the_connection_closed() {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let port = free_port();
-    let dead_api = format!("http://127.0.0.1:{}", free_port());
-    let _web = start_web_with(&dead_api, port, &[("WEB_BODY_TIMEOUT_MS", "700")]);
-    let client = reqwest::Client::new();
-    let web = format!("http://127.0.0.1:{port}");
-    wait_ok(&client, &format!("{web}/healthz")).await;
-    let mut slow = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
     // A form post's head, then 10 of the 100 bytes it announced.
-    slow.write_all(b"POST /api/login HTTP/1.1\r\nHost: shop\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nemail=a%40")
-        .await
-        .unwrap();
-    let started = std::time::Instant::now();
-    assert_eq!(client.get(format!("{web}/healthz")).send().await.unwrap().status(), 200, "others are served meanwhile");
-    let mut answer = Vec::new();
-    let closed = tokio::time::timeout(std::time::Duration::from_secs(10), slow.read_to_end(&mut answer)).await;
-    assert!(closed.is_ok(), "a trickling body still holds its connection after 10 s");
-    assert!(started.elapsed() >= std::time::Duration::from_millis(500), "answered before the deadline: {:?}", started.elapsed());
-    let answer = String::from_utf8_lossy(&answer);
+    let head = b"POST /api/login HTTP/1.1\r\nHost: shop\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nemail=a%40";
+    let (closed, answer, took, shop) = a_slow_client(("WEB_BODY_TIMEOUT_MS", "700"), head).await;
+    assert!(closed, "a trickling body still holds its connection after 10 s");
+    assert!(took >= std::time::Duration::from_millis(500), "answered before the deadline: {took:?}");
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     // A body sent in time goes on to the routes (which refuse this one, but not with 408).
-    let quick = client.post(format!("{web}/api/login")).form(&[("email", "a@example.com")]).send().await.unwrap();
+    let quick = shop.client.post(format!("{}/api/login", shop.web)).form(&[("email", "a@example.com")]).send().await.unwrap();
     assert_ne!(quick.status(), 408);
 }

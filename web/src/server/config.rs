@@ -93,18 +93,16 @@ impl Config {
             value: grace_text.clone(),
             why: "a whole number of seconds",
         })?;
-        let head_text = var("WEB_HEAD_TIMEOUT_MS").unwrap_or_else(|| "30000".into());
-        let head_ms: u64 = head_text.parse().ok().filter(|ms| *ms >= 1).ok_or(ConfigError::Invalid {
-            name: "WEB_HEAD_TIMEOUT_MS",
-            value: head_text.clone(),
-            why: "a number of milliseconds, at least 1",
-        })?;
-        let body_text = var("WEB_BODY_TIMEOUT_MS").unwrap_or_else(|| "60000".into());
-        let body_ms: u64 = body_text.parse().ok().filter(|ms| *ms >= 1).ok_or(ConfigError::Invalid {
-            name: "WEB_BODY_TIMEOUT_MS",
-            value: body_text.clone(),
-            why: "a number of milliseconds, at least 1",
-        })?;
+        // A timeout in milliseconds, at least 1.
+        let millis = |name: &'static str, default: &str| {
+            let text = var(name).unwrap_or_else(|| default.into());
+            match text.parse::<u64>() {
+                Ok(ms) if ms >= 1 => Ok(std::time::Duration::from_millis(ms)),
+                _ => Err(ConfigError::Invalid { name, value: text, why: "a number of milliseconds, at least 1" }),
+            }
+        };
+        let head_timeout = millis("WEB_HEAD_TIMEOUT_MS", "30000")?;
+        let body_timeout = millis("WEB_BODY_TIMEOUT_MS", "60000")?;
         let page_cache_bytes = match var("WEB_PAGE_CACHE").as_deref() {
             None | Some("on" | "true" | "1") => {
                 let text = var("WEB_PAGE_CACHE_MB").unwrap_or_else(|| "32".into());
@@ -127,8 +125,8 @@ impl Config {
             currency,
             max_body_bytes,
             shutdown_grace: std::time::Duration::from_secs(grace_secs),
-            head_timeout: std::time::Duration::from_millis(head_ms),
-            body_timeout: std::time::Duration::from_millis(body_ms),
+            head_timeout,
+            body_timeout,
             page_cache_bytes,
         })
     }
