@@ -13,7 +13,7 @@
 //! the host's embedded store. The schema (collections, indexes) is read once per [`Engine`]:
 //! under Spin an engine lives for one request.
 
-use crate::sql::{self, SqlValue, fts_table, searchable, table};
+use crate::sql::{self, SqlValue, searchable};
 use crate::{Clause, Collection, FieldPath, IndexKind, IndexSpec, Query, StoreError, document_id};
 use serde_json::{Map, Value, json};
 use std::cell::RefCell;
@@ -152,7 +152,7 @@ impl<C: Sql> Engine<C> {
         if !self.has_collection(c)? {
             return Ok(None);
         }
-        let rows = self.run(&format!("SELECT body FROM {} WHERE id = ?1", table(c)), &[SqlValue::Text(id.to_owned())])?;
+        let rows = self.run(&sql::select_document(c), &[SqlValue::Text(id.to_owned())])?;
         rows.into_iter().next().map(text_of).transpose()
     }
 
@@ -210,20 +210,17 @@ impl<C: Sql> Engine<C> {
         self.create_collection(c)?;
         let json = body.to_string();
         let mut args = vec![SqlValue::Text(id), SqlValue::Text(json.clone())];
-        let statement = match self.text_fields(c) {
-            Some(fields) => {
-                args.push(SqlValue::Text(searchable(&body, &fields)));
-                format!("INSERT INTO {} (id, version, body, search) VALUES (?1, 1, ?2, ?3)", table(c))
-            }
-            None => format!("INSERT INTO {} (id, version, body) VALUES (?1, 1, ?2)", table(c)),
-        };
-        self.run(&statement, &args)?;
+        let fields = self.text_fields(c);
+        if let Some(fields) = &fields {
+            args.push(SqlValue::Text(searchable(&body, fields)));
+        }
+        self.run(&sql::insert_document(c, fields.is_some()), &args)?;
         Ok(json)
     }
 
     /// The current version of a document, if it exists.
     fn version(&self, c: &Collection, id: &str) -> Result<Option<i64>, StoreError> {
-        let rows = self.run(&format!("SELECT version FROM {} WHERE id = ?1", table(c)), &[SqlValue::Text(id.to_owned())])?;
+        let rows = self.run(&sql::select_version(c), &[SqlValue::Text(id.to_owned())])?;
         rows.first().map(|row| integer_of(row)).transpose()
     }
 
@@ -243,17 +240,11 @@ impl<C: Sql> Engine<C> {
             SqlValue::Text(id.to_owned()),
             SqlValue::Integer(expected as i64),
         ];
-        let search = match self.text_fields(c) {
-            Some(fields) => {
-                args.push(SqlValue::Text(searchable(&body, &fields)));
-                ", search = ?5"
-            }
-            None => "",
-        };
-        let updated = self.run(
-            &format!("UPDATE {} SET version = ?1, body = ?2{search} WHERE id = ?3 AND version = ?4 RETURNING rowid", table(c)),
-            &args,
-        )?;
+        let fields = self.text_fields(c);
+        if let Some(fields) = &fields {
+            args.push(SqlValue::Text(searchable(&body, fields)));
+        }
+        let updated = self.run(&sql::replace_document(c, fields.is_some()), &args)?;
         if !updated.is_empty() {
             return Ok(Some(json));
         }
@@ -269,14 +260,10 @@ impl<C: Sql> Engine<C> {
             return Ok(false);
         }
         let mut args = vec![SqlValue::Text(id.to_owned())];
-        let at_version = match expected {
-            Some(version) => {
-                args.push(SqlValue::Integer(version as i64));
-                " AND version = ?2"
-            }
-            None => "",
-        };
-        let deleted = self.run(&format!("DELETE FROM {} WHERE id = ?1{at_version} RETURNING rowid", table(c)), &args)?;
+        if let Some(version) = expected {
+            args.push(SqlValue::Integer(version as i64));
+        }
+        let deleted = self.run(&sql::delete_document(c, expected.is_some()), &args)?;
         if !deleted.is_empty() {
             return Ok(true);
         }
@@ -328,48 +315,22 @@ impl<C: Sql> Engine<C> {
     }
 
     /// The `search` column, the external-content FTS5 table over it, the triggers that keep
-    /// the two in step, and the words of the documents already stored. Every step is
-    /// idempotent, so an interrupted call is finished by the next.
+    /// the two in step, and the words of the documents already stored ([`sql`]'s layout).
+    /// Every step is idempotent, so an interrupted call is finished by the next.
     fn create_text_index(&self, c: &Collection, spec: &IndexSpec) -> Result<(), StoreError> {
-        let (t, f) = (table(c), fts_table(c));
-        match self.run(&format!("ALTER TABLE {t} ADD COLUMN search TEXT"), &[]) {
-            Err(StoreError::Internal(message)) if message.contains("duplicate column") => {}
-            other => {
-                other?;
-            }
+        let has_column = self.run(&sql::has_search_column(c), &[])?.first().map(|row| integer_of(row)).transpose()? == Some(1);
+        if !has_column {
+            self.run(&sql::add_search_column(c), &[])?;
         }
-        self.run(
-            &format!(
-                "CREATE VIRTUAL TABLE IF NOT EXISTS {f} USING fts5(search, content = '{t}', content_rowid = 'rowid', {})",
-                sql::FTS_TOKENIZE
-            ),
-            &[],
-        )?;
-        self.run(
-            &format!("CREATE TRIGGER IF NOT EXISTS {t}_search_insert AFTER INSERT ON {t} WHEN new.search IS NOT NULL BEGIN INSERT INTO {f} (rowid, search) VALUES (new.rowid, new.search); END"),
-            &[],
-        )?;
-        self.run(
-            &format!("CREATE TRIGGER IF NOT EXISTS {t}_search_delete AFTER DELETE ON {t} WHEN old.search IS NOT NULL BEGIN INSERT INTO {f} ({f}, rowid, search) VALUES ('delete', old.rowid, old.search); END"),
-            &[],
-        )?;
-        self.run(
-            &format!(
-                "CREATE TRIGGER IF NOT EXISTS {t}_search_update AFTER UPDATE OF search ON {t} BEGIN \
-                 INSERT INTO {f} ({f}, rowid, search) SELECT 'delete', old.rowid, old.search WHERE old.search IS NOT NULL; \
-                 INSERT INTO {f} (rowid, search) SELECT new.rowid, new.search WHERE new.search IS NOT NULL; END"
-            ),
-            &[],
-        )?;
+        for statement in sql::text_index_statements(c) {
+            self.run(&statement, &[])?;
+        }
         let fields: Vec<String> = spec.keys.iter().map(|k| k.field.as_str().to_owned()).collect();
-        for row in self.run(&format!("SELECT rowid, body FROM {t} WHERE search IS NULL"), &[])? {
+        for row in self.run(&sql::rows_without_search(c), &[])? {
             let rowid = integer_of(&row)?;
             let body = row.into_iter().nth(1).and_then(SqlValue::into_text).unwrap_or_default();
             let doc: Value = serde_json::from_str(&body).map_err(|e| StoreError::Internal(e.to_string()))?;
-            self.run(
-                &format!("UPDATE {t} SET search = ?1 WHERE rowid = ?2"),
-                &[SqlValue::Text(searchable(&doc, &fields)), SqlValue::Integer(rowid)],
-            )?;
+            self.run(&sql::set_search(c), &[SqlValue::Text(searchable(&doc, &fields)), SqlValue::Integer(rowid)])?;
         }
         Ok(())
     }

@@ -13,8 +13,8 @@
 pub mod conformance;
 pub mod engine;
 pub mod sql;
-#[cfg(test)]
-mod testing;
+#[cfg(any(test, feature = "testkit"))]
+pub mod testing;
 pub mod text;
 
 use serde_json::{Map, Value};

@@ -2,9 +2,13 @@
 //!
 //! Layout: one table per collection (`c_<name>`: `rowid`, unique `id`, `version`, `body`
 //! JSON); regular and unique indexes are expression indexes over `json_extract(body, …)`
-//! named `i_<collection>__<name>` (a regular one ends with `id`, the pages' tie-break); a text index is an FTS5 table (`f_<name>`) whose rows share
-//! the document's rowid and hold its folded words ([`searchable`]); `_indexes` records every
-//! declared index. Field paths and names are checked before they reach here
+//! named `i_<collection>__<name>` (a regular one ends with `id`, the pages' tie-break); a
+//! text index adds a `search` column holding each document's folded words ([`searchable`])
+//! and an external-content FTS5 table (`f_<name>`) over it, kept in step by triggers, so a
+//! document and its search entry change in the one statement that writes the row (Spin's
+//! `spin:sqlite` cannot hold a transaction across statements); `_indexes` records every
+//! declared index. Every runtime writes this layout with the statements below, so a data
+//! directory moves between them. Field paths and names are checked before they reach here
 //! ([`FieldPath`], [`Collection`]), so splicing them into SQL text is safe; values are always
 //! bound as parameters.
 
@@ -109,6 +113,82 @@ pub const INDEX_SQL: &str = "SELECT sql FROM sqlite_master WHERE type = 'index' 
 /// FTS5's tokenizer for the folded words: Unicode word boundaries, diacritics removed again
 /// (a no-op after [`text::normalize`], kept so an older store reads the same).
 pub const FTS_TOKENIZE: &str = "tokenize = 'unicode61 remove_diacritics 2'";
+
+/// The document with an id: parameter the id; one `body` column.
+pub fn select_document(c: &Collection) -> String {
+    format!("SELECT body FROM {} WHERE id = ?1", table(c))
+}
+
+/// A document's current version: parameter the id; one `version` column.
+pub fn select_version(c: &Collection) -> String {
+    format!("SELECT version FROM {} WHERE id = ?1", table(c))
+}
+
+/// Stores a new document at version 1: parameters id, body and, `with_search`, its
+/// [`searchable`] words.
+pub fn insert_document(c: &Collection, with_search: bool) -> String {
+    match with_search {
+        true => format!("INSERT INTO {} (id, version, body, search) VALUES (?1, 1, ?2, ?3)", table(c)),
+        false => format!("INSERT INTO {} (id, version, body) VALUES (?1, 1, ?2)", table(c)),
+    }
+}
+
+/// Replaces a document if it is at the expected version: parameters the next version, body,
+/// id, expected version and, `with_search`, its words. Returns a row when it did.
+pub fn replace_document(c: &Collection, with_search: bool) -> String {
+    let search = if with_search { ", search = ?5" } else { "" };
+    format!("UPDATE {} SET version = ?1, body = ?2{search} WHERE id = ?3 AND version = ?4 RETURNING rowid", table(c))
+}
+
+/// Deletes a document: parameters id and, `at_version`, the expected version. Returns a row
+/// when it did.
+pub fn delete_document(c: &Collection, at_version: bool) -> String {
+    let version = if at_version { " AND version = ?2" } else { "" };
+    format!("DELETE FROM {} WHERE id = ?1{version} RETURNING rowid", table(c))
+}
+
+/// Whether a collection's table has the `search` column of a text index: one row, 0 or 1.
+pub fn has_search_column(c: &Collection) -> String {
+    format!("SELECT count(*) FROM pragma_table_info('{}') WHERE name = 'search'", table(c))
+}
+
+/// Adds the `search` column (fails if it exists: ask [`has_search_column`] first).
+pub fn add_search_column(c: &Collection) -> String {
+    format!("ALTER TABLE {} ADD COLUMN search TEXT", table(c))
+}
+
+/// The rest of a text index once the `search` column exists: the external-content FTS5
+/// table over it and the triggers that keep the two in step (each idempotent). Then fill
+/// the column ([`rows_without_search`], [`set_search`]): the update trigger indexes it.
+pub fn text_index_statements(c: &Collection) -> [String; 4] {
+    let (t, f) = (table(c), fts_table(c));
+    [
+        format!("CREATE VIRTUAL TABLE IF NOT EXISTS {f} USING fts5(search, content = '{t}', content_rowid = 'rowid', {FTS_TOKENIZE})"),
+        format!(
+            "CREATE TRIGGER IF NOT EXISTS {t}_search_insert AFTER INSERT ON {t} WHEN new.search IS NOT NULL \
+             BEGIN INSERT INTO {f} (rowid, search) VALUES (new.rowid, new.search); END"
+        ),
+        format!(
+            "CREATE TRIGGER IF NOT EXISTS {t}_search_delete AFTER DELETE ON {t} WHEN old.search IS NOT NULL \
+             BEGIN INSERT INTO {f} ({f}, rowid, search) VALUES ('delete', old.rowid, old.search); END"
+        ),
+        format!(
+            "CREATE TRIGGER IF NOT EXISTS {t}_search_update AFTER UPDATE OF search ON {t} BEGIN \
+             INSERT INTO {f} ({f}, rowid, search) SELECT 'delete', old.rowid, old.search WHERE old.search IS NOT NULL; \
+             INSERT INTO {f} (rowid, search) SELECT new.rowid, new.search WHERE new.search IS NOT NULL; END"
+        ),
+    ]
+}
+
+/// The documents whose words are not in the text index yet: `rowid, body` rows.
+pub fn rows_without_search(c: &Collection) -> String {
+    format!("SELECT rowid, body FROM {} WHERE search IS NULL", table(c))
+}
+
+/// Sets a document's words: parameters the words and the rowid.
+pub fn set_search(c: &Collection) -> String {
+    format!("UPDATE {} SET search = ?1 WHERE rowid = ?2", table(c))
+}
 
 /// The SQL expression for a field of the document row `d`.
 pub fn field_sql(path: &str) -> String {

@@ -5,7 +5,7 @@ use crate::sql::SqlValue;
 
 /// The engine on real SQLite (rusqlite's bundled build, with JSON1 and FTS5), reached the
 /// way Spin offers it: one statement at a time.
-pub(crate) struct Sqlite(pub(crate) rusqlite::Connection);
+pub struct Sqlite(pub rusqlite::Connection);
 
 impl Sql for Sqlite {
     fn run(&self, statement: &str, params: &[SqlValue]) -> Result<Vec<Vec<SqlValue>>, SqlError> {

@@ -2,9 +2,11 @@
 //!
 //! - Durability: WAL journal with `synchronous = FULL`, so a write is on disk when it is
 //!   acknowledged.
-//! - Layout: one table per collection (`c_<name>`: rowid, `id`, `version`, `body` JSON),
-//!   indexes as SQLite expression indexes over `json_extract(body, '$.path')`, and a text
-//!   index as an FTS5 table (`f_<name>`) holding the normalised text of the indexed fields.
+//! - Layout: `shop_documents::sql`'s, shared with the Spin engine (ADR 0016), written with
+//!   its statements: one table per collection (`c_<name>`: rowid, `id`, `version`, `body`
+//!   JSON), expression indexes over `json_extract(body, '$.path')`, and a text index as a
+//!   `search` column plus an external-content FTS5 table (`f_<name>`) kept by triggers.
+//!   Stores in the older layout move to it when opened.
 //! - Concurrency: one writer connection and a few reader connections (WAL lets readers run
 //!   beside the writer). Writes run on tokio's blocking pool (they wait for the disk); a
 //!   read runs where it is asked when a reader is free.
@@ -12,7 +14,7 @@
 use super::{Clause, Collection, FieldPath, IndexKind, IndexSpec, Query, StoreError};
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, params, params_from_iter};
 use serde_json::{Map, Value, json};
-use shop_documents::sql::{self, SqlValue, decode_spec, encode_spec, fts_table, searchable, table};
+use shop_documents::sql::{self, SqlValue, decode_spec, encode_spec, fts_table, searchable};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -249,6 +251,55 @@ fn upgrade_indexes(conn: &Connection, schema: &Schema) -> Result<(), StoreError>
     Ok(())
 }
 
+/// Makes a text index on `c` over `fields` in the shared layout (`sql`): the `search`
+/// column, the FTS5 table over it, its triggers, and the words of the documents stored. Run
+/// inside the caller's transaction.
+fn create_text_index(conn: &Connection, c: &Collection, fields: &[String]) -> Result<(), StoreError> {
+    let has_column: i64 = conn.query_row(&sql::has_search_column(c), [], |row| row.get(0)).map_err(internal)?;
+    if has_column == 0 {
+        conn.execute_batch(&sql::add_search_column(c)).map_err(write_error)?;
+    }
+    for statement in sql::text_index_statements(c) {
+        conn.execute_batch(&statement).map_err(write_error)?;
+    }
+    let docs: Vec<(i64, String)> = {
+        let mut stmt = conn.prepare(&sql::rows_without_search(c)).map_err(internal)?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).map_err(internal)?;
+        rows.collect::<Result<_, _>>().map_err(internal)?
+    };
+    let mut set = conn.prepare(&sql::set_search(c)).map_err(internal)?;
+    for (rowid, body) in docs {
+        let doc: Value = serde_json::from_str(&body).map_err(internal)?;
+        set.execute(params![searchable(&doc, fields), rowid]).map_err(write_error)?;
+    }
+    Ok(())
+}
+
+/// Moves the text indexes of a store made before the layout was shared (a self-contained
+/// FTS5 table `f_<name>(content)` the host wrote beside each row) to the shared one: the
+/// `search` column and an external-content FTS5 table kept by triggers. One transaction per
+/// collection, so a crash leaves the old layout or the new one; a store already in the
+/// shared layout is left as it is (a dropped transaction rolls back).
+fn upgrade_text_indexes(conn: &Connection, schema: &Schema) -> Result<(), StoreError> {
+    for (collection, fields) in &schema.text_fields {
+        let c = Collection::parse(collection)?;
+        if !schema.collections.contains(collection) {
+            continue;
+        }
+        // Checked inside a write transaction: hosts sharing the store may open it together.
+        let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate).map_err(write_error)?;
+        let has_column: i64 = tx.query_row(&sql::has_search_column(&c), [], |row| row.get(0)).map_err(internal)?;
+        if has_column == 1 {
+            continue;
+        }
+        tracing::info!(collection = %collection, "moving a text index to the shared layout");
+        tx.execute_batch(&format!("DROP TABLE IF EXISTS {}", fts_table(&c))).map_err(write_error)?;
+        create_text_index(&tx, &c, fields)?;
+        tx.commit().map_err(write_error)?;
+    }
+    Ok(())
+}
+
 /// For a shared store: reloads the cached schema when another host changed it (every
 /// collection or index made moves SQLite's `schema_version`), so a text index another host
 /// made is kept up to date here too.
@@ -381,6 +432,7 @@ impl SqliteStore {
         writer.execute_batch(sql::CREATE_INDEX_REGISTRY).map_err(internal)?;
         let schema = load_schema(&writer)?;
         upgrade_indexes(&writer, &schema)?;
+        upgrade_text_indexes(&writer, &schema)?;
         let readers = (0..READERS)
             .map(|_| open(&path, true).map(|conn| Mutex::new(Reader { conn, counts: CountCache::default() })))
             .collect::<Result<_, _>>()?;
@@ -478,8 +530,11 @@ impl SqliteStore {
             if !Self::has_collection(inner, &c) {
                 return Ok(None);
             }
-            let sql = format!("SELECT body FROM {} WHERE id = ?1", table(&c));
-            conn.prepare_cached(&sql).map_err(internal)?.query_row([&id], |row| row.get(0)).optional().map_err(internal)
+            conn.prepare_cached(&sql::select_document(&c))
+                .map_err(internal)?
+                .query_row([&id], |row| row.get(0))
+                .optional()
+                .map_err(internal)
         })
         .await
     }
@@ -572,19 +627,13 @@ impl SqliteStore {
             Self::create_collection(conn, inner, &c)?;
             let text = Self::text_fields(inner, &c).map(|fields| searchable(&body, &fields));
             let json = body.to_string();
-            let tx = conn.transaction().map_err(write_error)?;
-            tx.prepare_cached(&format!("INSERT INTO {} (id, version, body) VALUES (?1, 1, ?2)", table(&c)))
-                .map_err(internal)?
-                .execute(params![id, json])
-                .map_err(write_error)?;
-            if let Some(text) = text {
-                let rowid = tx.last_insert_rowid();
-                tx.prepare_cached(&format!("INSERT INTO {} (rowid, content) VALUES (?1, ?2)", fts_table(&c)))
-                    .map_err(internal)?
-                    .execute(params![rowid, text])
-                    .map_err(write_error)?;
+            // One statement: the triggers index the words with the row (see `sql`).
+            let mut stmt = conn.prepare_cached(&sql::insert_document(&c, text.is_some())).map_err(internal)?;
+            match &text {
+                Some(text) => stmt.execute(params![id, json, text]),
+                None => stmt.execute(params![id, json]),
             }
-            tx.commit().map_err(write_error)?;
+            .map_err(write_error)?;
             Ok(json)
         })
         .await
@@ -609,16 +658,25 @@ impl SqliteStore {
             }
             let text = Self::text_fields(inner, &c).map(|fields| searchable(&body, &fields));
             let json = body.to_string();
-            let tx = conn.transaction().map_err(write_error)?;
-            let t = table(&c);
-            let changed = tx
-                .prepare_cached(&format!("UPDATE {t} SET version = ?1, body = ?2 WHERE id = ?3 AND version = ?4"))
-                .map_err(internal)?
-                .execute(params![next as i64, json, id, expected as i64])
+            let replaced = {
+                let mut stmt = conn.prepare_cached(&sql::replace_document(&c, text.is_some())).map_err(internal)?;
+                let mut rows = match &text {
+                    Some(text) => stmt.query(params![next as i64, json, id, expected as i64, text]),
+                    None => stmt.query(params![next as i64, json, id, expected as i64]),
+                }
                 .map_err(write_error)?;
-            if changed == 0 {
-                let current: Option<i64> = tx
-                    .query_row(&format!("SELECT version FROM {t} WHERE id = ?1"), [&id], |row| row.get(0))
+                // Stepped to the end, so the statement is done when it is reset.
+                let mut returned = 0;
+                while rows.next().map_err(write_error)?.is_some() {
+                    returned += 1;
+                }
+                returned > 0
+            };
+            if !replaced {
+                let current: Option<i64> = conn
+                    .prepare_cached(&sql::select_version(&c))
+                    .map_err(internal)?
+                    .query_row([&id], |row| row.get(0))
                     .optional()
                     .map_err(internal)?;
                 return match current {
@@ -626,13 +684,6 @@ impl SqliteStore {
                     Some(current) => Err(StoreError::Conflict(format!("expected version {expected}, current is {current}"))),
                 };
             }
-            if let Some(text) = text {
-                let rowid: i64 =
-                    tx.query_row(&format!("SELECT rowid FROM {t} WHERE id = ?1"), [&id], |row| row.get(0)).map_err(internal)?;
-                tx.execute(&format!("INSERT OR REPLACE INTO {} (rowid, content) VALUES (?1, ?2)", fts_table(&c)), params![rowid, text])
-                    .map_err(write_error)?;
-            }
-            tx.commit().map_err(write_error)?;
             Ok(Some(json))
         })
         .await
@@ -645,25 +696,33 @@ impl SqliteStore {
             if !Self::has_collection(inner, &c) {
                 return Ok(false);
             }
-            let t = table(&c);
-            let has_text = Self::text_fields(inner, &c).is_some();
-            let tx = conn.transaction().map_err(write_error)?;
-            let row: Option<(i64, i64)> = tx
-                .query_row(&format!("SELECT rowid, version FROM {t} WHERE id = ?1"), [&id], |r| Ok((r.get(0)?, r.get(1)?)))
+            let deleted = {
+                let mut stmt = conn.prepare_cached(&sql::delete_document(&c, expected.is_some())).map_err(internal)?;
+                let mut rows = match expected {
+                    Some(expected) => stmt.query(params![id, expected as i64]),
+                    None => stmt.query(params![id]),
+                }
+                .map_err(write_error)?;
+                // Stepped to the end, so the statement is done when it is reset.
+                let mut returned = 0;
+                while rows.next().map_err(write_error)?.is_some() {
+                    returned += 1;
+                }
+                returned > 0
+            };
+            if deleted {
+                return Ok(true);
+            }
+            let current: Option<i64> = conn
+                .prepare_cached(&sql::select_version(&c))
+                .map_err(internal)?
+                .query_row([&id], |row| row.get(0))
                 .optional()
                 .map_err(internal)?;
-            let Some((rowid, version)) = row else { return Ok(false) };
-            if let Some(expected) = expected
-                && expected as i64 != version
-            {
-                return Err(StoreError::Conflict(format!("expected version {expected}, current is {version}")));
+            match (expected, current) {
+                (Some(expected), Some(current)) => Err(StoreError::Conflict(format!("expected version {expected}, current is {current}"))),
+                _ => Ok(false),
             }
-            tx.execute(&format!("DELETE FROM {t} WHERE rowid = ?1"), [rowid]).map_err(write_error)?;
-            if has_text {
-                tx.execute(&format!("DELETE FROM {} WHERE rowid = ?1", fts_table(&c)), [rowid]).map_err(write_error)?;
-            }
-            tx.commit().map_err(write_error)?;
-            Ok(true)
         })
         .await
     }
@@ -698,23 +757,8 @@ impl SqliteStore {
                     tx.execute_batch(&sql::create_index(&c, &spec)).map_err(write_error)?;
                 }
                 IndexKind::Text => {
-                    let fts = fts_table(&c);
-                    tx.execute_batch(&format!("CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5(content, {});", sql::FTS_TOKENIZE))
-                        .map_err(internal)?;
                     let fields: Vec<String> = spec.keys.iter().map(|k| k.field.as_str().to_owned()).collect();
-                    let docs: Vec<(i64, String)> = {
-                        let mut stmt = tx.prepare(&format!("SELECT rowid, body FROM {}", table(&c))).map_err(internal)?;
-                        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).map_err(internal)?;
-                        rows.collect::<Result<_, _>>().map_err(internal)?
-                    };
-                    for (rowid, body) in docs {
-                        let doc: Value = serde_json::from_str(&body).map_err(internal)?;
-                        tx.execute(
-                            &format!("INSERT OR REPLACE INTO {fts} (rowid, content) VALUES (?1, ?2)"),
-                            params![rowid, searchable(&doc, &fields)],
-                        )
-                        .map_err(internal)?;
-                    }
+                    create_text_index(&tx, &c, &fields)?;
                 }
             }
             tx.execute(sql::RECORD_INDEX, params![c.as_str(), spec.name, encode_spec(&spec)]).map_err(internal)?;
@@ -978,5 +1022,111 @@ mod tests {
         assert_eq!(store.find(&c, search("عربيه")).await.unwrap().1, 1);
         assert_eq!(store.find(&c, search("cafe")).await.unwrap().1, 1);
         assert_eq!(store.find(&c, search("arab")).await.unwrap().1, 1);
+    }
+
+    /// Runs FTS5's own check of a text index against the rows it indexes (an external-content
+    /// index out of step with its `search` column fails it).
+    fn text_index_is_consistent(path: &Path, c: &Collection) {
+        let conn = Connection::open(path).unwrap();
+        let f = fts_table(c);
+        conn.execute(&format!("INSERT INTO {f} ({f}, rank) VALUES ('integrity-check', 1)"), []).unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_store_in_the_older_text_layout_moves_to_the_shared_one_when_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = Collection::parse("products").unwrap();
+        let spec = IndexSpec::parse("search", vec![key("name.en", false), key("name.ar", false)], IndexKind::Text).unwrap();
+        // The layout hosts wrote before the text index was shared with the Spin engine: a
+        // self-contained FTS5 table with a `content` column, written beside each row.
+        {
+            let old = Connection::open(dir.path().join("shop.db")).unwrap();
+            old.execute_batch(
+                "PRAGMA journal_mode = WAL;
+                 CREATE TABLE _indexes (collection TEXT NOT NULL, name TEXT NOT NULL, spec TEXT NOT NULL, PRIMARY KEY (collection, name)) WITHOUT ROWID;
+                 CREATE TABLE c_products (rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, version INTEGER NOT NULL, body TEXT NOT NULL);
+                 CREATE VIRTUAL TABLE f_products USING fts5(content, tokenize = 'unicode61 remove_diacritics 2');",
+            )
+            .unwrap();
+            old.execute("INSERT INTO _indexes VALUES ('products', 'search', ?1)", [encode_spec(&spec)]).unwrap();
+            for (rowid, id, en, ar) in [(1, "p1", "Ajwa dates", "تمر عجوة"), (2, "p2", "Arabic coffee", "قهوة عربية")] {
+                let body = json!({"_id": id, "_version": 1, "name": {"en": en, "ar": ar}});
+                old.execute("INSERT INTO c_products VALUES (?1, ?2, 1, ?3)", params![rowid, id, body.to_string()]).unwrap();
+                let words = searchable(&body, &["name.en".into(), "name.ar".into()]);
+                old.execute("INSERT INTO f_products (rowid, content) VALUES (?1, ?2)", params![rowid, words]).unwrap();
+            }
+        }
+        let search = |text: &str| Query { filter: vec![], text: Some(text::words(text)), sort: vec![], skip: 0, limit: 10 };
+        let store = SqliteStore::open(dir.path()).unwrap();
+        assert_eq!(store.find(&c, search("ajwa")).await.unwrap().1, 1, "what the old index held is found");
+        assert_eq!(store.find(&c, search("قهوه")).await.unwrap().1, 1);
+        {
+            let conn = store.inner.writer.lock().unwrap();
+            let has_column: i64 = conn.query_row(&sql::has_search_column(&c), [], |row| row.get(0)).unwrap();
+            assert_eq!(has_column, 1, "the rows carry their words");
+            let fts: String = conn.query_row("SELECT sql FROM sqlite_master WHERE name = 'f_products'", [], |row| row.get(0)).unwrap();
+            assert!(fts.contains("content = 'c_products'"), "{fts}");
+        }
+        // Writes keep the moved index in step with the rows.
+        assert!(store.replace(&c, "p1", 1, doc(json!({"name": {"en": "Sukkari dates", "ar": "تمر سكري"}}))).await.unwrap().is_some());
+        assert_eq!(store.find(&c, search("ajwa")).await.unwrap().1, 0);
+        assert_eq!(store.find(&c, search("sukkari")).await.unwrap().1, 1);
+        assert!(store.delete(&c, "p2", Some(1)).await.unwrap());
+        assert_eq!(store.find(&c, search("coffee")).await.unwrap().1, 0);
+        store.insert(&c, doc(json!({"name": {"en": "Cardamom coffee", "ar": "قهوة بالهيل"}}))).await.unwrap();
+        assert_eq!(store.find(&c, search("coffee")).await.unwrap().1, 1);
+        drop(store);
+        text_index_is_consistent(&dir.path().join("shop.db"), &c);
+        // Opening it again moves nothing.
+        let store = SqliteStore::open(dir.path()).unwrap();
+        assert_eq!(store.find(&c, search("تمر")).await.unwrap().1, 1);
+        assert_eq!(store.find(&c, search("coffee")).await.unwrap().1, 1);
+    }
+
+    #[tokio::test]
+    async fn a_data_directory_moves_between_the_host_and_the_spin_engine() {
+        use shop_documents::engine::Engine;
+        use shop_documents::testing::Sqlite;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("shop.db");
+        let c = Collection::parse("products").unwrap();
+        let search = |text: &str| Query { filter: vec![], text: Some(text::words(text)), sort: vec![], skip: 0, limit: 10 };
+        let ids = |found: (Vec<String>, u64)| -> Vec<String> {
+            found.0.iter().map(|d| serde_json::from_str::<Value>(d).unwrap()["_id"].as_str().unwrap().to_owned()).collect()
+        };
+        // Written by the host…
+        let host = SqliteStore::open(dir.path()).unwrap();
+        let spec = IndexSpec::parse("search", vec![key("name.en", false), key("name.ar", false)], IndexKind::Text).unwrap();
+        host.ensure_index(&c, spec.clone()).await.unwrap();
+        let by_price = IndexSpec::parse("by_price", vec![key("price", false)], IndexKind::Regular).unwrap();
+        host.ensure_index(&c, by_price.clone()).await.unwrap();
+        let lamp: Value = serde_json::from_str(
+            &host.insert(&c, doc(json!({"name": {"en": "Brass lamp", "ar": "مصباح نحاسي"}, "price": 50}))).await.unwrap(),
+        )
+        .unwrap();
+        let lamp = lamp["_id"].as_str().unwrap().to_owned();
+        drop(host);
+        // …read, searched and written by the engine Spin runs…
+        let engine = Engine::new(Sqlite(Connection::open(&path).unwrap()));
+        engine.ensure_index(&c, spec).unwrap();
+        engine.ensure_index(&c, by_price).unwrap();
+        assert_eq!(ids(engine.find(&c, &search("مصباح")).unwrap()), vec![lamp.clone()]);
+        let rug: Value =
+            serde_json::from_str(&engine.insert(&c, doc(json!({"name": {"en": "Wool rug", "ar": "سجادة صوف"}, "price": 20}))).unwrap())
+                .unwrap();
+        let rug = rug["_id"].as_str().unwrap().to_owned();
+        engine.replace(&c, &lamp, 1, doc(json!({"name": {"en": "Copper lamp", "ar": "مصباح نحاسي"}, "price": 60}))).unwrap().unwrap();
+        drop(engine);
+        // …and read and searched by the host again.
+        let host = SqliteStore::open(dir.path()).unwrap();
+        assert_eq!(ids(host.find(&c, search("rug")).await.unwrap()), vec![rug.clone()]);
+        assert_eq!(ids(host.find(&c, search("brass")).await.unwrap()), Vec::<String>::new());
+        assert_eq!(ids(host.find(&c, search("copper")).await.unwrap()), vec![lamp.clone()]);
+        let by_price = Query { filter: vec![], text: None, sort: vec![key("price", false)], skip: 0, limit: 10 };
+        assert_eq!(ids(host.find(&c, by_price).await.unwrap()), vec![rug.clone(), lamp.clone()]);
+        assert!(host.delete(&c, &rug, Some(1)).await.unwrap());
+        drop(host);
+        assert_eq!(Engine::new(Sqlite(Connection::open(&path).unwrap())).find(&c, &search("wool")).unwrap().1, 0);
+        text_index_is_consistent(&path, &c);
     }
 }
