@@ -9,15 +9,20 @@
 //!   its own row, and triggers copy that column into the FTS5 table (an external-content
 //!   table), so the document and its search entry change in the same statement.
 //!
-//! Reads and filters use the shared dialect ([`crate::sql`]), so they mean what they mean in
-//! the host's embedded store. The schema (collections, indexes) is read once per [`Engine`]:
-//! under Spin an engine lives for one request.
+//! Reads and filters use the shared dialect ([`crate::sql`]). This is the only store logic
+//! for SQLite: the Spin adapter runs it over `spin:sqlite`, the host over rusqlite (with a
+//! pool of connections, cached statements and its own transactions around the calls).
+//!
+//! The schema (collections, indexes) is read when first needed and kept in a
+//! [`SchemaCell`]: under Spin an engine and its cell live for one request; the host shares
+//! one cell between all its connections and empties it when another process changed the
+//! schema.
 
 use crate::sql::{self, SqlValue, searchable};
 use crate::{Clause, Collection, FieldPath, IndexKind, IndexSpec, Query, StoreError, document_id};
 use serde_json::{Map, Value, json};
-use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, RwLock};
 
 /// Why a statement failed, as the connection reports it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -37,6 +42,26 @@ pub enum SqlError {
 pub trait Sql {
     /// Runs one statement with positional parameters and returns its rows.
     fn run(&self, statement: &str, params: &[SqlValue]) -> Result<Vec<Vec<SqlValue>>, SqlError>;
+
+    /// Runs a statement whose rows are one text column (documents' bodies) and returns the
+    /// texts. By default through [`Sql::run`]; a connection may skip the row values.
+    fn run_texts(&self, statement: &str, params: &[SqlValue]) -> Result<Vec<String>, SqlError> {
+        self.run(statement, params)?
+            .into_iter()
+            .map(|row| {
+                row.into_iter().next().and_then(SqlValue::into_text).ok_or_else(|| SqlError::Failed("expected a text column".into()))
+            })
+            .collect()
+    }
+
+    /// A count (a find's total, a count-by's groups) known by `key`: two counts with the
+    /// same key are equal in the same state of the store, so a connection may remember it
+    /// until anything in the store changes (the host does, by SQLite's data version). By
+    /// default, `count` runs.
+    fn remember<T: Clone + Send + 'static>(&self, key: String, count: impl FnOnce() -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let _ = key;
+        count()
+    }
 }
 
 /// The store's view of a failed statement: unique violations name their index.
@@ -56,18 +81,48 @@ fn store_error(error: SqlError) -> StoreError {
     }
 }
 
-#[derive(Default)]
-struct Schema {
-    collections: HashSet<String>,
-    has_registry: bool,
-    indexes: HashMap<(String, String), IndexSpec>,
-    text_fields: HashMap<String, Vec<String>>,
+/// What a store's schema holds.
+#[derive(Debug, Clone, Default)]
+pub struct Schema {
+    /// The collections that have a table.
+    pub collections: HashSet<String>,
+    /// Whether the `_indexes` table exists.
+    pub has_registry: bool,
+    /// Every declared index, by collection and name.
+    pub indexes: HashMap<(String, String), IndexSpec>,
+    /// The fields of each collection's text index.
+    pub text_fields: HashMap<String, Vec<String>>,
+}
+
+/// The schema as last read, shared by the engines of one store (one per connection).
+#[derive(Debug, Default)]
+pub struct SchemaCell(RwLock<Option<Arc<Schema>>>);
+
+impl SchemaCell {
+    /// The schema, if it has been read (and not forgotten since).
+    pub fn get(&self) -> Option<Arc<Schema>> {
+        self.0.read().ok().and_then(|schema| schema.clone())
+    }
+
+    fn set(&self, schema: Arc<Schema>) {
+        if let Ok(mut cell) = self.0.write() {
+            *cell = Some(schema);
+        }
+    }
+
+    /// Forgets the schema: the next call reads it again (another process changed it, or a
+    /// transaction that changed it was rolled back).
+    pub fn forget(&self) {
+        if let Ok(mut cell) = self.0.write() {
+            *cell = None;
+        }
+    }
 }
 
 /// The document store on one connection.
 pub struct Engine<C> {
     conn: C,
-    schema: RefCell<Option<Schema>>,
+    schema: Arc<SchemaCell>,
 }
 
 fn text_of(row: Vec<SqlValue>) -> Result<String, StoreError> {
@@ -81,17 +136,22 @@ fn integer_of(row: &[SqlValue]) -> Result<i64, StoreError> {
 impl<C: Sql> Engine<C> {
     /// A store on this connection; nothing is read until the first call.
     pub fn new(conn: C) -> Self {
-        Self { conn, schema: RefCell::new(None) }
+        Self::with_schema(conn, Arc::default())
+    }
+
+    /// A store on this connection that shares what it knows of the schema with others.
+    pub fn with_schema(conn: C, schema: Arc<SchemaCell>) -> Self {
+        Self { conn, schema }
     }
 
     fn run(&self, statement: &str, params: &[SqlValue]) -> Result<Vec<Vec<SqlValue>>, StoreError> {
         self.conn.run(statement, params).map_err(store_error)
     }
 
-    /// Reads the schema unless this engine already has.
-    fn load(&self) -> Result<(), StoreError> {
-        if self.schema.borrow().is_some() {
-            return Ok(());
+    /// The schema, read unless the cell has it.
+    pub fn schema(&self) -> Result<Arc<Schema>, StoreError> {
+        if let Some(schema) = self.schema.get() {
+            return Ok(schema);
         }
         let mut schema = Schema::default();
         for row in
@@ -118,17 +178,25 @@ impl<C: Sql> Engine<C> {
                 schema.indexes.insert((collection, name), spec);
             }
         }
-        *self.schema.borrow_mut() = Some(schema);
+        let schema = Arc::new(schema);
+        self.schema.set(schema.clone());
+        Ok(schema)
+    }
+
+    /// Changes the known schema (after this connection changed the database's).
+    fn update_schema(&self, change: impl FnOnce(&mut Schema)) -> Result<(), StoreError> {
+        let mut schema = Schema::clone(&*self.schema()?);
+        change(&mut schema);
+        self.schema.set(Arc::new(schema));
         Ok(())
     }
 
     fn has_collection(&self, c: &Collection) -> Result<bool, StoreError> {
-        self.load()?;
-        Ok(self.schema.borrow().as_ref().is_some_and(|s| s.collections.contains(c.as_str())))
+        Ok(self.schema()?.collections.contains(c.as_str()))
     }
 
-    fn text_fields(&self, c: &Collection) -> Option<Vec<String>> {
-        self.schema.borrow().as_ref().and_then(|s| s.text_fields.get(c.as_str()).cloned())
+    fn text_fields(&self, c: &Collection) -> Result<Option<Vec<String>>, StoreError> {
+        Ok(self.schema()?.text_fields.get(c.as_str()).cloned())
     }
 
     fn create_collection(&self, c: &Collection) -> Result<(), StoreError> {
@@ -136,10 +204,9 @@ impl<C: Sql> Engine<C> {
             return Ok(());
         }
         self.run(&sql::create_table(c), &[])?;
-        if let Some(schema) = self.schema.borrow_mut().as_mut() {
+        self.update_schema(|schema| {
             schema.collections.insert(c.as_str().to_owned());
-        }
-        Ok(())
+        })
     }
 
     /// Checks that the database answers.
@@ -161,12 +228,14 @@ impl<C: Sql> Engine<C> {
         if !self.has_collection(c)? {
             return Ok((Vec::new(), 0));
         }
-        let statements = sql::find_sql(c, q, self.text_fields(c).is_some())?;
+        let statements = sql::find_sql(c, q, self.text_fields(c)?.is_some())?;
         let count = || -> Result<u64, StoreError> {
-            Ok(self.run(&statements.count, &statements.args)?.first().map(|row| integer_of(row)).transpose()?.unwrap_or(0) as u64)
+            self.conn.remember(statements.count_key(), || {
+                Ok(self.run(&statements.count, &statements.args)?.first().map(|row| integer_of(row)).transpose()?.unwrap_or(0) as u64)
+            })
         };
         let Some(page) = &statements.page else { return Ok((Vec::new(), count()?)) };
-        let items: Vec<String> = self.run(page, &statements.args)?.into_iter().map(text_of).collect::<Result<_, _>>()?;
+        let items = self.conn.run_texts(page, &statements.args).map_err(store_error)?;
         let total = match sql::total_from_page(q.skip, q.limit, items.len()) {
             Some(total) => total,
             None => count()?,
@@ -180,25 +249,24 @@ impl<C: Sql> Engine<C> {
             return Ok(Vec::new());
         }
         let statements = sql::count_by_sql(c, filter, field);
-        if let Some(fast) = &statements.fast {
-            let rows = self.run(fast, &statements.args)?;
-            if !rows.iter().any(|row| row.get(2).and_then(SqlValue::as_i64) == Some(1)) {
-                let mut out = Vec::new();
-                for row in rows {
-                    let count = row.get(1).and_then(SqlValue::as_i64).unwrap_or(0) as u64;
-                    let json = row.into_iter().next().and_then(SqlValue::into_text);
-                    out.push((sql::count_by_value(json.as_deref()), count));
+        self.conn.remember(statements.key(), || {
+            let groups = |rows: Vec<Vec<SqlValue>>| -> Vec<(Value, u64)> {
+                rows.into_iter()
+                    .map(|row| {
+                        let count = row.get(1).and_then(SqlValue::as_i64).unwrap_or(0) as u64;
+                        let json = row.into_iter().next().and_then(SqlValue::into_text);
+                        (sql::count_by_value(json.as_deref()), count)
+                    })
+                    .collect()
+            };
+            if let Some(fast) = &statements.fast {
+                let rows = self.run(fast, &statements.args)?;
+                if !rows.iter().any(|row| row.get(2).and_then(SqlValue::as_i64) == Some(1)) {
+                    return Ok(groups(rows));
                 }
-                return Ok(out);
             }
-        }
-        let mut out = Vec::new();
-        for row in self.run(&statements.exact, &statements.args)? {
-            let count = row.get(1).and_then(SqlValue::as_i64).unwrap_or(0) as u64;
-            let json = row.into_iter().next().and_then(SqlValue::into_text);
-            out.push((sql::count_by_value(json.as_deref()), count));
-        }
-        Ok(out)
+            Ok(groups(self.run(&statements.exact, &statements.args)?))
+        })
     }
 
     /// Stores a new document at version 1 and returns it as stored.
@@ -210,7 +278,7 @@ impl<C: Sql> Engine<C> {
         self.create_collection(c)?;
         let json = body.to_string();
         let mut args = vec![SqlValue::Text(id), SqlValue::Text(json.clone())];
-        let fields = self.text_fields(c);
+        let fields = self.text_fields(c)?;
         if let Some(fields) = &fields {
             args.push(SqlValue::Text(searchable(&body, fields)));
         }
@@ -240,7 +308,7 @@ impl<C: Sql> Engine<C> {
             SqlValue::Text(id.to_owned()),
             SqlValue::Integer(expected as i64),
         ];
-        let fields = self.text_fields(c);
+        let fields = self.text_fields(c)?;
         if let Some(fields) = &fields {
             args.push(SqlValue::Text(searchable(&body, fields)));
         }
@@ -275,20 +343,19 @@ impl<C: Sql> Engine<C> {
 
     /// Creates an index unless it exists with the same definition.
     pub fn ensure_index(&self, c: &Collection, spec: IndexSpec) -> Result<(), StoreError> {
-        self.load()?;
+        let schema = self.schema()?;
         let key = (c.as_str().to_owned(), spec.name.clone());
-        let registered = self.schema.borrow().as_ref().is_some_and(|s| s.has_registry);
-        if let Some(existing) = self.schema.borrow().as_ref().and_then(|s| s.indexes.get(&key).cloned()) {
-            return if existing == spec {
+        if let Some(existing) = schema.indexes.get(&key) {
+            return if *existing == spec {
                 Ok(())
             } else {
                 Err(StoreError::Invalid(format!("index {} exists with another definition", spec.name)))
             };
         }
-        if spec.kind == IndexKind::Text && self.text_fields(c).is_some() {
+        if spec.kind == IndexKind::Text && schema.text_fields.contains_key(c.as_str()) {
             return Err(StoreError::Invalid(format!("collection {} already has a text index", c.as_str())));
         }
-        if !registered {
+        if !schema.has_registry {
             self.run(sql::CREATE_INDEX_REGISTRY, &[])?;
         }
         self.create_collection(c)?;
@@ -303,21 +370,21 @@ impl<C: Sql> Engine<C> {
             sql::RECORD_INDEX,
             &[SqlValue::Text(c.as_str().to_owned()), SqlValue::Text(spec.name.clone()), SqlValue::Text(sql::encode_spec(&spec))],
         )?;
-        let mut schema = self.schema.borrow_mut();
-        if let Some(schema) = schema.as_mut() {
+        self.update_schema(|schema| {
             schema.has_registry = true;
             if spec.kind == IndexKind::Text {
                 schema.text_fields.insert(c.as_str().to_owned(), spec.keys.iter().map(|k| k.field.as_str().to_owned()).collect());
             }
             schema.indexes.insert(key, spec);
-        }
-        Ok(())
+        })
     }
 
     /// The `search` column, the external-content FTS5 table over it, the triggers that keep
     /// the two in step, and the words of the documents already stored ([`sql`]'s layout).
-    /// Every step is idempotent, so an interrupted call is finished by the next.
-    fn create_text_index(&self, c: &Collection, spec: &IndexSpec) -> Result<(), StoreError> {
+    /// Every step is idempotent, so an interrupted call is finished by the next. Public for
+    /// the host's move of older stores to this layout; components reach it through
+    /// [`Engine::ensure_index`].
+    pub fn create_text_index(&self, c: &Collection, spec: &IndexSpec) -> Result<(), StoreError> {
         let has_column = self.run(&sql::has_search_column(c), &[])?.first().map(|row| integer_of(row)).transpose()? == Some(1);
         if !has_column {
             self.run(&sql::add_search_column(c), &[])?;

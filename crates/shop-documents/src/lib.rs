@@ -4,10 +4,11 @@
 //!   [`Clause`], [`Query`], [`IndexSpec`]), so a backend receives only valid requests.
 //! - [`text`]: the bilingual folding that search applies to stored text and to queries.
 //! - [`sql`]: the SQLite dialect of the store (table layout, filters, sorts, full-text
-//!   queries) as SQL text and parameters. The host's embedded store runs it through rusqlite.
-//! - [`engine`]: the whole store written once over a minimal [`engine::Sql`] connection, for a
-//!   runtime that offers only "run this statement" (Spin's `spin:sqlite`). Every write is one
-//!   statement, so it is atomic even on a connection other requests share.
+//!   queries, the statements that write) as SQL text and parameters.
+//! - [`engine`]: the whole store written once over a minimal [`engine::Sql`] connection: the
+//!   host runs it over rusqlite, the Spin adapter over `spin:sqlite` (which offers only "run
+//!   this statement"). Every write is one statement, so it is atomic even on a connection
+//!   other requests share.
 
 #[cfg(any(test, feature = "testkit"))]
 pub mod conformance;

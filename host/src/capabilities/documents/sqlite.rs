@@ -1,24 +1,33 @@
-//! The embedded backend of `documents`: one SQLite file under the data directory.
+//! The embedded backend of `documents`: one SQLite file under the data directory, run by
+//! the same store logic as the Spin adapter (`shop_documents::engine`, ADR 0016), over
+//! rusqlite.
 //!
 //! - Durability: WAL journal with `synchronous = FULL`, so a write is on disk when it is
 //!   acknowledged.
-//! - Layout: `shop_documents::sql`'s, shared with the Spin engine (ADR 0016), written with
-//!   its statements: one table per collection (`c_<name>`: rowid, `id`, `version`, `body`
-//!   JSON), expression indexes over `json_extract(body, '$.path')`, and a text index as a
-//!   `search` column plus an external-content FTS5 table (`f_<name>`) kept by triggers.
-//!   Stores in the older layout move to it when opened.
-//! - Concurrency: one writer connection and a few reader connections (WAL lets readers run
-//!   beside the writer). Writes run on tokio's blocking pool (they wait for the disk); a
-//!   read runs where it is asked when a reader is free.
+//! - Layout: `shop_documents::sql`'s, shared with Spin: one table per collection
+//!   (`c_<name>`: rowid, `id`, `version`, `body` JSON), expression indexes over
+//!   `json_extract(body, '$.path')`, and a text index as a `search` column plus an
+//!   external-content FTS5 table (`f_<name>`) kept by triggers. Stores in an older layout
+//!   are moved to it when opened.
+//! - What the host adds around the engine: one writer connection and a few readers (WAL lets
+//!   readers run beside the writer), cached statements, the schema known once for all of
+//!   them, a read snapshot per find (its page and total agree), totals remembered until the
+//!   next commit, and a transaction around an index's creation. Writes run on tokio's
+//!   blocking pool (they wait for the disk); a read runs where it is asked when a reader is
+//!   free.
 
 use super::{Clause, Collection, FieldPath, IndexKind, IndexSpec, Query, StoreError};
-use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, params, params_from_iter};
-use serde_json::{Map, Value, json};
-use shop_documents::sql::{self, SqlValue, decode_spec, encode_spec, fts_table, searchable};
-use std::collections::{HashMap, HashSet};
+use rusqlite::types::{ToSql, ToSqlOutput, ValueRef};
+use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, params_from_iter};
+use serde_json::{Map, Value};
+use shop_documents::engine::{Engine, Schema, SchemaCell, Sql, SqlError};
+use shop_documents::sql::{self, SqlValue, fts_table};
+use std::any::Any;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// The number of read connections.
 const READERS: usize = 4;
@@ -36,10 +45,12 @@ struct Inner {
     writer: Mutex<Connection>,
     readers: Vec<Mutex<Reader>>,
     next_reader: AtomicUsize,
-    /// What the schema holds, so hot paths skip DDL: collections that exist, indexes made
-    /// (by collection and name), and each collection's text fields.
-    schema: RwLock<Schema>,
-    /// Whether other processes may change the schema (then it is reloaded when SQLite's
+    /// What the schema holds (collections, indexes, text fields), known once for every
+    /// connection, so hot paths skip DDL.
+    schema: Arc<SchemaCell>,
+    /// SQLite's `schema_version` when `schema` was last checked against it (shared stores).
+    schema_version: AtomicI64,
+    /// Whether other processes may change the schema (then it is read again when SQLite's
     /// schema version moves).
     shared: bool,
 }
@@ -50,102 +61,158 @@ struct Reader {
     counts: CountCache,
 }
 
-impl std::ops::Deref for Reader {
-    type Target = Connection;
-
-    fn deref(&self) -> &Connection {
-        &self.conn
-    }
-}
-
-/// The most counts (totals and per-value counts) one reader remembers; past it, it forgets
-/// them all and starts again.
+/// The most counts (finds' totals and count-bys' groups) one reader remembers; past it, it
+/// forgets them all and starts again.
 const CACHED_COUNTS: usize = 256;
 
 /// Counts a reader made, valid for one state of the database: SQLite's data version of the
-/// snapshot they were counted in. Totals of `find`s (a full page's `count(*)`, which reads
-/// every match and so grows with the catalogue) and `count-by`s (a group-by over every
-/// match). The data version moves with every commit, this host's or another's sharing the
-/// file, so a count is only reused while nothing in the store changed. Pages themselves are
-/// always read.
+/// snapshot they were counted in. A full page's `count(*)` reads every match and a
+/// count-by groups every match, so both grow with the catalogue. The data version moves
+/// with every commit, this host's or another's sharing the file, so a count is only reused
+/// while nothing in the store changed. Pages themselves are always read.
 #[derive(Default)]
 struct CountCache {
     data_version: u32,
-    totals: HashMap<String, u64>,
-    groups: HashMap<String, Vec<(Value, u64)>>,
+    /// Totals (`u64`) and groups (`Vec<(Value, u64)>`), by the engine's key.
+    counts: HashMap<String, Box<dyn Any + Send>>,
     /// Counts answered from here (for the tests).
     hits: u64,
 }
 
 impl CountCache {
-    /// Forgets everything counted before `data_version`.
-    fn at(&mut self, data_version: u32) -> &mut Self {
+    /// The count of `key` made in a snapshot whose data version is `data_version`.
+    fn get<T: Clone + 'static>(&mut self, data_version: u32, key: &str) -> Option<T> {
         if self.data_version != data_version {
             self.data_version = data_version;
-            self.totals.clear();
-            self.groups.clear();
+            self.counts.clear();
         }
-        self
+        let count = self.counts.get(key).and_then(|count| count.downcast_ref::<T>()).cloned();
+        self.hits += u64::from(count.is_some());
+        count
     }
 
-    /// The total of `key` counted in a snapshot whose data version is `data_version`.
-    fn total(&mut self, data_version: u32, key: &str) -> Option<u64> {
-        let total = self.at(data_version).totals.get(key).copied();
-        self.hits += u64::from(total.is_some());
-        total
-    }
-
-    /// The per-value counts of `key` counted at `data_version`.
-    fn groups(&mut self, data_version: u32, key: &str) -> Option<Vec<(Value, u64)>> {
-        let groups = self.at(data_version).groups.get(key).cloned();
-        self.hits += u64::from(groups.is_some());
-        groups
-    }
-
-    /// Makes room for one more count.
-    fn room(&mut self) {
-        if self.totals.len() + self.groups.len() >= CACHED_COUNTS {
-            self.totals.clear();
-            self.groups.clear();
-        }
-    }
-
-    /// Keeps a total counted at `data_version`.
-    fn put_total(&mut self, data_version: u32, key: String, total: u64) {
+    /// Keeps a count made at `data_version`.
+    fn put<T: Send + 'static>(&mut self, data_version: u32, key: String, count: T) {
         if self.data_version == data_version {
-            self.room();
-            self.totals.insert(key, total);
-        }
-    }
-
-    /// Keeps per-value counts counted at `data_version`.
-    fn put_groups(&mut self, data_version: u32, key: String, groups: Vec<(Value, u64)>) {
-        if self.data_version == data_version {
-            self.room();
-            self.groups.insert(key, groups);
+            if self.counts.len() >= CACHED_COUNTS {
+                self.counts.clear();
+            }
+            self.counts.insert(key, Box::new(count));
         }
     }
 }
 
 /// The data version of the snapshot `conn` reads in (inside a read transaction that has
 /// read something): it changes whenever anyone commits to the file.
-fn data_version(conn: &Connection) -> Result<u32, StoreError> {
+fn data_version(conn: &Connection) -> Result<u32, rusqlite::Error> {
     let mut version: std::ffi::c_uint = 0;
-    conn.file_control(Some(rusqlite::MAIN_DB), rusqlite::FileControl::DataVersion(&mut version)).map_err(internal)?;
+    conn.file_control(Some(rusqlite::MAIN_DB), rusqlite::FileControl::DataVersion(&mut version))?;
     Ok(version)
 }
 
-#[derive(Default)]
-struct Schema {
-    /// SQLite's `schema_version` when this was read.
-    version: i64,
-    collections: HashSet<String>,
-    indexes: HashMap<(String, String), IndexSpec>,
-    text_fields: HashMap<String, Vec<String>>,
+/// The engine's connection on the host: a rusqlite connection with its cached statements
+/// and, for a reader inside a snapshot, the counts it remembers.
+struct Driver<'c> {
+    conn: &'c Connection,
+    counts: Option<RefCell<&'c mut CountCache>>,
+    /// Whether a statement has read the snapshot yet (its data version is fixed only then).
+    started: Cell<bool>,
 }
 
-/// A failure the caller cannot fix, except a full disk: that can surface from any statement
-/// (a table, an index or a page of the log being written), and is `Full` wherever it does.
+impl<'c> Driver<'c> {
+    fn new(conn: &'c Connection) -> Self {
+        Self { conn, counts: None, started: Cell::new(false) }
+    }
+
+    /// A reader inside a snapshot ([`snapshot`]), reusing its counts.
+    fn counting(conn: &'c Connection, counts: &'c mut CountCache) -> Self {
+        Self { conn, counts: Some(RefCell::new(counts)), started: Cell::new(false) }
+    }
+}
+
+/// A parameter bound without a copy.
+struct Bound<'a>(&'a SqlValue);
+
+impl ToSql for Bound<'_> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Borrowed(match self.0 {
+            SqlValue::Null => ValueRef::Null,
+            SqlValue::Integer(i) => ValueRef::Integer(*i),
+            SqlValue::Real(r) => ValueRef::Real(*r),
+            SqlValue::Text(t) => ValueRef::Text(t.as_bytes()),
+        }))
+    }
+}
+
+/// A column's value. Text is what was written (serde_json's output, so UTF-8); it is still
+/// checked, with a SIMD validator since a listing hands over tens of kilobytes.
+fn value_of(value: ValueRef<'_>) -> Result<SqlValue, SqlError> {
+    Ok(match value {
+        ValueRef::Null | ValueRef::Blob(_) => SqlValue::Null,
+        ValueRef::Integer(i) => SqlValue::Integer(i),
+        ValueRef::Real(r) => SqlValue::Real(r),
+        ValueRef::Text(bytes) => SqlValue::Text(
+            simdutf8::basic::from_utf8(bytes).map(str::to_owned).map_err(|_| SqlError::Failed("a stored text is not UTF-8".into()))?,
+        ),
+    })
+}
+
+/// What a failed statement means to the engine: a full disk can surface from any statement
+/// (a table, an index or a page of the log being written); a busy or unopenable database is
+/// unavailable for now; the rest carries SQLite's message (a unique violation names its
+/// index there).
+fn sql_error(error: rusqlite::Error) -> SqlError {
+    match error.sqlite_error_code() {
+        Some(ErrorCode::DiskFull) => SqlError::Full(error.to_string()),
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked | ErrorCode::CannotOpen) => SqlError::Unavailable(error.to_string()),
+        _ => SqlError::Failed(error.to_string()),
+    }
+}
+
+impl Sql for Driver<'_> {
+    fn run(&self, statement: &str, params: &[SqlValue]) -> Result<Vec<Vec<SqlValue>>, SqlError> {
+        let mut stmt = self.conn.prepare_cached(statement).map_err(sql_error)?;
+        let columns = stmt.column_count();
+        let mut rows = stmt.query(params_from_iter(params.iter().map(Bound))).map_err(sql_error)?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(sql_error)? {
+            out.push((0..columns).map(|i| row.get_ref(i).map_err(sql_error).and_then(value_of)).collect::<Result<_, _>>()?);
+        }
+        self.started.set(true);
+        Ok(out)
+    }
+
+    fn run_texts(&self, statement: &str, params: &[SqlValue]) -> Result<Vec<String>, SqlError> {
+        let mut stmt = self.conn.prepare_cached(statement).map_err(sql_error)?;
+        let mut rows = stmt.query(params_from_iter(params.iter().map(Bound))).map_err(sql_error)?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(sql_error)? {
+            match value_of(row.get_ref(0).map_err(sql_error)?)? {
+                SqlValue::Text(text) => out.push(text),
+                _ => return Err(SqlError::Failed("a stored document is not text".into())),
+            }
+        }
+        self.started.set(true);
+        Ok(out)
+    }
+
+    fn remember<T: Clone + Send + 'static>(&self, key: String, count: impl FnOnce() -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let Some(counts) = &self.counts else { return count() };
+        if !self.started.get() {
+            // Reading the header starts the snapshot, which fixes its data version.
+            self.run("PRAGMA schema_version", &[]).map_err(|e| StoreError::Internal(e.to_string()))?;
+        }
+        let version = data_version(self.conn).map_err(internal)?;
+        if let Some(known) = counts.borrow_mut().get::<T>(version, &key) {
+            return Ok(known);
+        }
+        let counted = count()?;
+        counts.borrow_mut().put(version, key, counted.clone());
+        Ok(counted)
+    }
+}
+
+/// A failure outside the engine's statements (opening, upgrading): a full disk is `Full`.
 fn internal<E: std::fmt::Display + 'static>(error: E) -> StoreError {
     let disk_full = (&error as &dyn std::any::Any)
         .downcast_ref::<rusqlite::Error>()
@@ -174,58 +241,13 @@ fn open(path: &Path, read_only: bool) -> Result<Connection, StoreError> {
     Ok(conn)
 }
 
-/// Maps a SQLite failure of a write: unique violations name their index.
+/// Maps a SQLite failure outside the engine (upgrades) as the engine would.
 fn write_error(error: rusqlite::Error) -> StoreError {
-    if let rusqlite::Error::SqliteFailure(e, message) = &error {
-        if e.code == ErrorCode::ConstraintViolation
-            && let Some(index) = message.as_deref().and_then(sql::duplicate_in)
-        {
-            return StoreError::Duplicate(index);
-        }
-        if e.code == ErrorCode::DiskFull {
-            return StoreError::Full(error.to_string());
-        }
-        if matches!(e.code, ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked | ErrorCode::CannotOpen) {
-            return StoreError::Unavailable(error.to_string());
-        }
+    match sql_error(error) {
+        SqlError::Full(message) => StoreError::Full(message),
+        SqlError::Unavailable(message) => StoreError::Unavailable(message),
+        SqlError::Failed(message) => StoreError::Internal(message),
     }
-    internal(error)
-}
-
-/// The rusqlite form of a shared-dialect parameter.
-fn bind(value: &SqlValue) -> rusqlite::types::Value {
-    match value {
-        SqlValue::Null => rusqlite::types::Value::Null,
-        SqlValue::Integer(i) => rusqlite::types::Value::Integer(*i),
-        SqlValue::Real(r) => rusqlite::types::Value::Real(*r),
-        SqlValue::Text(t) => rusqlite::types::Value::Text(t.clone()),
-    }
-}
-
-/// Reads what the schema holds: collections, indexes and text fields.
-fn load_schema(conn: &Connection) -> Result<Schema, StoreError> {
-    let mut schema =
-        Schema { version: conn.query_row("PRAGMA schema_version", [], |row| row.get(0)).map_err(internal)?, ..Schema::default() };
-    let mut stmt = conn.prepare(sql::LIST_COLLECTIONS).map_err(internal)?;
-    let names = stmt.query_map([], |row| row.get::<_, String>(0)).map_err(internal)?;
-    for name in names {
-        let name = name.map_err(internal)?;
-        if let Some(collection) = sql::collection_of_table(&name) {
-            schema.collections.insert(collection.to_owned());
-        }
-    }
-    let mut stmt = conn.prepare(sql::LIST_INDEXES).map_err(internal)?;
-    let rows =
-        stmt.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?))).map_err(internal)?;
-    for row in rows {
-        let (collection, name, spec) = row.map_err(internal)?;
-        let spec = decode_spec(&name, &spec)?;
-        if spec.kind == IndexKind::Text {
-            schema.text_fields.insert(collection.clone(), spec.keys.iter().map(|k| k.field.as_str().to_owned()).collect());
-        }
-        schema.indexes.insert((collection, name), spec);
-    }
-    Ok(schema)
 }
 
 /// Rebuilds the regular and unique indexes whose SQLite definition is not the one this
@@ -251,41 +273,17 @@ fn upgrade_indexes(conn: &Connection, schema: &Schema) -> Result<(), StoreError>
     Ok(())
 }
 
-/// Makes a text index on `c` over `fields` in the shared layout (`sql`): the `search`
-/// column, the FTS5 table over it, its triggers, and the words of the documents stored. Run
-/// inside the caller's transaction.
-fn create_text_index(conn: &Connection, c: &Collection, fields: &[String]) -> Result<(), StoreError> {
-    let has_column: i64 = conn.query_row(&sql::has_search_column(c), [], |row| row.get(0)).map_err(internal)?;
-    if has_column == 0 {
-        conn.execute_batch(&sql::add_search_column(c)).map_err(write_error)?;
-    }
-    for statement in sql::text_index_statements(c) {
-        conn.execute_batch(&statement).map_err(write_error)?;
-    }
-    let docs: Vec<(i64, String)> = {
-        let mut stmt = conn.prepare(&sql::rows_without_search(c)).map_err(internal)?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).map_err(internal)?;
-        rows.collect::<Result<_, _>>().map_err(internal)?
-    };
-    let mut set = conn.prepare(&sql::set_search(c)).map_err(internal)?;
-    for (rowid, body) in docs {
-        let doc: Value = serde_json::from_str(&body).map_err(internal)?;
-        set.execute(params![searchable(&doc, fields), rowid]).map_err(write_error)?;
-    }
-    Ok(())
-}
-
 /// Moves the text indexes of a store made before the layout was shared (a self-contained
 /// FTS5 table `f_<name>(content)` the host wrote beside each row) to the shared one: the
-/// `search` column and an external-content FTS5 table kept by triggers. One transaction per
-/// collection, so a crash leaves the old layout or the new one; a store already in the
-/// shared layout is left as it is (a dropped transaction rolls back).
+/// `search` column and an external-content FTS5 table kept by triggers, made by the engine.
+/// One transaction per collection, so a crash leaves the old layout or the new one; a store
+/// already in the shared layout is left as it is (a dropped transaction rolls back).
 fn upgrade_text_indexes(conn: &Connection, schema: &Schema) -> Result<(), StoreError> {
-    for (collection, fields) in &schema.text_fields {
-        let c = Collection::parse(collection)?;
+    for ((collection, _), spec) in schema.indexes.iter().filter(|(_, spec)| spec.kind == IndexKind::Text) {
         if !schema.collections.contains(collection) {
             continue;
         }
+        let c = Collection::parse(collection)?;
         // Checked inside a write transaction: hosts sharing the store may open it together.
         let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate).map_err(write_error)?;
         let has_column: i64 = tx.query_row(&sql::has_search_column(&c), [], |row| row.get(0)).map_err(internal)?;
@@ -294,77 +292,38 @@ fn upgrade_text_indexes(conn: &Connection, schema: &Schema) -> Result<(), StoreE
         }
         tracing::info!(collection = %collection, "moving a text index to the shared layout");
         tx.execute_batch(&format!("DROP TABLE IF EXISTS {}", fts_table(&c))).map_err(write_error)?;
-        create_text_index(&tx, &c, fields)?;
+        Engine::new(Driver::new(&tx)).create_text_index(&c, spec)?;
         tx.commit().map_err(write_error)?;
     }
     Ok(())
 }
 
-/// For a shared store: reloads the cached schema when another host changed it (every
+/// For a shared store: forgets the known schema when another host changed it (every
 /// collection or index made moves SQLite's `schema_version`), so a text index another host
 /// made is kept up to date here too.
 fn refresh_schema(conn: &Connection, inner: &Inner) -> Result<(), StoreError> {
     if !inner.shared {
         return Ok(());
     }
-    let version: i64 = conn.query_row("PRAGMA schema_version", [], |row| row.get(0)).map_err(write_error)?;
-    if inner.schema.read().map(|s| s.version == version).unwrap_or(false) {
-        return Ok(());
+    let version: i64 =
+        conn.prepare_cached("PRAGMA schema_version").and_then(|mut stmt| stmt.query_row([], |row| row.get(0))).map_err(write_error)?;
+    if inner.schema_version.swap(version, Ordering::AcqRel) != version {
+        inner.schema.forget();
     }
-    let fresh = load_schema(conn)?;
-    *inner.schema.write().map_err(|_| internal("schema lock poisoned"))? = fresh;
     Ok(())
-}
-
-/// Runs a `count-by`: the fast statement when its answer is unambiguous, else the exact one.
-fn count_groups(conn: &Connection, statements: &sql::CountBySql, args: &[rusqlite::types::Value]) -> Result<Vec<(Value, u64)>, StoreError> {
-    if let Some(fast) = &statements.fast {
-        let mut stmt = conn.prepare_cached(fast).map_err(internal)?;
-        let rows = stmt
-            .query_map(params_from_iter(args.iter()), |row| {
-                Ok((row.get::<_, Option<String>>(0)?, row.get::<_, i64>(1)?, row.get::<_, bool>(2)?))
-            })
-            .map_err(internal)?;
-        let rows = rows.collect::<Result<Vec<_>, _>>().map_err(internal)?;
-        if !rows.iter().any(|(_, _, ambiguous)| *ambiguous) {
-            return Ok(rows.into_iter().map(|(json, n, _)| (sql::count_by_value(json.as_deref()), n as u64)).collect());
-        }
-    }
-    let mut stmt = conn.prepare_cached(&statements.exact).map_err(internal)?;
-    let rows = stmt
-        .query_map(params_from_iter(args.iter()), |row| Ok((row.get::<_, Option<String>>(0)?, row.get::<_, i64>(1)?)))
-        .map_err(internal)?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (json, n) = row.map_err(internal)?;
-        out.push((sql::count_by_value(json.as_deref()), n as u64));
-    }
-    Ok(out)
-}
-
-/// A stored document's text. SQLite hands back the bytes that were written (serde_json's
-/// output, so UTF-8); they are still checked, with a SIMD validator since a listing hands
-/// over tens of kilobytes.
-fn text_of(value: rusqlite::types::ValueRef<'_>) -> Result<String, StoreError> {
-    match value {
-        rusqlite::types::ValueRef::Text(bytes) => {
-            simdutf8::basic::from_utf8(bytes).map(str::to_owned).map_err(|_| internal("a stored document is not UTF-8"))
-        }
-        _ => Err(internal("a stored document is not text")),
-    }
 }
 
 /// Runs `f`'s statements in one read transaction: they see one snapshot (a page and its
 /// total agree even while a writer commits), and the connection takes and releases its
 /// share of the WAL lock once rather than once per statement.
-fn snapshot<T>(conn: &Connection, f: impl FnOnce(&Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
+fn snapshot<T>(conn: &Connection, f: impl FnOnce() -> Result<T, StoreError>) -> Result<T, StoreError> {
     // A transaction left open by an earlier failure would make BEGIN fail on this reader
     // for good: end it first.
     if !conn.is_autocommit() {
         let _ = conn.execute_batch("ROLLBACK");
     }
     conn.prepare_cached("BEGIN").and_then(|mut begin| begin.execute([])).map_err(internal)?;
-    let result = f(conn);
+    let result = f();
     // `f`'s statements are reset by now (cached statements reset when dropped), so the end
     // of a read transaction cannot fail on statements still running.
     let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
@@ -430,9 +389,10 @@ impl SqliteStore {
         let path = data_dir.join("shop.db");
         let writer = open(&path, false)?;
         writer.execute_batch(sql::CREATE_INDEX_REGISTRY).map_err(internal)?;
-        let schema = load_schema(&writer)?;
+        let schema = Engine::new(Driver::new(&writer)).schema()?;
         upgrade_indexes(&writer, &schema)?;
         upgrade_text_indexes(&writer, &schema)?;
+        let schema_version = writer.query_row("PRAGMA schema_version", [], |row| row.get(0)).map_err(internal)?;
         let readers = (0..READERS)
             .map(|_| open(&path, true).map(|conn| Mutex::new(Reader { conn, counts: CountCache::default() })))
             .collect::<Result<_, _>>()?;
@@ -443,7 +403,8 @@ impl SqliteStore {
                 writer: Mutex::new(writer),
                 readers,
                 next_reader: AtomicUsize::new(0),
-                schema: RwLock::new(schema),
+                schema: Arc::default(),
+                schema_version: AtomicI64::new(schema_version),
                 shared: sharing == Sharing::Shared,
             }),
         })
@@ -454,21 +415,14 @@ impl SqliteStore {
         &self.inner.path
     }
 
+    /// Runs `f` on a free reader, with the engine over it. A free reader runs the query
+    /// right here: a read takes microseconds under WAL (it never waits for the writer), less
+    /// than handing it to another thread and back. Only when every reader is busy does the
+    /// query wait for one on the blocking pool.
     async fn read<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&Connection, &Inner) -> Result<T, StoreError> + Send + 'static,
-    ) -> Result<T, StoreError> {
-        self.read_with(move |reader, inner| f(&reader.conn, inner)).await
-    }
-
-    /// As [`SqliteStore::read`], with the reader's own state (its remembered totals).
-    async fn read_with<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut Reader, &Inner) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
-        // A free reader runs the query right here: a read takes microseconds under WAL (it
-        // never waits for the writer), less than handing it to another thread and back. Only
-        // when every reader is busy does the query wait for one on the blocking pool.
         let start = self.inner.next_reader.fetch_add(1, Ordering::Relaxed);
         for n in 0..self.inner.readers.len() {
             if let Ok(mut reader) = self.inner.readers[(start + n) % self.inner.readers.len()].try_lock() {
@@ -479,7 +433,7 @@ impl SqliteStore {
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || {
             let i = inner.next_reader.fetch_add(1, Ordering::Relaxed) % inner.readers.len();
-            let mut reader = inner.readers[i].lock().map_err(|_| internal("reader lock poisoned"))?;
+            let mut reader = inner.readers[i].lock().map_err(|_| StoreError::Internal("reader lock poisoned".into()))?;
             refresh_schema(&reader.conn, &inner)?;
             f(&mut reader, &inner)
         })
@@ -487,251 +441,81 @@ impl SqliteStore {
         .map_err(internal)?
     }
 
+    /// Runs `f` on a reader inside one read snapshot, with the engine over it and the
+    /// reader's remembered counts.
+    async fn read_snapshot<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Engine<Driver<'_>>) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        self.read(move |reader, inner| {
+            let Reader { conn, counts } = reader;
+            snapshot(conn, || f(&Engine::with_schema(Driver::counting(conn, counts), inner.schema.clone())))
+        })
+        .await
+    }
+
+    /// Runs `f` on the writer, on the blocking pool, with the engine over it.
     async fn write<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&mut Connection, &Inner) -> Result<T, StoreError> + Send + 'static,
+        f: impl FnOnce(&Connection, &Inner) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || {
-            let mut conn = inner.writer.lock().map_err(|_| internal("writer lock poisoned"))?;
+            let conn = inner.writer.lock().map_err(|_| StoreError::Internal("writer lock poisoned".into()))?;
             refresh_schema(&conn, &inner)?;
-            f(&mut conn, &inner)
+            f(&conn, &inner)
         })
         .await
         .map_err(internal)?
     }
 
-    fn has_collection(inner: &Inner, c: &Collection) -> bool {
-        inner.schema.read().map(|s| s.collections.contains(c.as_str())).unwrap_or(false)
-    }
-
-    fn create_collection(conn: &Connection, inner: &Inner, c: &Collection) -> Result<(), StoreError> {
-        if Self::has_collection(inner, c) {
-            return Ok(());
-        }
-        conn.execute_batch(&sql::create_table(c)).map_err(internal)?;
-        inner.schema.write().map_err(|_| internal("schema lock poisoned"))?.collections.insert(c.as_str().to_owned());
-        Ok(())
-    }
-
-    fn text_fields(inner: &Inner, c: &Collection) -> Option<Vec<String>> {
-        inner.schema.read().ok().and_then(|s| s.text_fields.get(c.as_str()).cloned())
-    }
-
     /// Checks that the database answers.
     pub async fn ping(&self) -> Result<(), StoreError> {
-        self.read(|conn, _| conn.query_row("SELECT 1", [], |_| Ok(())).map_err(|e| StoreError::Unavailable(e.to_string()))).await
+        self.read(|reader, _| reader.conn.query_row("SELECT 1", [], |_| Ok(())).map_err(|e| StoreError::Unavailable(e.to_string()))).await
     }
 
     /// The document with this id.
     pub async fn get(&self, c: &Collection, id: &str) -> Result<Option<String>, StoreError> {
         let (c, id) = (c.clone(), id.to_owned());
-        self.read(move |conn, inner| {
-            if !Self::has_collection(inner, &c) {
-                return Ok(None);
-            }
-            conn.prepare_cached(&sql::select_document(&c))
-                .map_err(internal)?
-                .query_row([&id], |row| row.get(0))
-                .optional()
-                .map_err(internal)
-        })
-        .await
+        self.read(move |reader, inner| Engine::with_schema(Driver::new(&reader.conn), inner.schema.clone()).get(&c, &id)).await
     }
 
-    /// The documents matching a query, and their total.
+    /// The documents matching a query, and their total (one snapshot).
     pub async fn find(&self, c: &Collection, q: Query) -> Result<(Vec<String>, u64), StoreError> {
         let c = c.clone();
-        self.read_with(move |reader, inner| {
-            if !Self::has_collection(inner, &c) {
-                return Ok((Vec::new(), 0));
-            }
-            let statements = sql::find_sql(&c, &q, Self::text_fields(inner, &c).is_some())?;
-            let args: Vec<_> = statements.args.iter().map(bind).collect();
-            let count = |conn: &Connection| -> Result<u64, StoreError> {
-                let total: i64 = conn
-                    .prepare_cached(&statements.count)
-                    .map_err(internal)?
-                    .query_row(params_from_iter(args.iter()), |row| row.get(0))
-                    .map_err(internal)?;
-                Ok(total as u64)
-            };
-            let Some(page) = &statements.page else { return Ok((Vec::new(), count(&reader.conn)?)) };
-            let Reader { conn, counts } = reader;
-            snapshot(conn, |conn| {
-                let items = {
-                    let mut stmt = conn.prepare_cached(page).map_err(internal)?;
-                    let mut rows = stmt.query(params_from_iter(args.iter())).map_err(internal)?;
-                    let mut items = Vec::new();
-                    while let Some(row) = rows.next().map_err(internal)? {
-                        items.push(text_of(row.get_ref(0).map_err(internal)?)?);
-                    }
-                    items
-                };
-                let total = match sql::total_from_page(q.skip, q.limit, items.len()) {
-                    Some(total) => total,
-                    None => {
-                        // The page has read the snapshot, so its data version is known.
-                        let version = data_version(conn)?;
-                        let key = statements.count_key();
-                        match counts.total(version, &key) {
-                            Some(total) => total,
-                            None => {
-                                let total = count(conn)?;
-                                counts.put_total(version, key, total);
-                                total
-                            }
-                        }
-                    }
-                };
-                Ok((items, total))
-            })
-        })
-        .await
+        self.read_snapshot(move |engine| engine.find(&c, &q)).await
     }
 
     /// How many documents match `filter`, per value of `field`.
     pub async fn count_by(&self, c: &Collection, filter: Vec<Clause>, field: &FieldPath) -> Result<Vec<(Value, u64)>, StoreError> {
         let (c, field) = (c.clone(), field.clone());
-        self.read_with(move |reader, inner| {
-            if !Self::has_collection(inner, &c) {
-                return Ok(Vec::new());
-            }
-            let statements = sql::count_by_sql(&c, &filter, &field);
-            let args: Vec<_> = statements.args.iter().map(bind).collect();
-            let Reader { conn, counts } = reader;
-            snapshot(conn, |conn| {
-                // Reading the header starts the snapshot, which fixes its data version.
-                conn.prepare_cached("PRAGMA schema_version").and_then(|mut stmt| stmt.query_row([], |_| Ok(()))).map_err(internal)?;
-                let version = data_version(conn)?;
-                let key = statements.key();
-                if let Some(groups) = counts.groups(version, &key) {
-                    return Ok(groups);
-                }
-                let groups = count_groups(conn, &statements, &args)?;
-                counts.put_groups(version, key, groups.clone());
-                Ok(groups)
-            })
-        })
-        .await
+        self.read_snapshot(move |engine| engine.count_by(&c, &filter, &field)).await
     }
 
     /// Stores a new document at version 1.
-    pub async fn insert(&self, c: &Collection, mut doc: Map<String, Value>) -> Result<String, StoreError> {
-        let id = super::document_id(&doc)?;
-        doc.insert("_id".into(), json!(id));
-        doc.insert("_version".into(), json!(1));
-        let body = Value::Object(doc);
+    pub async fn insert(&self, c: &Collection, doc: Map<String, Value>) -> Result<String, StoreError> {
         let c = c.clone();
-        self.write(move |conn, inner| {
-            Self::create_collection(conn, inner, &c)?;
-            let text = Self::text_fields(inner, &c).map(|fields| searchable(&body, &fields));
-            let json = body.to_string();
-            // One statement: the triggers index the words with the row (see `sql`).
-            let mut stmt = conn.prepare_cached(&sql::insert_document(&c, text.is_some())).map_err(internal)?;
-            match &text {
-                Some(text) => stmt.execute(params![id, json, text]),
-                None => stmt.execute(params![id, json]),
-            }
-            .map_err(write_error)?;
-            Ok(json)
-        })
-        .await
+        self.write(move |conn, inner| Engine::with_schema(Driver::new(conn), inner.schema.clone()).insert(&c, doc)).await
     }
 
     /// Replaces a document at the expected version.
-    pub async fn replace(
-        &self,
-        c: &Collection,
-        id: &str,
-        expected: u64,
-        mut doc: Map<String, Value>,
-    ) -> Result<Option<String>, StoreError> {
-        let next = expected.checked_add(1).ok_or_else(|| StoreError::Invalid("version overflow".into()))?;
-        doc.insert("_id".into(), json!(id));
-        doc.insert("_version".into(), json!(next));
-        let body = Value::Object(doc);
+    pub async fn replace(&self, c: &Collection, id: &str, expected: u64, doc: Map<String, Value>) -> Result<Option<String>, StoreError> {
         let (c, id) = (c.clone(), id.to_owned());
-        self.write(move |conn, inner| {
-            if !Self::has_collection(inner, &c) {
-                return Ok(None);
-            }
-            let text = Self::text_fields(inner, &c).map(|fields| searchable(&body, &fields));
-            let json = body.to_string();
-            let replaced = {
-                let mut stmt = conn.prepare_cached(&sql::replace_document(&c, text.is_some())).map_err(internal)?;
-                let mut rows = match &text {
-                    Some(text) => stmt.query(params![next as i64, json, id, expected as i64, text]),
-                    None => stmt.query(params![next as i64, json, id, expected as i64]),
-                }
-                .map_err(write_error)?;
-                // Stepped to the end, so the statement is done when it is reset.
-                let mut returned = 0;
-                while rows.next().map_err(write_error)?.is_some() {
-                    returned += 1;
-                }
-                returned > 0
-            };
-            if !replaced {
-                let current: Option<i64> = conn
-                    .prepare_cached(&sql::select_version(&c))
-                    .map_err(internal)?
-                    .query_row([&id], |row| row.get(0))
-                    .optional()
-                    .map_err(internal)?;
-                return match current {
-                    None => Ok(None),
-                    Some(current) => Err(StoreError::Conflict(format!("expected version {expected}, current is {current}"))),
-                };
-            }
-            Ok(Some(json))
-        })
-        .await
+        self.write(move |conn, inner| Engine::with_schema(Driver::new(conn), inner.schema.clone()).replace(&c, &id, expected, doc)).await
     }
 
     /// Deletes a document (at a version, when given).
     pub async fn delete(&self, c: &Collection, id: &str, expected: Option<u64>) -> Result<bool, StoreError> {
         let (c, id) = (c.clone(), id.to_owned());
-        self.write(move |conn, inner| {
-            if !Self::has_collection(inner, &c) {
-                return Ok(false);
-            }
-            let deleted = {
-                let mut stmt = conn.prepare_cached(&sql::delete_document(&c, expected.is_some())).map_err(internal)?;
-                let mut rows = match expected {
-                    Some(expected) => stmt.query(params![id, expected as i64]),
-                    None => stmt.query(params![id]),
-                }
-                .map_err(write_error)?;
-                // Stepped to the end, so the statement is done when it is reset.
-                let mut returned = 0;
-                while rows.next().map_err(write_error)?.is_some() {
-                    returned += 1;
-                }
-                returned > 0
-            };
-            if deleted {
-                return Ok(true);
-            }
-            let current: Option<i64> = conn
-                .prepare_cached(&sql::select_version(&c))
-                .map_err(internal)?
-                .query_row([&id], |row| row.get(0))
-                .optional()
-                .map_err(internal)?;
-            match (expected, current) {
-                (Some(expected), Some(current)) => Err(StoreError::Conflict(format!("expected version {expected}, current is {current}"))),
-                _ => Ok(false),
-            }
-        })
-        .await
+        self.write(move |conn, inner| Engine::with_schema(Driver::new(conn), inner.schema.clone()).delete(&c, &id, expected)).await
     }
 
-    /// Creates an index unless it exists with the same definition.
+    /// Creates an index unless it exists with the same definition: in one transaction, so a
+    /// text index's words for every stored document reach the disk once.
     pub async fn ensure_index(&self, c: &Collection, spec: IndexSpec) -> Result<(), StoreError> {
-        let key = (c.as_str().to_owned(), spec.name.clone());
-        if let Ok(schema) = self.inner.schema.read() {
-            match schema.indexes.get(&key) {
+        // Declared already (the usual case: components declare on every write): no writer.
+        if let Some(schema) = self.inner.schema.get() {
+            match schema.indexes.get(&(c.as_str().to_owned(), spec.name.clone())) {
                 Some(existing) if *existing == spec => return Ok(()),
                 Some(_) => return Err(StoreError::Invalid(format!("index {} exists with another definition", spec.name))),
                 None => {}
@@ -739,36 +523,14 @@ impl SqliteStore {
         }
         let c = c.clone();
         self.write(move |conn, inner| {
-            // Another request may have made it while this one waited for the writer.
-            if let Ok(schema) = inner.schema.read() {
-                match schema.indexes.get(&key) {
-                    Some(existing) if *existing == spec => return Ok(()),
-                    Some(_) => return Err(StoreError::Invalid(format!("index {} exists with another definition", spec.name))),
-                    None => {}
-                }
+            let tx = conn.unchecked_transaction().map_err(write_error)?;
+            let made = Engine::with_schema(Driver::new(&tx), inner.schema.clone()).ensure_index(&c, spec);
+            let committed = made.and_then(|()| tx.commit().map_err(write_error));
+            if committed.is_err() {
+                // The engine noted what the rolled-back transaction made.
+                inner.schema.forget();
             }
-            Self::create_collection(conn, inner, &c)?;
-            if spec.kind == IndexKind::Text && Self::text_fields(inner, &c).is_some() {
-                return Err(StoreError::Invalid(format!("collection {} already has a text index", c.as_str())));
-            }
-            let tx = conn.transaction().map_err(write_error)?;
-            match spec.kind {
-                IndexKind::Regular | IndexKind::Unique => {
-                    tx.execute_batch(&sql::create_index(&c, &spec)).map_err(write_error)?;
-                }
-                IndexKind::Text => {
-                    let fields: Vec<String> = spec.keys.iter().map(|k| k.field.as_str().to_owned()).collect();
-                    create_text_index(&tx, &c, &fields)?;
-                }
-            }
-            tx.execute(sql::RECORD_INDEX, params![c.as_str(), spec.name, encode_spec(&spec)]).map_err(internal)?;
-            tx.commit().map_err(write_error)?;
-            let mut schema = inner.schema.write().map_err(|_| internal("schema lock poisoned"))?;
-            if spec.kind == IndexKind::Text {
-                schema.text_fields.insert(c.as_str().to_owned(), spec.keys.iter().map(|k| k.field.as_str().to_owned()).collect());
-            }
-            schema.indexes.insert((c.as_str().to_owned(), spec.name.clone()), spec);
-            Ok(())
+            committed
         })
         .await
     }
@@ -823,12 +585,16 @@ fn lock_data_dir(data_dir: &Path, sharing: Sharing) -> Result<std::fs::File, Sto
 mod tests {
     use super::super::{FieldPath, Key, text};
     use super::*;
+    use rusqlite::params;
+    use serde_json::json;
+    use shop_documents::sql::{encode_spec, searchable};
 
     #[test]
     fn a_full_disk_is_full_whichever_statement_met_it() {
         let full = || rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL), None);
         assert!(matches!(internal(full()), StoreError::Full(_)));
         assert!(matches!(write_error(full()), StoreError::Full(_)));
+        assert!(matches!(sql_error(full()), SqlError::Full(_)), "the engine maps SqlError::Full to StoreError::Full");
         let io = rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_IOERR), None);
         assert!(matches!(internal(io), StoreError::Internal(_)));
         assert!(matches!(internal("reader lock poisoned"), StoreError::Internal(_)));
@@ -948,8 +714,7 @@ mod tests {
         let statements = sql::find_sql(c, q, false).unwrap();
         let conn = open(store.path(), true).unwrap();
         let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {}", statements.page.unwrap())).unwrap();
-        let args: Vec<_> = statements.args.iter().map(bind).collect();
-        let rows = stmt.query_map(params_from_iter(args.iter()), |row| row.get::<_, String>(3)).unwrap();
+        let rows = stmt.query_map(params_from_iter(statements.args.iter().map(Bound)), |row| row.get::<_, String>(3)).unwrap();
         rows.collect::<Result<Vec<_>, _>>().unwrap().join("; ")
     }
 
