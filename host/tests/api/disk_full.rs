@@ -76,8 +76,24 @@ async fn a_full_disk_refuses_writes_with_507_keeps_reads_and_recovers_without_a_
     assert!(saved.len() >= 5, "only {} products fitted", saved.len());
     let problem = assert_problem(refusal, 507, None).await;
     assert_eq!(problem["type"], "/problems/insufficient-storage", "{problem}");
-    // Other writes are refused the same way, an image's files included.
-    assert_problem(app.admin_post_json("/api/categories", &json!({"name": {"en": "More", "ar": "المزيد"}})).await, 507, None).await;
+    // Other writes are refused the same way, an image's files included. A smaller write may
+    // still fit where the refused one did not (the refused transaction's frames in SQLite's
+    // log file are room the next one reuses), so categories fill that room first: each is
+    // acknowledged or refused with 507, and what was acknowledged is kept.
+    let mut categories: Vec<Value> = Vec::new();
+    let refusal = loop {
+        assert!(categories.len() < 200, "small writes never filled the room left");
+        let n = categories.len();
+        let response =
+            app.admin_post_json("/api/categories", &json!({"name": {"en": format!("More {n}"), "ar": format!("المزيد {n}")}})).await;
+        if response.status() != 201 {
+            break response;
+        }
+        categories.push(response.json().await.unwrap());
+    };
+    eprintln!("{} products, then {} categories fitted", saved.len(), categories.len());
+    let problem = assert_problem(refusal, 507, None).await;
+    assert_eq!(problem["type"], "/problems/insufficient-storage", "{problem}");
     let first = saved[0]["id"].as_str().unwrap().to_owned();
     assert_problem(upload(&app, &first).await, 507, None).await;
 
@@ -93,8 +109,12 @@ async fn a_full_disk_refuses_writes_with_507_keeps_reads_and_recovers_without_a_
 
     // Room is made: the same host writes again, files too.
     disk.resize("64m");
-    let response = app.admin_post_json("/api/categories", &json!({"name": {"en": "More", "ar": "المزيد"}})).await;
+    let response = app.admin_post_json("/api/categories", &json!({"name": {"en": "After", "ar": "بعد"}})).await;
     assert_eq!(response.status(), 201);
+    let listed: Value = app.get("/api/categories").await.json().await.unwrap();
+    for category in &categories {
+        assert!(listed["items"].as_array().unwrap().iter().any(|c| c["id"] == category["id"]), "{category} was acknowledged and is kept");
+    }
     let response = upload(&app, &first).await;
     assert_eq!(response.status(), 201, "{:?}", response.text().await);
     let listing: Value = app.get(&format!("/api/products?per_page={}", saved.len() + 10)).await.json().await.unwrap();
