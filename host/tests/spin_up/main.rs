@@ -1,6 +1,7 @@
 //! The shop under the real Spin CLI: `spin up` on the project's own `spin.toml` and the
 //! composed components `cargo xtask build` put in `dist/spin/`, with a fresh state directory,
-//! driven over HTTP through the flows the host's API tests cover.
+//! driven over HTTP through the flows the host's API tests cover. At the end Spin's database
+//! moves to a host and back (one store layout, ADR 0016).
 //!
 //! Spin is found through `SPIN_BIN`, then `spin` on `PATH` (`cargo xtask test` and `.ci/run`
 //! set `SPIN_BIN` from the prebuilt copy in `../shared/tools/spin`). Without one the test
@@ -98,6 +99,18 @@ impl SpinUp {
             std::thread::sleep(Duration::from_millis(50));
         }
         self.process.kill();
+    }
+}
+
+/// Copies a SQLite database with its write-ahead log, if one was left beside it, to `to`
+/// (whose own log, if any, is removed first: it belongs to the database being replaced).
+fn move_database(from: &Path, to: &Path) {
+    let wal = |db: &Path| PathBuf::from(format!("{}-wal", db.display()));
+    let _ = std::fs::remove_file(wal(to));
+    let _ = std::fs::remove_file(PathBuf::from(format!("{}-shm", to.display())));
+    std::fs::copy(from, to).unwrap();
+    if wal(from).exists() {
+        std::fs::copy(wal(from), wal(to)).unwrap();
     }
 }
 
@@ -348,5 +361,64 @@ async fn the_shop_runs_under_spin_up() {
     up.stop();
     let failures = guest_failures(&output);
     assert!(failures.is_empty(), "guest panics or traps in Spin's output:\n{}\n\nwhole output:\n{output}", failures.join("\n"));
-    eprintln!("spin up: {} steps passed, no guest panic or trap in Spin's output", steps.0);
+    steps.pass("no guest panic or trap in Spin's output");
+
+    // The documents move to the host and back (ADR 0016: one store logic, one layout).
+    let spin_db = state.join("sqlite_db.db");
+    let data = scratch.path().join("host-data");
+    std::fs::create_dir_all(&data).unwrap();
+    move_database(&spin_db, &data.join("shop.db"));
+    let port = free_port();
+    let mut host = Process::new(
+        Command::new(env!("CARGO_BIN_EXE_shop-host"))
+            .env("SHOP_ADDR", format!("127.0.0.1:{port}"))
+            .env("SHOP_OPERATOR_ADDR", "off")
+            .env("SHOP_MANIFEST", project_root().join("spin.toml"))
+            .env("SHOP_COMPONENTS_DIR", project_root().join("dist/components"))
+            .env("SHOP_DATA_DIR", &data)
+            .env("SHOP_SWAP_POLL_MS", "0")
+            .env("SHOP_RESPONSE_CACHE", "off")
+            // The deployment's secret moves with its data: Spin's tokens stay valid.
+            .env("SPIN_VARIABLE_JWT_SECRET", "spin-up-test-signing-key-0123456789abcdef")
+            .env("RUST_LOG", "error")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the host binary starts"),
+    );
+    let on_host = |path: &str| format!("http://127.0.0.1:{port}{path}");
+    let started = Instant::now();
+    while !client.get(on_host("/readyz")).send().await.is_ok_and(|r| r.status() == StatusCode::OK) {
+        assert!(host.child().try_wait().unwrap().is_none(), "the host exited on Spin's database");
+        assert!(started.elapsed() < Duration::from_secs(120), "the host did not start on Spin's database");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (_, _, listed) = send(&client, Method::GET, on_host("/api/products?per_page=24"), None, None).await;
+    assert_eq!(listed["items"], after["items"], "the host lists what Spin stored");
+    let (_, _, found) = send(&client, Method::GET, on_host("/api/products?per_page=24&q=%D9%82%D9%87%D9%88%D8%A9"), None, None).await;
+    assert_eq!(found["total"], 1, "and finds it: {found}");
+    // Signing in again would be refused: the throttling above moved with the data too.
+    let (status, _, me) = send(&client, Method::GET, on_host("/api/auth/me"), Some(&admin), None).await;
+    assert_eq!((status, &me["email"]), (StatusCode::OK, &json!(ADMIN_EMAIL)), "Spin's admin is known to the host: {me}");
+    let lamp = json!({
+        "name": {"en": "Brass lantern", "ar": "فانوس نحاسي"},
+        "description": {"en": "Hand-beaten brass.", "ar": "نحاس مطروق يدوياً."},
+        "price": {"amount": 9900, "currency": "SAR"},
+        "stock": 3,
+        "status": "published",
+    });
+    let (status, _, lantern) = send(&client, Method::POST, on_host("/api/products"), Some(&admin), Some(lamp)).await;
+    assert_eq!(status, 201, "{lantern}");
+    host.terminate();
+    move_database(&data.join("shop.db"), &spin_db);
+    let up = SpinUp::start(&spin, &state, log.clone(), &client).await;
+    let (_, _, found) = send(&client, Method::GET, up.url("/api/products?per_page=24&q=%D9%81%D8%A7%D9%86%D9%88%D8%B3"), None, None).await;
+    assert_eq!(found["total"], 1, "Spin finds what the host wrote: {found}");
+    assert_eq!(found["items"][0]["id"], lantern["id"]);
+    let (_, _, listed) = send(&client, Method::GET, up.url("/api/products?per_page=24"), None, None).await;
+    assert_eq!(listed["total"], after["total"].as_u64().unwrap() + 1);
+    up.stop();
+    steps.pass("Spin's database serves the host, and the host's serves Spin again (write, list, search both ways)");
+    eprintln!("spin up: {} steps passed", steps.0);
 }
