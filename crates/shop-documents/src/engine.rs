@@ -173,7 +173,7 @@ impl<C: Sql> Engine<C> {
                 };
                 let spec = sql::decode_spec(&name, &spec)?;
                 if spec.kind == IndexKind::Text {
-                    schema.text_fields.insert(collection.clone(), spec.keys.iter().map(|k| k.field.as_str().to_owned()).collect());
+                    schema.text_fields.insert(collection.clone(), spec.fields());
                 }
                 schema.indexes.insert((collection, name), spec);
             }
@@ -195,8 +195,9 @@ impl<C: Sql> Engine<C> {
         Ok(self.schema()?.collections.contains(c.as_str()))
     }
 
-    fn text_fields(&self, c: &Collection) -> Result<Option<Vec<String>>, StoreError> {
-        Ok(self.schema()?.text_fields.get(c.as_str()).cloned())
+    /// A document's words for its collection's text index, if the collection has one.
+    fn search_words(&self, c: &Collection, body: &Value) -> Result<Option<String>, StoreError> {
+        Ok(self.schema()?.text_fields.get(c.as_str()).map(|fields| searchable(body, fields)))
     }
 
     fn create_collection(&self, c: &Collection) -> Result<(), StoreError> {
@@ -225,10 +226,11 @@ impl<C: Sql> Engine<C> {
 
     /// The documents matching a query, and their total.
     pub fn find(&self, c: &Collection, q: &Query) -> Result<(Vec<String>, u64), StoreError> {
-        if !self.has_collection(c)? {
+        let schema = self.schema()?;
+        if !schema.collections.contains(c.as_str()) {
             return Ok((Vec::new(), 0));
         }
-        let statements = sql::find_sql(c, q, self.text_fields(c)?.is_some())?;
+        let statements = sql::find_sql(c, q, schema.text_fields.contains_key(c.as_str()))?;
         let count = || -> Result<u64, StoreError> {
             self.conn.remember(statements.count_key(), || {
                 Ok(self.run(&statements.count, &statements.args)?.first().map(|row| integer_of(row)).transpose()?.unwrap_or(0) as u64)
@@ -278,11 +280,10 @@ impl<C: Sql> Engine<C> {
         self.create_collection(c)?;
         let json = body.to_string();
         let mut args = vec![SqlValue::Text(id), SqlValue::Text(json.clone())];
-        let fields = self.text_fields(c)?;
-        if let Some(fields) = &fields {
-            args.push(SqlValue::Text(searchable(&body, fields)));
-        }
-        self.run(&sql::insert_document(c, fields.is_some()), &args)?;
+        let words = self.search_words(c, &body)?;
+        let with_search = words.is_some();
+        args.extend(words.map(SqlValue::Text));
+        self.run(&sql::insert_document(c, with_search), &args)?;
         Ok(json)
     }
 
@@ -308,11 +309,10 @@ impl<C: Sql> Engine<C> {
             SqlValue::Text(id.to_owned()),
             SqlValue::Integer(expected as i64),
         ];
-        let fields = self.text_fields(c)?;
-        if let Some(fields) = &fields {
-            args.push(SqlValue::Text(searchable(&body, fields)));
-        }
-        let updated = self.run(&sql::replace_document(c, fields.is_some()), &args)?;
+        let words = self.search_words(c, &body)?;
+        let with_search = words.is_some();
+        args.extend(words.map(SqlValue::Text));
+        let updated = self.run(&sql::replace_document(c, with_search), &args)?;
         if !updated.is_empty() {
             return Ok(Some(json));
         }
@@ -373,7 +373,7 @@ impl<C: Sql> Engine<C> {
         self.update_schema(|schema| {
             schema.has_registry = true;
             if spec.kind == IndexKind::Text {
-                schema.text_fields.insert(c.as_str().to_owned(), spec.keys.iter().map(|k| k.field.as_str().to_owned()).collect());
+                schema.text_fields.insert(c.as_str().to_owned(), spec.fields());
             }
             schema.indexes.insert(key, spec);
         })
@@ -392,7 +392,7 @@ impl<C: Sql> Engine<C> {
         for statement in sql::text_index_statements(c) {
             self.run(&statement, &[])?;
         }
-        let fields: Vec<String> = spec.keys.iter().map(|k| k.field.as_str().to_owned()).collect();
+        let fields = spec.fields();
         for row in self.run(&sql::rows_without_search(c), &[])? {
             let rowid = integer_of(&row)?;
             let body = row.into_iter().nth(1).and_then(SqlValue::into_text).unwrap_or_default();

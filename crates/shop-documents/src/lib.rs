@@ -190,6 +190,11 @@ pub struct IndexSpec {
 }
 
 impl IndexSpec {
+    /// The indexed fields' paths (for a text index: the fields searched).
+    pub fn fields(&self) -> Vec<String> {
+        self.keys.iter().map(|k| k.field.as_str().to_owned()).collect()
+    }
+
     /// Checks an index declaration.
     pub fn parse(name: &str, keys: Vec<Key>, kind: IndexKind) -> Result<Self, StoreError> {
         let ok_name = (1..=48).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');

@@ -348,8 +348,7 @@ impl MongoStore {
             .find_one(doc! { "collection": c.as_str(), "kind": "text" })
             .await
             .map_err(|e| map_error(&e))?;
-        let fields =
-            recorded.as_ref().and_then(spec_from_document).map(|spec| spec.keys.iter().map(|k| k.field.as_str().to_owned()).collect());
+        let fields = recorded.as_ref().and_then(spec_from_document).map(|spec| spec.fields());
         if let Ok(mut map) = self.text_fields.write() {
             map.insert(c.as_str().to_owned(), fields.clone());
         }
@@ -542,7 +541,7 @@ impl MongoStore {
             }
         } else {
             if spec.kind == IndexKind::Text {
-                let wanted: Vec<String> = spec.keys.iter().map(|k| k.field.as_str().to_owned()).collect();
+                let wanted = spec.fields();
                 // The same text index declared by a concurrent request is not a second one.
                 if self.text_fields(c).await?.is_some_and(|existing| existing != wanted) {
                     return Err(StoreError::Invalid(format!("collection {} already has a text index", c.as_str())));
@@ -570,7 +569,7 @@ impl MongoStore {
 
     /// Fills `_search` on the documents stored before the text index was declared.
     async fn backfill_search(&self, c: &Collection, spec: &IndexSpec) -> Result<(), StoreError> {
-        let fields: Vec<String> = spec.keys.iter().map(|k| k.field.as_str().to_owned()).collect();
+        let fields = spec.fields();
         if let Ok(mut map) = self.text_fields.write() {
             map.insert(c.as_str().to_owned(), Some(fields.clone()));
         }
