@@ -117,7 +117,7 @@ fn client_address(headers: &http::HeaderMap) -> Option<String> {
 }
 
 /// The routes this component serves (see `routes.txt`).
-pub const ROUTES: &str = include_str!("../routes.txt");
+pub const ROUTES: &[router::Route<'static>] = api_kit::route_table!(include_str!("../routes.txt"));
 
 async fn route(mut request: Request<Body>) -> Result<ApiResponse, Problem> {
     let path = request.uri().path().to_owned();

@@ -26,7 +26,7 @@ use shop_domain::Problem;
 use wstd::http::{Body, Request};
 
 /// The routes this component serves (see `routes.txt`).
-pub const ROUTES: &str = include_str!("../routes.txt");
+pub const ROUTES: &[router::Route<'static>] = api_kit::route_table!(include_str!("../routes.txt"));
 
 /// Operations anyone may call; every other one needs an admin.
 const PUBLIC: &[&str] = &["categories.list", "categories.read", "products.list", "products.read"];
