@@ -367,3 +367,27 @@ async fn the_catalogs_indexes_exist_before_the_first_request() {
     let second = store.insert(&categories, category("second")).await;
     assert!(matches!(second, Err(StoreError::Duplicate(_))), "{second:?}");
 }
+
+#[tokio::test]
+async fn a_search_declares_the_text_index_a_fresh_store_lacks() {
+    use shop_host::capabilities::documents::{Collection, Query};
+    // No housekeeping and no write through the catalog: nothing has declared its indexes.
+    let env = vec![("SHOP_STORE_SHARED", "true".into()), ("SHOP_HOUSEKEEPING_SECS", "0".into())];
+    let app = crate::helpers::spawn_app_with(crate::helpers::Options { env, admin: false, ..Default::default() }).await;
+    let store = crate::helpers::open_store_beside(&app).await;
+    let products = Collection::parse("products").unwrap();
+    let product = json!({
+        "_id": "p1", "slug": "dates", "status": "published", "created_at": "2026-01-01T00:00:00Z",
+        "name": {"en": "Medjool Dates", "ar": "تمر مجدول"}, "description": {"en": "Soft", "ar": "طري"},
+    });
+    store.insert(&products, product.as_object().unwrap().clone()).await.unwrap();
+    let search = Query { filter: Vec::new(), text: Some(vec!["dates".into()]), sort: Vec::new(), skip: 0, limit: 10 };
+    assert!(store.find(&products, search.clone()).await.is_err(), "the store has no text index yet");
+
+    let page: Value = app.get(&format!("/api/products?q={}", urlencode("تمر"))).await.json().await.unwrap();
+    assert_eq!((names(&page, "en"), page["total"].clone()), (vec!["Medjool Dates".to_owned()], json!(1)), "{page}");
+    let found = store.find(&products, search).await;
+    assert!(found.as_ref().is_ok_and(|(items, _)| items.len() == 1), "the search declared the index: {found:?}");
+    assert_eq!(names(&list(&app, "?q=medj").await, "en"), ["Medjool Dates"]);
+    app.stop().await;
+}

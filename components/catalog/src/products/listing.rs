@@ -77,13 +77,11 @@ pub fn list(request: &Request<Body>) -> Result<ApiResponse, Problem> {
         // A search without a sort comes by relevance.
         (None, Some(_)) => Vec::new(),
     };
-    if q.is_some() {
-        // A search needs the text index (every store refuses one without it); the other
-        // indexes only speed a listing up, and writes and housekeeping declare them.
-        ensure_indexes()?;
-    }
     let query = Query { filter, text: q, sort, skip: paging.skip(), limit: paging.limit() };
-    let (products, total) = store::find_json(COLLECTION, &query)?;
+    // A search needs the text index, which the store may not have yet (no write or
+    // housekeeping since it was made); the other indexes only speed a listing up, and writes
+    // and housekeeping declare them.
+    let (products, total) = store::search_json(COLLECTION, &query, ensure_indexes)?;
     let rows = products.iter().map(|json| Row::parse(json)).collect::<Result<Vec<_>, _>>()?;
     let index = categories::index_of(rows.iter().filter_map(Row::category_id))?;
     let items: Vec<String> = rows.iter().map(|row| ProductView::of(row, &index).to_json()).collect();
