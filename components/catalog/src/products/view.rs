@@ -162,7 +162,7 @@ mod tests {
             "status": "published", "created_at": "2026-01-01T00:00:00Z", "internal": "never shown",
         })
         .to_string();
-        let mut categories = CategoryIndex::new();
+        let mut categories = CategoryIndex::default();
         categories.insert("c1".into(), category_json("\"c1\"", Some(r#"{"ar":"مصابيح","en":"Lamps"}"#), Some("\"lamps\"")));
         let row = Row::parse(&stored).unwrap();
         assert!(row.is_published());
@@ -189,7 +189,7 @@ mod tests {
     #[test]
     fn the_written_view_is_json_with_its_keys_in_order_and_an_id_or_version_is_required() {
         let stored = json!({"_id": "a\"b", "_version": 2, "name": {"en": "x"}, "category": "c\\1"}).to_string();
-        let mut categories = CategoryIndex::new();
+        let mut categories = CategoryIndex::default();
         categories.insert("c\\1".into(), category_json("\"c\\\\1\"", None, None));
         let row = Row::parse(&stored).unwrap();
         assert_eq!(row.id(), "a\"b", "escapes are read");
