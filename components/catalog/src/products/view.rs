@@ -11,7 +11,6 @@ use crate::stored::categories::CategoryIndex;
 use api_kit::raw_json;
 use shop_domain::Problem;
 use std::borrow::Cow;
-use std::fmt::Write;
 
 /// A stored product, each field the JSON text of its value in the document's text.
 #[derive(Debug, Default)]
@@ -129,10 +128,20 @@ impl<'a> ProductView<'a> {
             out.push_str(key);
             out.push_str(value);
         }
-        out.push_str(",\"status\":");
-        out.push_str(or_null(row.status));
-        // Writing to a String cannot fail.
-        let _ = write!(out, ",\"stock\":{},\"updated_at\":{},\"version\":{}}}", self.stock, or_null(row.updated_at), row.version);
+        // Numbers through itoa: `write!`'s formatting machinery, run twice per product, was
+        // 3 % of a listing's instructions.
+        let (mut stock, mut version) = (itoa::Buffer::new(), itoa::Buffer::new());
+        let tail: [(&str, &str); 4] = [
+            (",\"status\":", or_null(row.status)),
+            (",\"stock\":", stock.format(self.stock)),
+            (",\"updated_at\":", or_null(row.updated_at)),
+            (",\"version\":", version.format(row.version)),
+        ];
+        for (key, value) in tail {
+            out.push_str(key);
+            out.push_str(value);
+        }
+        out.push('}');
     }
 
     /// The view's JSON.
