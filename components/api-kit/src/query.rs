@@ -181,18 +181,35 @@ impl Page<()> {
     /// The page's JSON text around items already written as JSON (`items`, each one
     /// value): the same text as serialising a [`Page`] of them.
     pub fn json_around(items: &[String], total: u64, paging: Paging, path: &str, query: &KeptQuery) -> String {
+        let length = items.iter().map(|item| item.len() + 1).sum();
+        Self::json_written(total, paging, path, query, length, |out| {
+            for (n, item) in items.iter().enumerate() {
+                if n > 0 {
+                    out.push(',');
+                }
+                out.push_str(item);
+            }
+        })
+    }
+
+    /// As [`Page::json_around`], with `write_items` appending the items (JSON values
+    /// separated by commas) to the page's text itself, about `length` bytes of them: no
+    /// text per item to copy again.
+    pub fn json_written(
+        total: u64,
+        paging: Paging,
+        path: &str,
+        query: &KeptQuery,
+        length: usize,
+        write_items: impl FnOnce(&mut String),
+    ) -> String {
         // The page without items opens with `{"items":[]`; the items go between the brackets.
         const EMPTY_ITEMS: &str = "{\"items\":[]";
         let empty = serde_json::to_string(&Page::new(Vec::<()>::new(), total, paging, path, query)).unwrap_or_default();
         let rest = empty.strip_prefix(EMPTY_ITEMS).unwrap_or("}");
-        let mut out = String::with_capacity(items.iter().map(|item| item.len() + 1).sum::<usize>() + empty.len());
+        let mut out = String::with_capacity(length + empty.len());
         out.push_str("{\"items\":[");
-        for (n, item) in items.iter().enumerate() {
-            if n > 0 {
-                out.push(',');
-            }
-            out.push_str(item);
-        }
+        write_items(&mut out);
         out.push(']');
         out.push_str(rest);
         out
