@@ -13,7 +13,8 @@ wit_bindgen::generate!({
 use guest_http::Answer;
 use http::{HeaderName, HeaderValue, Method, header};
 use shop::platform::blobs;
-use shop_domain::{Problem, blob_key, problem};
+use shop_domain::blob_key::{self, BlobKey};
+use shop_domain::{Problem, problem};
 use wstd::http::{Body, Request};
 
 guest_http::export_http_handler!(serve);
@@ -35,19 +36,16 @@ async fn serve(request: Request<Body>) -> Answer {
         return response;
     }
     let missing = || answer(Problem::not_found("There is no such upload."));
-    let Some(key) = request.uri().path().strip_prefix("/uploads/") else { return missing() };
-    if !blob_key::is_valid(key) {
-        return missing();
-    }
-    let etag = blob_key::etag(key);
+    let Some(key) = BlobKey::from_url(request.uri().path()) else { return missing() };
+    let etag = key.etag();
     let revalidated = blob_key::is_fresh(request.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()), &etag);
-    let bytes = match blobs::get(key) {
+    let bytes = match blobs::get(key.as_str()) {
         Ok(Some(bytes)) => bytes,
         Ok(None) => return missing(),
         Err(_) => return answer(Problem::internal().with_detail("The file could not be read.")),
     };
     let mut headers: Vec<(HeaderName, HeaderValue)> = vec![
-        (header::CONTENT_TYPE, HeaderValue::from_static(blob_key::content_type(key))),
+        (header::CONTENT_TYPE, HeaderValue::from_static(key.content_type())),
         (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
         (header::CACHE_CONTROL, HeaderValue::from_static(blob_key::CACHE_CONTROL)),
         (header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(blob_key::CONTENT_SECURITY_POLICY)),

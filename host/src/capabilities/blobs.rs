@@ -2,6 +2,7 @@
 
 use crate::bindings::shop::platform::blobs;
 use crate::runtime::state::HostState;
+use shop_domain::blob_key::{BlobKey, InvalidBlobKey};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -9,8 +10,8 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum BlobError {
     /// The key is not a valid blob key.
-    #[error("invalid blob key {0:?}")]
-    InvalidKey(String),
+    #[error(transparent)]
+    InvalidKey(#[from] InvalidBlobKey),
     /// The file system failed.
     #[error("blob storage failed: {0}")]
     Io(#[from] std::io::Error),
@@ -43,11 +44,6 @@ pub struct FsBlobs {
     root: PathBuf,
 }
 
-/// Checks a key ([`shop_domain::blob_key::is_valid`]).
-pub fn check_key(key: &str) -> Result<(), BlobError> {
-    if shop_domain::blob_key::is_valid(key) { Ok(()) } else { Err(BlobError::InvalidKey(key.to_owned())) }
-}
-
 impl FsBlobs {
     /// Blobs under `root` (created if missing). Temporary files that a killed process left
     /// behind (never visible as blobs) are removed once older than [`STALE_TMP_AGE`]; younger
@@ -66,17 +62,18 @@ impl FsBlobs {
         &self.root
     }
 
-    fn path(&self, key: &str) -> Result<PathBuf, BlobError> {
-        check_key(key)?;
-        Ok(self.root.join(key))
+    /// A key's file: a valid key is a relative path without `..`, so it stays under the root.
+    fn path(&self, key: &BlobKey) -> PathBuf {
+        self.root.join(key.as_str())
     }
 
     /// Stores bytes under a key: written to a temporary file, synced, then renamed into
     /// place, so a reader never sees a partial file and a crash leaves none.
-    pub async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), BlobError> {
-        let path = self.path(key)?;
+    pub async fn put(&self, key: &BlobKey, bytes: Vec<u8>) -> Result<(), BlobError> {
+        let path = self.path(key);
         tokio::task::spawn_blocking(move || -> Result<(), BlobError> {
-            let dir = path.parent().ok_or_else(|| BlobError::InvalidKey(path.display().to_string()))?;
+            // A key's file always has a parent: the root, or a directory under it.
+            let dir = path.parent().ok_or_else(|| std::io::Error::other(format!("{} has no directory", path.display())))?;
             std::fs::create_dir_all(dir)?;
             let tmp = dir.join(format!(".tmp-{}", uuid::Uuid::now_v7().simple()));
             let result = (|| {
@@ -96,8 +93,8 @@ impl FsBlobs {
     }
 
     /// The bytes under a key, if any.
-    pub async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, BlobError> {
-        let path = self.path(key)?;
+    pub async fn get(&self, key: &BlobKey) -> Result<Option<Vec<u8>>, BlobError> {
+        let path = self.path(key);
         match tokio::fs::read(path).await {
             Ok(bytes) => Ok(Some(bytes)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
@@ -106,8 +103,8 @@ impl FsBlobs {
     }
 
     /// Removes a key; whether it existed. Directories it leaves empty go too.
-    pub async fn delete(&self, key: &str) -> Result<bool, BlobError> {
-        let path = self.path(key)?;
+    pub async fn delete(&self, key: &BlobKey) -> Result<bool, BlobError> {
+        let path = self.path(key);
         match tokio::fs::remove_file(&path).await {
             Ok(()) => {
                 // Fails harmlessly while a directory still holds files (or another writer's).
@@ -128,7 +125,7 @@ impl FsBlobs {
 
 fn blob_error(component: &str, error: BlobError) -> blobs::Error {
     match error {
-        BlobError::InvalidKey(key) => blobs::Error::InvalidKey(key),
+        BlobError::InvalidKey(InvalidBlobKey(key)) => blobs::Error::InvalidKey(key),
         BlobError::Io(e) if matches!(e.kind(), std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded) => {
             tracing::error!(component, error = %e, "blob storage is full");
             blobs::Error::Full(e.to_string())
@@ -144,18 +141,30 @@ impl blobs::Host for HostState {
     #[tracing::instrument(name = "blobs.put", target = "capability", level = "debug", skip_all, fields(component = %self.component, key = %key))]
     async fn put(&mut self, key: String, bytes: Vec<u8>) -> wasmtime::Result<Result<(), blobs::Error>> {
         self.untraceable();
+        let key = match BlobKey::parse(key) {
+            Ok(key) => key,
+            Err(invalid) => return Ok(Err(blob_error(&self.component, invalid.into()))),
+        };
         Ok(self.runtime.blobs.put(&key, bytes).await.map_err(|e| blob_error(&self.component, e)))
     }
 
     #[tracing::instrument(name = "blobs.get", target = "capability", level = "debug", skip_all, fields(component = %self.component, key = %key))]
     async fn get(&mut self, key: String) -> wasmtime::Result<Result<Option<Vec<u8>>, blobs::Error>> {
         self.untraceable();
+        let key = match BlobKey::parse(key) {
+            Ok(key) => key,
+            Err(invalid) => return Ok(Err(blob_error(&self.component, invalid.into()))),
+        };
         Ok(self.runtime.blobs.get(&key).await.map_err(|e| blob_error(&self.component, e)))
     }
 
     #[tracing::instrument(name = "blobs.delete", target = "capability", level = "debug", skip_all, fields(component = %self.component, key = %key))]
     async fn delete(&mut self, key: String) -> wasmtime::Result<Result<bool, blobs::Error>> {
         self.untraceable();
+        let key = match BlobKey::parse(key) {
+            Ok(key) => key,
+            Err(invalid) => return Ok(Err(blob_error(&self.component, invalid.into()))),
+        };
         Ok(self.runtime.blobs.delete(&key).await.map_err(|e| blob_error(&self.component, e)))
     }
 }
@@ -166,9 +175,10 @@ mod tests {
 
     #[test]
     fn keys_cannot_escape_the_root() {
-        assert!(check_key("images/ab/cdef.webp").is_ok());
+        let blobs = FsBlobs { root: PathBuf::from("/srv/uploads") };
+        assert_eq!(blobs.path(&BlobKey::parse("images/ab/cdef.webp").unwrap()), Path::new("/srv/uploads/images/ab/cdef.webp"));
         for bad in ["", "../etc/passwd", "a/../b", "/abs", "a//b", ".hidden", "A.webp", "a\\b", "a/./b"] {
-            assert!(check_key(bad).is_err(), "{bad}");
+            assert!(BlobKey::parse(bad).is_err(), "{bad}");
         }
     }
 
@@ -191,11 +201,12 @@ mod tests {
     async fn put_get_delete() {
         let dir = tempfile::tempdir().unwrap();
         let blobs = FsBlobs::open(dir.path()).unwrap();
-        blobs.put("a/b.txt", b"hello".to_vec()).await.unwrap();
-        assert_eq!(blobs.get("a/b.txt").await.unwrap().unwrap(), b"hello");
-        assert!(blobs.delete("a/b.txt").await.unwrap());
-        assert_eq!(blobs.get("a/b.txt").await.unwrap(), None);
-        assert!(!blobs.delete("a/b.txt").await.unwrap());
+        let key = BlobKey::parse("a/b.txt").unwrap();
+        blobs.put(&key, b"hello".to_vec()).await.unwrap();
+        assert_eq!(blobs.get(&key).await.unwrap().unwrap(), b"hello");
+        assert!(blobs.delete(&key).await.unwrap());
+        assert_eq!(blobs.get(&key).await.unwrap(), None);
+        assert!(!blobs.delete(&key).await.unwrap());
         // No temporary file is left behind, nor the emptied directory.
         assert!(!dir.path().join("a").exists());
     }

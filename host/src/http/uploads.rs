@@ -4,22 +4,19 @@
 //! forever. A key is checked before it touches the file system: anything that is not a
 //! valid blob key (`..`, absolute paths, hidden files, upper case, encoded slashes) is 404.
 
-use crate::capabilities::blobs::check_key;
 use crate::http::problem::problem;
 use crate::http::router::Front;
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
-use shop_domain::blob_key::{self, content_type};
+use shop_domain::blob_key::{self, BlobKey};
 
 /// Serves one upload (GET and HEAD).
 pub async fn serve(State(front): State<Front>, Path(key): Path<String>, headers: HeaderMap) -> Response {
     let missing = || problem(StatusCode::NOT_FOUND, "not-found", "Not found", "There is no such upload.");
-    if check_key(&key).is_err() {
-        return missing();
-    }
-    let etag = blob_key::etag(&key);
+    let Ok(key) = BlobKey::parse(key) else { return missing() };
+    let etag = key.etag();
     let matches = blob_key::is_fresh(headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()), &etag);
     let bytes = match front.runtime.blobs.get(&key).await {
         Ok(Some(bytes)) => bytes,
@@ -31,7 +28,7 @@ pub async fn serve(State(front): State<Front>, Path(key): Path<String>, headers:
     };
     let mut response = if matches { StatusCode::NOT_MODIFIED.into_response() } else { Body::from(bytes).into_response() };
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type(&key)));
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(key.content_type()));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(blob_key::CACHE_CONTROL));
     headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(blob_key::CONTENT_SECURITY_POLICY));

@@ -9,6 +9,7 @@ use api_kit::documents::{Op, Query};
 use api_kit::store::{self, Stored};
 use serde_json::{Map, Value, json};
 use shop_domain::Problem;
+use shop_domain::blob_key::BlobKey;
 use std::collections::HashSet;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -28,7 +29,7 @@ pub struct Journal {
 
 impl Journal {
     /// Records, before any file is written or deleted, the keys the change touches.
-    pub fn open(product_id: &str, keys: &[String]) -> Result<Self, Problem> {
+    pub fn open(product_id: &str, keys: &[BlobKey]) -> Result<Self, Problem> {
         let mut entry = Map::new();
         entry.insert("product".into(), json!(product_id));
         entry.insert("keys".into(), json!(keys));
@@ -48,11 +49,11 @@ impl Journal {
 }
 
 /// Writes the files; on a failure, deletes the ones written and answers 503.
-pub fn put_all(files: &[(String, Vec<u8>)]) -> Result<(), Problem> {
+pub fn put_all(files: &[(BlobKey, Vec<u8>)]) -> Result<(), Problem> {
     for (done, (key, bytes)) in files.iter().enumerate() {
-        if let Err(error) = blobs::put(key, bytes) {
+        if let Err(error) = blobs::put(key.as_str(), bytes) {
             eprintln!("catalog: storing {key} failed: {error:?}");
-            delete_keys(files[..done].iter().map(|(k, _)| k.as_str()));
+            delete_keys(files[..done].iter().map(|(k, _)| k));
             return Err(match error {
                 blobs::Error::Full(_) => Problem::insufficient_storage(
                     "The image files could not be stored: the file storage has no room left. Nothing was changed; try again once room is made.",
@@ -66,10 +67,10 @@ pub fn put_all(files: &[(String, Vec<u8>)]) -> Result<(), Problem> {
 
 /// Deletes files, best effort; returns whether every deletion succeeded (a missing file
 /// counts as deleted).
-pub fn delete_keys<'a>(keys: impl IntoIterator<Item = &'a str>) -> bool {
+pub fn delete_keys<'a>(keys: impl IntoIterator<Item = &'a BlobKey>) -> bool {
     let mut all = true;
     for key in keys {
-        if let Err(error) = blobs::delete(key) {
+        if let Err(error) = blobs::delete(key.as_str()) {
             eprintln!("catalog: deleting {key} failed: {error:?}");
             all = false;
         }
@@ -97,16 +98,18 @@ pub fn sweep(settings: &Settings) -> Result<usize, Problem> {
     Ok(entries.len())
 }
 
-/// The keys a journal entry lists.
-fn journal_keys(entry: &Stored) -> impl Iterator<Item = &str> {
-    entry.body.get("keys").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str)
+/// The keys a journal entry lists (the catalog wrote them from keys, so each parses; one
+/// that did not could name no file).
+fn journal_keys(entry: &Stored) -> Vec<BlobKey> {
+    let listed = entry.body.get("keys").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str);
+    listed.filter_map(|key| BlobKey::parse(key).ok()).collect()
 }
 
 /// Deletes the keys of a journal entry that neither its product nor another entry of the
 /// same product younger than `cutoff` (ms since the epoch) references, then the entry.
 fn settle(entry: &Stored, cutoff: u64) -> Result<(), Problem> {
     let product_id = entry.body.get("product").and_then(Value::as_str).unwrap_or_default();
-    let mut kept: HashSet<String> = match store::get(products::COLLECTION, product_id)? {
+    let mut kept: HashSet<BlobKey> = match store::get(products::COLLECTION, product_id)? {
         Some(product) => keys_of(&product.body).into_iter().collect(),
         None => HashSet::new(),
     };
@@ -119,9 +122,9 @@ fn settle(entry: &Stored, cutoff: u64) -> Result<(), Problem> {
         limit: SWEEP_BATCH,
     };
     for other in store::find(JOURNAL, &others)?.0.iter().filter(|other| other.id != entry.id) {
-        kept.extend(journal_keys(other).map(str::to_owned));
+        kept.extend(journal_keys(other));
     }
-    if delete_keys(journal_keys(entry).filter(|key| !kept.contains(*key))) {
+    if delete_keys(journal_keys(entry).iter().filter(|key| !kept.contains(*key))) {
         store::delete(JOURNAL, &entry.id, None)?;
     }
     Ok(())

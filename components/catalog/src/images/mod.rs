@@ -22,6 +22,7 @@ use crate::shop::platform::media;
 use api_kit::multipart::Part;
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
+use shop_domain::blob_key::BlobKey;
 use shop_domain::{FieldErrors, Problem, time};
 
 /// The form field image files come in.
@@ -32,7 +33,7 @@ pub struct Prepared {
     /// The record the product keeps (`id`, source size and format, variants).
     pub record: Value,
     /// The files: blob key and WebP bytes.
-    pub files: Vec<(String, Vec<u8>)>,
+    pub files: Vec<(BlobKey, Vec<u8>)>,
 }
 
 impl Prepared {
@@ -66,10 +67,8 @@ pub fn prepare(product_id: &str, parts: &[&Part], settings: &Settings) -> Result
         let mut variants = Vec::new();
         let mut files = Vec::new();
         for variant in processed.variants {
-            let key = format!("products/{product_id}/{}.webp", hex(&Sha256::digest(&variant.bytes)[..16]));
-            variants.push(
-                json!({"url": format!("/uploads/{key}"), "width": variant.width, "height": variant.height, "bytes": variant.bytes.len()}),
-            );
+            let key = variant_key(product_id, &variant.bytes)?;
+            variants.push(json!({"url": key.url(), "width": variant.width, "height": variant.height, "bytes": variant.bytes.len()}));
             files.push((key, variant.bytes));
         }
         let record = json!({
@@ -83,6 +82,16 @@ pub fn prepare(product_id: &str, parts: &[&Part], settings: &Settings) -> Result
         prepared.push(Prepared { record, files });
     }
     Ok(prepared)
+}
+
+/// The key of a variant of a product's image: named by its content, under the product.
+fn variant_key(product_id: &str, bytes: &[u8]) -> Result<BlobKey, Problem> {
+    // Product ids are the store's (UUIDs, or ids a client chose within the id rules); one
+    // that cannot be part of a key is refused rather than stored under another name.
+    BlobKey::parse(format!("products/{product_id}/{}.webp", hex(&Sha256::digest(bytes)[..16]))).map_err(|invalid| {
+        Problem::new(422, "unsupported-product-id", "Product id unsuitable for files")
+            .with_detail(format!("Images cannot be stored for this product: {invalid}."))
+    })
 }
 
 /// The answer for an image the media component refused.
@@ -110,15 +119,15 @@ fn refusal(error: media::MediaError, label: &str, file_name: Option<&str>) -> Pr
 }
 
 /// Every blob key a product document references.
-pub fn keys_of(product: &Map<String, Value>) -> Vec<String> {
+pub fn keys_of(product: &Map<String, Value>) -> Vec<BlobKey> {
     let images = product.get("images").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
     images.iter().flat_map(record_keys).collect()
 }
 
-/// The blob keys of one image record.
-pub fn record_keys(record: &Value) -> Vec<String> {
+/// The blob keys of one image record (its variants' URLs of this shop's uploads).
+pub fn record_keys(record: &Value) -> Vec<BlobKey> {
     let variants = record.get("variants").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
-    variants.iter().filter_map(|v| v.get("url")?.as_str()?.strip_prefix("/uploads/").map(str::to_owned)).collect()
+    variants.iter().filter_map(|v| BlobKey::from_url(v.get("url")?.as_str()?)).collect()
 }
 
 #[cfg(test)]
@@ -132,7 +141,17 @@ mod tests {
             {"id": "b", "variants": [{"url": "/uploads/products/p/3.webp"}, {"url": "https://elsewhere/x.webp"}]}
         ]});
         let Value::Object(product) = product else { unreachable!() };
-        assert_eq!(keys_of(&product), vec!["products/p/1.webp", "products/p/2.webp", "products/p/3.webp"]);
+        let keys: Vec<String> = keys_of(&product).into_iter().map(String::from).collect();
+        assert_eq!(keys, ["products/p/1.webp", "products/p/2.webp", "products/p/3.webp"]);
         assert!(keys_of(&Map::new()).is_empty());
+    }
+
+    #[test]
+    fn a_variant_is_named_by_its_content_under_its_product() {
+        let key = variant_key("0193-a", b"webp bytes").unwrap();
+        assert!(key.as_str().starts_with("products/0193-a/") && key.as_str().ends_with(".webp"), "{key}");
+        assert_eq!(variant_key("0193-a", b"webp bytes").unwrap(), key);
+        assert_ne!(variant_key("0193-a", b"other bytes").unwrap(), key);
+        assert_eq!(variant_key("Upper Case", b"x").unwrap_err().status, 422);
     }
 }

@@ -6,6 +6,7 @@ use crate::stored::products::{insert, lookup, modify_stored};
 use api_kit::ApiResponse;
 use api_kit::multipart::{self, Part};
 use serde_json::{Map, Value, json};
+use shop_domain::blob_key::BlobKey;
 use shop_domain::{FieldErrors, Problem};
 use wstd::http::{Body, Request};
 
@@ -29,8 +30,8 @@ fn too_many_images(settings: &Settings) -> Problem {
 /// Stores prepared images' files, then applies `write` (which must make the product
 /// reference them); whatever happens, files left unreferenced are deleted.
 fn store_then<T>(product_id: &str, prepared: &[Prepared], write: impl FnOnce() -> Result<T, Problem>) -> Result<T, Problem> {
-    let files: Vec<(String, Vec<u8>)> = prepared.iter().flat_map(|p| p.files.iter().cloned()).collect();
-    let keys: Vec<String> = files.iter().map(|(key, _)| key.clone()).collect();
+    let files: Vec<(BlobKey, Vec<u8>)> = prepared.iter().flat_map(|p| p.files.iter().cloned()).collect();
+    let keys: Vec<BlobKey> = files.iter().map(|(key, _)| key.clone()).collect();
     let journal = Journal::open(product_id, &keys)?;
     let written = put_all(&files).and_then(|()| write());
     journal.settle()?;

@@ -10,14 +10,14 @@ wit_bindgen::generate!({
 
 use exports::shop::platform::blobs::{Error, Guest};
 use fermyon::spin::key_value::{self, Store};
+use shop_domain::blob_key::BlobKey;
 
 /// The store every component of the application shares.
 const STORE: &str = "default";
 
+/// The store, once `key` is known to be a blob key.
 fn open(key: &str) -> Result<Store, Error> {
-    if !shop_domain::blob_key::is_valid(key) {
-        return Err(Error::InvalidKey(key.to_owned()));
-    }
+    BlobKey::parse(key).map_err(|invalid| Error::InvalidKey(invalid.0))?;
     Store::open(STORE).map_err(io)
 }
 
