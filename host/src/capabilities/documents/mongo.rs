@@ -342,6 +342,12 @@ impl MongoStore {
         if let Some(known) = self.text_fields.read().ok().and_then(|m| m.get(c.as_str()).cloned()) {
             return Ok(known);
         }
+        self.recorded_text_fields(c).await
+    }
+
+    /// The collection's text fields as recorded now (another host may have declared them
+    /// since this one last looked), remembered.
+    async fn recorded_text_fields(&self, c: &Collection) -> Result<Option<Vec<String>>, StoreError> {
         let recorded = self
             .db
             .collection::<Document>(INDEXES_COLLECTION)
@@ -375,7 +381,12 @@ impl MongoStore {
 
     /// The documents matching a query, and their total.
     pub async fn find(&self, c: &Collection, q: Query) -> Result<(Vec<String>, u64), StoreError> {
-        if q.text.as_ref().is_some_and(|w| !w.is_empty()) && self.text_fields(c).await?.is_none() {
+        // A search is refused only if the text index is still missing from the declarations
+        // (not just from what this host remembers), as the SQLite store re-reads its schema.
+        if q.text.as_ref().is_some_and(|w| !w.is_empty())
+            && self.text_fields(c).await?.is_none()
+            && self.recorded_text_fields(c).await?.is_none()
+        {
             return Err(StoreError::Invalid(format!("collection {} has no text index", c.as_str())));
         }
         let filter = filter_document(&q.filter, q.text.as_deref());
