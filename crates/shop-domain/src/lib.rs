@@ -5,7 +5,9 @@
 //! they concern, for `application/problem+json` answers that name the bad field.
 #![deny(missing_docs)]
 
+pub mod accounts;
 pub mod blob_key;
+pub mod catalog;
 pub mod fields;
 pub mod localized;
 pub mod money;
