@@ -1,9 +1,9 @@
 //! Accounts: emails and passwords that parse, users as stored and as shown.
 
 use api_kit::store::Stored;
-use serde::Serialize;
 use serde_json::{Map, Value};
 use shop_domain::FieldErrors;
+use shop_domain::accounts::{Role, User};
 
 /// The users collection.
 pub const USERS: &str = "users";
@@ -108,38 +108,19 @@ pub fn credentials(mut body: Map<String, Value>, rules: bool) -> Result<(Email, 
     }
 }
 
-/// A user as the API shows it (never the password hash).
-#[derive(Serialize)]
-pub struct UserView {
-    /// The user's id.
-    pub id: String,
-    /// The normalised email.
-    pub email: String,
-    /// `admin` or `customer`.
-    pub role: String,
-    /// Whether sign-in is refused.
-    pub disabled: bool,
-    /// When the account was created.
-    pub created_at: Value,
-    /// When the account was last changed.
-    pub updated_at: Value,
-    /// The stored version (for `If-Match`).
-    pub version: u64,
-}
-
-impl UserView {
-    /// The view of a stored user.
-    pub fn of(user: &Stored) -> Self {
-        let body = &user.body;
-        Self {
-            id: user.id.clone(),
-            version: user.version,
-            updated_at: body.get("updated_at").cloned().unwrap_or(Value::Null),
-            email: body.get("email").and_then(Value::as_str).unwrap_or_default().to_owned(),
-            role: body.get("role").and_then(Value::as_str).unwrap_or("customer").to_owned(),
-            disabled: body.get("disabled").and_then(Value::as_bool).unwrap_or(false),
-            created_at: body.get("created_at").cloned().unwrap_or(Value::Null),
-        }
+/// A stored user as the API shows it (never the password hash): the public shape
+/// `shop_domain::accounts::User`. A role that is not one of the two reads as a customer's.
+pub fn user_view(user: &Stored) -> User {
+    let body = &user.body;
+    let text = |name: &str| body.get(name).and_then(Value::as_str).map(str::to_owned);
+    User {
+        id: user.id.clone(),
+        email: text("email").unwrap_or_default(),
+        role: body.get("role").and_then(Value::as_str).and_then(Role::parse).unwrap_or_default(),
+        disabled: body.get("disabled").and_then(Value::as_bool).unwrap_or(false),
+        created_at: text("created_at"),
+        updated_at: text("updated_at"),
+        version: user.version,
     }
 }
 

@@ -18,7 +18,7 @@ wit_bindgen::generate!({
     generate_all,
 });
 
-use accounts::{USERS, UserView};
+use accounts::{USERS, user_view};
 use api_kit::documents::{IndexKind, Op};
 use api_kit::router;
 use api_kit::{ApiResponse, store};
@@ -41,11 +41,11 @@ impl Guest for Auth {
         // and a changed role applies at once.
         let user = store::get(USERS, &claims.sub).map_err(|_| AuthError::Unavailable("the user store is unavailable".into()))?;
         let Some(user) = user else { return Err(AuthError::Disabled) };
-        let view = UserView::of(&user);
+        let view = user_view(&user);
         if view.disabled {
             return Err(AuthError::Disabled);
         }
-        let role = if view.role == "admin" { Role::Admin } else { Role::Customer };
+        let role = if view.role == shop_domain::accounts::Role::Admin { Role::Admin } else { Role::Customer };
         Ok(Principal { user_id: view.id, email: view.email, role })
     }
 }
@@ -184,7 +184,7 @@ fn register(body: Map<String, Value>) -> Result<ApiResponse, Problem> {
     ensure_indexes()?;
     let doc = new_user(&email, &password, "customer")?;
     match store::insert(USERS, &doc)? {
-        Ok(user) => Ok(ApiResponse::json(201, &UserView::of(&user))),
+        Ok(user) => Ok(ApiResponse::json(201, &user_view(&user))),
         Err(_) => {
             Err(Problem::conflict("An account with this email already exists. Sign in instead.")
                 .with_field("email", "is already registered"))
@@ -198,8 +198,8 @@ fn invalid_credentials() -> Problem {
 
 /// The answer to a successful sign-in or refresh: a new access token and refresh token.
 fn session(user: &store::Stored, refresh_token: String, key: &[u8]) -> Result<ApiResponse, Problem> {
-    let view = UserView::of(user);
-    let access = tokens::issue_access(&view.id, &view.email, &view.role, key)?;
+    let view = user_view(user);
+    let access = tokens::issue_access(&view.id, &view.email, view.role.as_str(), key)?;
     Ok(ApiResponse::json(
         200,
         &json!({
@@ -309,7 +309,7 @@ fn logout(body: Map<String, Value>) -> Result<ApiResponse, Problem> {
 fn me(request: &Request<Body>) -> Result<ApiResponse, Problem> {
     let principal = principal(request)?;
     let user = store::get(USERS, &principal.user_id)?.ok_or_else(|| Problem::unauthorized("This account no longer exists."))?;
-    Ok(ApiResponse::json(200, &UserView::of(&user)).with_header(header::CACHE_CONTROL, "no-store"))
+    Ok(ApiResponse::json(200, &user_view(&user)).with_header(header::CACHE_CONTROL, "no-store"))
 }
 
 #[cfg(test)]

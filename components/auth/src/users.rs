@@ -7,7 +7,7 @@
 //! acting. Disabling an account revokes its refresh tokens; its access tokens stop working at
 //! once because `verify-token` reads the account on every call.
 
-use crate::accounts::{USERS, UserView};
+use crate::accounts::{USERS, user_view};
 use crate::exports::shop::platform::auth::Principal;
 use crate::tokens;
 use api_kit::documents::{IndexKind, Op, Query};
@@ -57,7 +57,7 @@ pub fn list(path: &str, query: Option<&str>) -> Result<ApiResponse, Problem> {
         limit: paging.limit(),
     };
     let (users, total) = store::find(USERS, &query)?;
-    let items: Vec<UserView> = users.iter().map(UserView::of).collect();
+    let items: Vec<_> = users.iter().map(user_view).collect();
     Ok(ApiResponse::json(200, &Page::new(items, total, paging, path, &kept)).with_header(header::CACHE_CONTROL, "no-store"))
 }
 
@@ -68,7 +68,7 @@ fn not_found(id: &str) -> Problem {
 /// `GET /api/users/{id}`.
 pub fn get(id: &str) -> Result<ApiResponse, Problem> {
     let user = store::get(USERS, id)?.ok_or_else(|| not_found(id))?;
-    Ok(ApiResponse::json(200, &UserView::of(&user))
+    Ok(ApiResponse::json(200, &user_view(&user))
         .with_header(header::ETAG, api_kit::etag(user.version))
         .with_header(header::CACHE_CONTROL, "no-store"))
 }
@@ -144,7 +144,7 @@ pub fn update(actor: &Principal, id: &str, if_match: Option<u64>, body: Map<Stri
             next.insert("disabled".into(), json!(disabled));
         }
         if next == user.body {
-            return Ok(ApiResponse::json(200, &UserView::of(&user)).with_header(header::ETAG, api_kit::etag(user.version)));
+            return Ok(ApiResponse::json(200, &user_view(&user)).with_header(header::ETAG, api_kit::etag(user.version)));
         }
         next.insert("updated_at".into(), json!(time::now_rfc3339()));
         match store::replace(USERS, id, user.version, &next)? {
@@ -152,7 +152,7 @@ pub fn update(actor: &Principal, id: &str, if_match: Option<u64>, body: Map<Stri
                 if changes.disabled == Some(true) {
                     tokens::revoke_user(id)?;
                 }
-                return Ok(ApiResponse::json(200, &UserView::of(&saved)).with_header(header::ETAG, api_kit::etag(saved.version)));
+                return Ok(ApiResponse::json(200, &user_view(&saved)).with_header(header::ETAG, api_kit::etag(saved.version)));
             }
             Ok(None) => return Err(not_found(id)),
             // Changed in between: with an expected version that is a conflict; without one,

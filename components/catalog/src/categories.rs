@@ -313,4 +313,20 @@ mod tests {
         let mut written = String::new();
         assert!(write_listed(r#"{"slug":"x"}"#, &counts, &mut written).is_err(), "no id or version");
     }
+
+    /// A category the component wrote, listed or alone, is the public shape `shop_domain`
+    /// defines: it reads into that type and writes back unchanged.
+    #[test]
+    fn a_category_is_the_public_category_shape() {
+        let stored = json!({"_id": "c1", "_version": 3, "slug": "lamps", "name": {"ar": "مصابيح", "en": "Lamps"},
+                            "sort_order": -4, "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-02-01T00:00:00Z"});
+        let mut listed = String::new();
+        write_listed(&stored.to_string(), &HashMap::from([("c1".to_owned(), 7)]), &mut listed).unwrap();
+        let alone = as_the_view_shows(&stored, 7);
+        for text in [listed, alone] {
+            let view: Value = serde_json::from_str(&text).unwrap();
+            let typed: shop_domain::catalog::Category = serde_json::from_value(view.clone()).unwrap();
+            assert_eq!(serde_json::to_value(&typed).unwrap(), view);
+        }
+    }
 }

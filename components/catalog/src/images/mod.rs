@@ -20,9 +20,10 @@ pub use settings::Settings;
 
 use crate::shop::platform::media;
 use api_kit::multipart::Part;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use shop_domain::blob_key::BlobKey;
+use shop_domain::catalog::{Image, ImageFormat, ImageVariant};
 use shop_domain::{FieldErrors, Problem, time};
 
 /// The form field image files come in.
@@ -30,15 +31,16 @@ pub const FIELD: &str = "images";
 
 /// An image processed and ready to store: its record and its files.
 pub struct Prepared {
-    /// The record the product keeps (`id`, source size and format, variants).
-    pub record: Value,
+    /// The record the product keeps (`id`, source size and format, variants), as the API
+    /// shows it.
+    pub record: Image,
     /// The files: blob key and WebP bytes.
     pub files: Vec<(BlobKey, Vec<u8>)>,
 }
 
 impl Prepared {
     pub fn id(&self) -> &str {
-        self.record["id"].as_str().unwrap_or_default()
+        &self.record.id
     }
 }
 
@@ -68,17 +70,18 @@ pub fn prepare(product_id: &str, parts: &[&Part], settings: &Settings) -> Result
         let mut files = Vec::new();
         for variant in processed.variants {
             let key = variant_key(product_id, &variant.bytes)?;
-            variants.push(json!({"url": key.url(), "width": variant.width, "height": variant.height, "bytes": variant.bytes.len()}));
+            variants.push(ImageVariant { bytes: variant.bytes.len() as u64, height: variant.height, url: key.url(), width: variant.width });
             files.push((key, variant.bytes));
         }
-        let record = json!({
-            "id": id,
-            "width": processed.width,
-            "height": processed.height,
-            "format": processed.source_format,
-            "variants": variants,
-            "created_at": time::now_rfc3339(),
-        });
+        let format = match processed.source_format.as_str() {
+            "jpeg" => ImageFormat::Jpeg,
+            "png" => ImageFormat::Png,
+            "webp" => ImageFormat::Webp,
+            // The media component detects only these; another is a mismatch of builds.
+            _ => return Err(Problem::internal()),
+        };
+        let record =
+            Image { created_at: Some(time::now_rfc3339()), format, height: processed.height, id, variants, width: processed.width };
         prepared.push(Prepared { record, files });
     }
     Ok(prepared)
@@ -133,6 +136,7 @@ pub fn record_keys(record: &Value) -> Vec<BlobKey> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn keys_come_from_variant_urls() {

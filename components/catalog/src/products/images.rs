@@ -63,7 +63,7 @@ pub async fn add(request: &mut Request<Body>, key: &str) -> Result<ApiResponse, 
             let ids = ids_of(&doc);
             let images = doc.entry("images").or_insert_with(|| json!([]));
             let list = images.as_array_mut().ok_or_else(Problem::internal)?;
-            list.extend(prepared.iter().filter(|p| !ids.iter().any(|id| id == p.id())).map(|p| p.record.clone()));
+            list.extend(prepared.iter().filter(|p| !ids.iter().any(|id| id == p.id())).map(|p| json!(p.record)));
             if list.len() > settings.max_per_product {
                 return Err(too_many_images(&settings));
             }
@@ -103,7 +103,7 @@ pub async fn create_with_images(request: &mut Request<Body>) -> Result<ApiRespon
         return Err(too_many_images(&settings));
     }
     doc.insert("_id".into(), json!(id));
-    doc.insert("images".into(), Value::Array(prepared.iter().map(|p| p.record.clone()).collect()));
+    doc.insert("images".into(), Value::Array(prepared.iter().map(|p| json!(p.record)).collect()));
     let stored = store_then(&id, &prepared, || insert(&doc, &slug))?;
     super::saved(201, stored)
 }

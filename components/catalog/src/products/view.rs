@@ -195,6 +195,31 @@ mod tests {
         );
     }
 
+    /// The view of a product the component wrote is the public shape `shop_domain` defines
+    /// (which the storefront reads and the OpenAPI document describes): it reads into that
+    /// type and writes back unchanged, so a field added, dropped or shaped otherwise here fails.
+    #[test]
+    fn a_view_is_the_public_product_shape() {
+        let stored = json!({
+            "_id": "p1", "_version": 3, "slug": "brass-lamp", "name": {"ar": "مصباح", "en": "Brass lamp"},
+            "description": {"en": "Hand-beaten."}, "price": {"amount": 4500, "currency": "SAR"},
+            "compare_at_price": {"amount": 5000, "currency": "SAR"}, "stock": 2, "category": "c1", "featured": true,
+            "status": "published", "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-02T00:00:00Z",
+            "published_at": "2026-01-01T00:00:00Z",
+            "images": [{"id": "i1", "width": 1600, "height": 1200, "format": "jpeg", "created_at": "2026-01-01T00:00:00Z",
+                        "variants": [{"url": "/uploads/products/p1/a.webp", "width": 320, "height": 240, "bytes": 1000}]}],
+        });
+        let draft = json!({"_id": "p2", "_version": 1, "slug": "draft", "name": {"en": "Draft"}, "price": {"amount": 1, "currency": "SAR"},
+                           "stock": 0, "status": "draft", "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"});
+        let mut categories = CategoryIndex::default();
+        categories.insert("c1".into(), category_json("\"c1\"", Some(r#"{"ar":"مصابيح","en":"Lamps"}"#), Some("\"lamps\"")));
+        for stored in [stored, draft] {
+            let view = view_of(&stored.to_string(), &categories);
+            let typed: shop_domain::catalog::Product = serde_json::from_value(view.clone()).unwrap();
+            assert_eq!(serde_json::to_value(&typed).unwrap(), view);
+        }
+    }
+
     #[test]
     fn the_written_view_is_json_with_its_keys_in_order_and_an_id_or_version_is_required() {
         let stored = json!({"_id": "a\"b", "_version": 2, "name": {"en": "x"}, "category": "c\\1"}).to_string();
