@@ -2,7 +2,7 @@
 
 use crate::format;
 use crate::i18n::use_lang;
-use crate::model::{Money, Product, Text};
+use crate::model::{InLang, Money, Product, Translations};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -20,7 +20,7 @@ pub struct Line {
     /// Its slug (for the link back).
     pub slug: String,
     /// Its name in both languages.
-    pub name: Text,
+    pub name: Translations,
     /// Its price when it was added.
     pub price: Money,
     /// A small image.
@@ -150,7 +150,7 @@ pub fn MiniCart() -> impl IntoView {
                     view! {
                         <ul>
                             {lines.into_iter().map(|line| view! {
-                                <li><span>{line.name.get(lang).to_owned()}</span>" × "{format::number(lang, line.quantity as i64)}</li>
+                                <li><span>{line.name.in_lang(lang).to_owned()}</span>" × "{format::number(lang, line.quantity as i64)}</li>
                             }).collect_view()}
                         </ul>
                         <p class="subtotal">{lang.t("cart-subtotal")}": "{cart.subtotals().iter().map(|m| format::money(lang, m)).collect::<Vec<_>>().join(" + ")}</p>
@@ -171,7 +171,7 @@ mod tests {
         let line = |amount: i64, quantity: u32, currency: &str| Line {
             id: amount.to_string(),
             slug: String::new(),
-            name: Text::default(),
+            name: Translations::default(),
             price: Money { amount, currency: currency.into() },
             image: None,
             quantity,

@@ -2,7 +2,7 @@
 
 use crate::format;
 use crate::i18n::{Lang, use_lang};
-use crate::model::{AppError, Image, Money, Product};
+use crate::model::{AppError, Image, InLang, Money, Product};
 use leptos::prelude::*;
 use leptos_meta::{Link, Meta, Title};
 use leptos_router::hooks::use_location;
@@ -94,7 +94,7 @@ pub fn Picture(
 #[component]
 pub fn ProductCard(product: Product) -> impl IntoView {
     let lang = use_lang();
-    let name = product.name.get(lang).to_owned();
+    let name = product.name.in_lang(lang).to_owned();
     let href = lang.path(&format!("/p/{}", product.slug));
     let image = product.images.first().cloned();
     let initial = name.chars().next().map(String::from).unwrap_or_default();

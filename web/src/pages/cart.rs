@@ -4,6 +4,7 @@ use crate::cart::{Cart, MAX_QUANTITY};
 use crate::components::Seo;
 use crate::format;
 use crate::i18n::use_lang;
+use crate::model::InLang;
 use leptos::prelude::*;
 
 /// `/cart`.
@@ -30,7 +31,7 @@ pub fn CartPage() -> impl IntoView {
                             let id = line.id.clone();
                             let (less, more, remove) = (id.clone(), id.clone(), id.clone());
                             let quantity = line.quantity;
-                            let name = line.name.get(lang).to_owned();
+                            let name = line.name.in_lang(lang).to_owned();
                             let line_total = crate::model::Money { amount: line.price.amount.saturating_mul(quantity as i64), currency: line.price.currency.clone() };
                             view! {
                                 <li class="cart-line" data-id=id.clone()>

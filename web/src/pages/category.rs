@@ -6,7 +6,7 @@ use crate::data::{Filters, SORTS, category_page};
 use crate::format;
 use crate::i18n::Lang;
 use crate::i18n::use_lang;
-use crate::model::ProductPage;
+use crate::model::{InLang, ProductPage};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
@@ -35,7 +35,7 @@ pub fn CategoryPage() -> impl IntoView {
                 match data.await {
                     Err(error) => view! { <ErrorPanel error /> }.into_any(),
                     Ok((category, page)) => {
-                        let name = category.name.get(lang).to_owned();
+                        let name = category.name.in_lang(lang).to_owned();
                         let filters = filters.get_untracked();
                         let base = lang.path(&format!("/c/{}", category.slug));
                         let canonical = format!("/c/{}{}", category.slug, if page.page > 1 { format!("?page={}", page.page) } else { String::new() });

@@ -4,6 +4,7 @@ use crate::components::{ErrorPanel, ProductGrid, Seo};
 use crate::data::load_home;
 use crate::format;
 use crate::i18n::use_lang;
+use crate::model::InLang;
 use leptos::prelude::*;
 
 /// `/` and `/ar`.
@@ -28,7 +29,7 @@ pub fn HomePage() -> impl IntoView {
                                 {home.categories.into_iter().filter(|c| c.product_count > 0).map(|c| view! {
                                     <li>
                                         <a href=lang.path(&format!("/c/{}", c.slug))>
-                                            <span class="category-name">{c.name.get(lang).to_owned()}</span>
+                                            <span class="category-name">{c.name.in_lang(lang).to_owned()}</span>
                                             <span class="category-count">{format::counted(lang, "results-count", c.product_count)}</span>
                                         </a>
                                     </li>

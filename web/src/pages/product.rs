@@ -4,7 +4,7 @@ use crate::cart::Cart;
 use crate::components::{ErrorPanel, Picture, Price, Seo};
 use crate::data::load_product;
 use crate::i18n::use_lang;
-use crate::model::Product;
+use crate::model::{InLang, Product};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
@@ -29,8 +29,8 @@ pub fn ProductPage() -> impl IntoView {
 fn ProductView(product: Product) -> impl IntoView {
     let lang = use_lang();
     let cart = Cart::use_cart();
-    let name = product.name.get(lang).to_owned();
-    let description = product.description.get(lang).to_owned();
+    let name = product.name.in_lang(lang).to_owned();
+    let description = product.description.in_lang(lang).to_owned();
     let summary: String = description.split("\n\n").next().unwrap_or("").chars().take(160).collect();
     let category = product.category.clone();
     let (added, set_added) = signal(false);
@@ -43,7 +43,7 @@ fn ProductView(product: Product) -> impl IntoView {
         <Seo title=name.clone() description=summary neutral=format!("/p/{}", product.slug) />
         <nav class="breadcrumbs" aria-label=lang.t("nav-categories")>
             <a href=lang.path("/")>{lang.t("nav-home")}</a>
-            {category.map(|c| view! { " / " <a href=lang.path(&format!("/c/{}", c.slug))>{c.name.get(lang).to_owned()}</a> })}
+            {category.map(|c| view! { " / " <a href=lang.path(&format!("/c/{}", c.slug))>{c.name.in_lang(lang).to_owned()}</a> })}
         </nav>
         <article class="product">
             <Gallery product=product.clone() name=name.clone() />

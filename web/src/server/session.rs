@@ -5,7 +5,7 @@
 //! from another origin are refused before any of that.
 
 use crate::i18n::Lang;
-use crate::model::AppError;
+use crate::model::{AppError, Role, User};
 use crate::server::{api, config};
 use axum::extract::Request;
 use axum::middleware::Next;
@@ -94,16 +94,7 @@ pub struct Tokens {
     /// The refresh token.
     pub refresh_token: String,
     /// Who signed in.
-    pub user: Me,
-}
-
-/// Who a token belongs to.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Me {
-    /// The email.
-    pub email: String,
-    /// `admin` or `customer`.
-    pub role: String,
+    pub user: User,
 }
 
 /// The browser's address, for the API's per-client limits.
@@ -176,7 +167,7 @@ pub async fn guard(mut request: Request, next: Next) -> Response {
     request.extensions_mut().insert(CsrfToken(csrf.clone()));
     if !matches!(kind, Kind::SignIn) {
         match resolve(request.headers()).await {
-            Ok((me, token, refreshed)) if me.role == "admin" => {
+            Ok((me, token, refreshed)) if me.role == Role::Admin => {
                 if let Some(tokens) = refreshed {
                     set.extend(session_cookies(&tokens.access_token, &tokens.refresh_token));
                 }
@@ -224,9 +215,9 @@ fn append_cookie(headers: &mut HeaderMap, name: &str, value: &str) {
 
 /// Who the request's session belongs to: the access token, or a refresh when it has
 /// expired (the new tokens are returned so the guard can set them).
-async fn resolve(headers: &HeaderMap) -> Result<(Me, String, Option<Tokens>), AppError> {
+async fn resolve(headers: &HeaderMap) -> Result<(User, String, Option<Tokens>), AppError> {
     if let Some(token) = cookie(headers, ACCESS).filter(|t| !t.is_empty()) {
-        match api().get::<Me>("/api/auth/me", Some(&token)).await {
+        match api().get::<User>("/api/auth/me", Some(&token)).await {
             Ok(me) => return Ok((me, token, None)),
             Err(AppError::Unauthorized) => {}
             Err(other) => return Err(other),

@@ -4,7 +4,7 @@
 use super::{ActionError, AdminFrame, AdminInfo, Field, current_admin};
 use crate::components::ErrorPanel;
 use crate::i18n::use_lang;
-use crate::model::{AppError, Category, Product};
+use crate::model::{AppError, Category, InLang, Product};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
@@ -153,7 +153,7 @@ pub fn EditProductPage() -> impl IntoView {
                         // Image changes bump the product's version too: the form must send the latest.
                         let version = RwSignal::new(product.version);
                         view! {
-                            <AdminFrame info=info.clone() title=format!("{}: {}", lang.t("admin-edit-product"), product.name.get(lang))>
+                            <AdminFrame info=info.clone() title=format!("{}: {}", lang.t("admin-edit-product"), product.name.in_lang(lang))>
                                 <ProductForm info=info.clone() product=Some(product.clone()) categories version />
                                 <super::images::ImageManager info product version />
                             </AdminFrame>
@@ -180,7 +180,7 @@ fn ProductForm(info: AdminInfo, product: Option<Product>, categories: Vec<Catego
     let text = move |get: fn(&Product) -> String| p.as_ref().map(get).unwrap_or_default();
     let decimal = |m: &shop_domain::Money| m.decimal();
     let current_category = product.as_ref().and_then(|p| p.category.as_ref().map(|c| c.id.clone()));
-    let status = product.as_ref().map(|p| p.status.clone()).unwrap_or_else(|| "draft".into());
+    let status = product.as_ref().map(|p| p.status.as_str()).unwrap_or("draft");
     let currency = product.as_ref().map(|p| p.price.currency.clone()).unwrap_or_else(|| "SAR".into());
     view! {
         <ActionForm action=save attr:class="product-form" attr:novalidate=true>
@@ -192,10 +192,10 @@ fn ProductForm(info: AdminInfo, product: Option<Product>, categories: Vec<Catego
             })}
             <ActionError error />
             <div class="form-grid">
-                <Field name="name_en" label=lang.t("admin-name-en") value=text(|p| p.name.en.clone()) error=field("name.en") dir="ltr" required=true />
-                <Field name="name_ar" label=lang.t("admin-name-ar") value=text(|p| p.name.ar.clone()) error=field("name.ar") dir="rtl" />
-                <Field name="description_en" label=lang.t("admin-description-en") value=text(|p| p.description.en.clone()) error=field("description.en") dir="ltr" multiline=true />
-                <Field name="description_ar" label=lang.t("admin-description-ar") value=text(|p| p.description.ar.clone()) error=field("description.ar") dir="rtl" multiline=true />
+                <Field name="name_en" label=lang.t("admin-name-en") value=text(|p| p.name.en.clone().unwrap_or_default()) error=field("name.en") dir="ltr" required=true />
+                <Field name="name_ar" label=lang.t("admin-name-ar") value=text(|p| p.name.ar.clone().unwrap_or_default()) error=field("name.ar") dir="rtl" />
+                <Field name="description_en" label=lang.t("admin-description-en") value=text(|p| p.description.en.clone().unwrap_or_default()) error=field("description.en") dir="ltr" multiline=true />
+                <Field name="description_ar" label=lang.t("admin-description-ar") value=text(|p| p.description.ar.clone().unwrap_or_default()) error=field("description.ar") dir="rtl" multiline=true />
                 <Field name="slug" label=lang.t("admin-slug") value=text(|p| p.slug.clone()) error=field("slug") dir="ltr" />
                 <Field name="price" label=lang.t("admin-price") value=text(|p| p.price.decimal()) error=field("price") inputmode="decimal" required=true />
                 <Field name="compare_at" label=lang.t("admin-compare-at") value=product.as_ref().and_then(|p| p.compare_at_price.as_ref().map(decimal)).unwrap_or_default() error=field("compare_at_price") inputmode="decimal" />
@@ -212,7 +212,7 @@ fn ProductForm(info: AdminInfo, product: Option<Product>, categories: Vec<Catego
                         <option value="">{lang.t("admin-no-category")}</option>
                         {categories.into_iter().map(|c| {
                             let selected = current_category.as_deref() == Some(c.id.as_str());
-                            view! { <option value=c.id.clone() selected=selected>{c.name.get(lang).to_owned()}</option> }
+                            view! { <option value=c.id.clone() selected=selected>{c.name.in_lang(lang).to_owned()}</option> }
                         }).collect_view()}
                     </select>
                     <p class="field-error">{move || field("category").get()}</p>

@@ -41,7 +41,7 @@ pub async fn sign_in(email: String, password: String, csrf: String, lang: String
         }
         Err(other) => return Err(other),
     };
-    if tokens.user.role != "admin" {
+    if tokens.user.role != crate::model::Role::Admin {
         return Err(AppError::Unauthorized);
     }
     let response = expect_context::<leptos_axum::ResponseOptions>();

@@ -5,7 +5,7 @@ use crate::components::{ErrorPanel, Pagination, Price};
 use crate::data::encode;
 use crate::format;
 use crate::i18n::use_lang;
-use crate::model::{AppError, Product, ProductPage};
+use crate::model::{AppError, InLang, Product, ProductPage, ProductStatus};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -102,11 +102,11 @@ fn ProductTable(products: Vec<Product>, info: AdminInfo, toggle: ServerAction<Se
             </thead>
             <tbody>
                 {products.into_iter().map(|p| {
-                    let published = p.status == "published";
+                    let published = p.status == ProductStatus::Published;
                     let csrf = info.csrf.clone();
                     view! {
                         <tr data-slug=p.slug.clone()>
-                            <td><a href=lang.path(&format!("/admin/products/{}", p.id))>{p.name.get(lang).to_owned()}</a></td>
+                            <td><a href=lang.path(&format!("/admin/products/{}", p.id))>{p.name.in_lang(lang).to_owned()}</a></td>
                             <td><Price price=p.price.clone() /></td>
                             <td>{format::number(lang, p.stock)}</td>
                             <td><span class=if published { "status published" } else { "status draft" }>{lang.t(if published { "admin-status-published" } else { "admin-status-draft" })}</span></td>

@@ -3,7 +3,7 @@
 use super::{ActionError, AdminFrame, current_admin};
 use crate::components::{ErrorPanel, Pagination};
 use crate::i18n::use_lang;
-use crate::model::{AppError, User, UserPage};
+use crate::model::{AppError, Role, User, UserPage};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -61,7 +61,7 @@ pub fn UsersPage() -> impl IntoView {
                                     </tr></thead>
                                     <tbody>
                                         {users.items.into_iter().map(|u| {
-                                            let admin = u.role == "admin";
+                                            let admin = u.role == Role::Admin;
                                             let (csrf_a, csrf_b, id_a, id_b) = (info.csrf.clone(), info.csrf.clone(), u.id.clone(), u.id.clone());
                                             view! {
                                                 <tr>
