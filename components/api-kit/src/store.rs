@@ -1,29 +1,44 @@
 //! A typed view of the `documents` capability: stored documents split into id, version and
 //! body, and store failures mapped to the answers a client should get.
+//!
+//! A collection whose documents have a type is a [`Collection`]: its reads give
+//! `Stored<B>`, its writes take a `B`. The free functions serve the collections still kept
+//! as JSON maps (`Stored` with its default body).
 
 use crate::documents::{self, Clause, Error as StoreError, IndexKind, IndexSpec, Key, Op, Query};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use shop_domain::Problem;
+use std::marker::PhantomData;
 
 /// A stored document: its id, version and body (without the store's own fields).
-pub struct Stored {
+#[derive(Debug, Clone)]
+pub struct Stored<B = Map<String, Value>> {
     /// `_id`.
     pub id: String,
     /// `_version`.
     pub version: u64,
     /// The other fields.
-    pub body: Map<String, Value>,
+    pub body: B,
 }
 
-impl Stored {
+impl<B: Serialize> Stored<B> {
     /// The document as the store's JSON text again (`{_id, _version, …}`).
     pub fn to_json(&self) -> String {
-        let mut whole = self.body.clone();
+        let mut whole = match serde_json::to_value(&self.body) {
+            Ok(Value::Object(body)) => body,
+            _ => Map::new(),
+        };
         whole.insert("_id".into(), Value::String(self.id.clone()));
         whole.insert("_version".into(), Value::from(self.version));
         Value::Object(whole).to_string()
     }
+}
 
+impl<B: DeserializeOwned> Stored<B> {
+    /// Reads a document's JSON text; one whose body is not a `B` is an internal error (the
+    /// component wrote it, so it is).
     fn parse(json: &str) -> Result<Self, Problem> {
         let mut body = match serde_json::from_str::<Value>(json) {
             Ok(Value::Object(body)) => body,
@@ -34,8 +49,88 @@ impl Stored {
             _ => return Err(Problem::internal()),
         };
         let version = body.remove("_version").and_then(|v| v.as_u64()).ok_or_else(Problem::internal)?;
+        let body = serde_json::from_value(Value::Object(body)).map_err(|_| Problem::internal())?;
         Ok(Self { id, version, body })
     }
+}
+
+/// A collection whose documents are `B`s (written with serde, read back the same way).
+pub struct Collection<B> {
+    /// The collection's name.
+    pub name: &'static str,
+    body: PhantomData<fn() -> B>,
+}
+
+impl<B> Collection<B> {
+    /// The collection `name`.
+    pub const fn new(name: &'static str) -> Self {
+        Self { name, body: PhantomData }
+    }
+}
+
+impl<B: Serialize + DeserializeOwned> Collection<B> {
+    /// The document with this id.
+    pub fn get(&self, id: &str) -> Result<Option<Stored<B>>, Problem> {
+        documents::get(self.name, id).map_err(problem)?.map(|json| Stored::parse(&json)).transpose()
+    }
+
+    /// The document whose id, or else whose `slug`, is `key`.
+    pub fn get_by_id_or_slug(&self, key: &str) -> Result<Option<Stored<B>>, Problem> {
+        get_json_by_id_or_slug(self.name, key)?.map(|json| Stored::parse(&json)).transpose()
+    }
+
+    /// The first document matching the filter.
+    pub fn find_one(&self, filter: Vec<Clause>) -> Result<Option<Stored<B>>, Problem> {
+        let query = Query { filter, text: None, sort: Vec::new(), skip: 0, limit: ONE_WITHOUT_TOTAL };
+        let page = documents::find(self.name, &query).map_err(problem)?;
+        page.items.first().map(|json| Stored::parse(json)).transpose()
+    }
+
+    /// A page of documents and the total matching.
+    pub fn find(&self, query: &Query) -> Result<(Vec<Stored<B>>, u64), Problem> {
+        let page = documents::find(self.name, query).map_err(problem)?;
+        let items = page.items.iter().map(|json| Stored::parse(json)).collect::<Result<_, _>>()?;
+        Ok((items, page.total))
+    }
+
+    /// Inserts a document under a new id, or under `id` when given (a caller that names
+    /// files after the document before it exists); the raw store error is returned so
+    /// callers can name a duplicate.
+    pub fn insert(&self, id: Option<&str>, body: &B) -> Result<Result<Stored<B>, StoreError>, Problem> {
+        let text = match id {
+            None => to_text(body)?,
+            Some(id) => {
+                let Ok(Value::Object(mut fields)) = serde_json::to_value(body) else { return Err(Problem::internal()) };
+                fields.insert("_id".into(), Value::String(id.to_owned()));
+                to_text(&fields)?
+            }
+        };
+        match documents::insert(self.name, &text) {
+            Ok(json) => Stored::parse(&json).map(Ok),
+            Err(error @ StoreError::Duplicate(_)) => Ok(Err(error)),
+            Err(error) => Err(problem(error)),
+        }
+    }
+
+    /// Replaces a document at a version (see [`replace`]).
+    pub fn replace(&self, id: &str, version: u64, body: &B) -> Result<Result<Option<Stored<B>>, StoreError>, Problem> {
+        match documents::replace(self.name, id, version, &to_text(body)?) {
+            Ok(Some(json)) => Stored::parse(&json).map(|s| Ok(Some(s))),
+            Ok(None) => Ok(Ok(None)),
+            Err(error @ (StoreError::Duplicate(_) | StoreError::Conflict(_))) => Ok(Err(error)),
+            Err(error) => Err(problem(error)),
+        }
+    }
+
+    /// Deletes a document, at a version when one is given.
+    pub fn delete(&self, id: &str, version: Option<u64>) -> Result<bool, Problem> {
+        delete(self.name, id, version)
+    }
+}
+
+/// A body as the JSON text the store takes.
+fn to_text(body: &impl Serialize) -> Result<String, Problem> {
+    serde_json::to_string(body).map_err(|_| Problem::internal())
 }
 
 /// Maps a store failure to the answer a client should get.
@@ -164,7 +259,7 @@ pub fn count_by(collection: &str, filter: Vec<Clause>, field: &str) -> Result<Ve
 
 /// Inserts a document; the raw store error is returned so callers can name a duplicate field.
 pub fn insert(collection: &str, body: &Map<String, Value>) -> Result<Result<Stored, StoreError>, Problem> {
-    match documents::insert(collection, &Value::Object(body.clone()).to_string()) {
+    match documents::insert(collection, &to_text(body)?) {
         Ok(json) => Stored::parse(&json).map(Ok),
         Err(error @ StoreError::Duplicate(_)) => Ok(Err(error)),
         Err(error) => Err(problem(error)),
@@ -185,7 +280,7 @@ pub fn to_problem(error: StoreError) -> Problem {
 /// or a duplicate key comes back as the raw store error, for callers that retry or name the
 /// field.
 pub fn replace(collection: &str, id: &str, version: u64, body: &Map<String, Value>) -> Result<Result<Option<Stored>, StoreError>, Problem> {
-    match documents::replace(collection, id, version, &Value::Object(body.clone()).to_string()) {
+    match documents::replace(collection, id, version, &to_text(body)?) {
         Ok(Some(json)) => Stored::parse(&json).map(|s| Ok(Some(s))),
         Ok(None) => Ok(Ok(None)),
         Err(error @ (StoreError::Duplicate(_) | StoreError::Conflict(_))) => Ok(Err(error)),

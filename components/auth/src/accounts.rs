@@ -1,12 +1,12 @@
 //! Accounts: emails and passwords that parse, users as stored and as shown.
 
-use api_kit::store::Stored;
+use api_kit::store::{Collection, Stored};
 use serde_json::{Map, Value};
 use shop_domain::FieldErrors;
-use shop_domain::accounts::{Role, User};
+use shop_domain::accounts::{StoredUser, User};
 
 /// The users collection.
-pub const USERS: &str = "users";
+pub const USERS: Collection<StoredUser> = Collection::new("users");
 /// The shortest password accepted.
 pub const MIN_PASSWORD_CHARS: usize = 10;
 /// The longest password accepted (argon2 takes any length; this bounds the work).
@@ -108,20 +108,9 @@ pub fn credentials(mut body: Map<String, Value>, rules: bool) -> Result<(Email, 
     }
 }
 
-/// A stored user as the API shows it (never the password hash): the public shape
-/// `shop_domain::accounts::User`. A role that is not one of the two reads as a customer's.
-pub fn user_view(user: &Stored) -> User {
-    let body = &user.body;
-    let text = |name: &str| body.get(name).and_then(Value::as_str).map(str::to_owned);
-    User {
-        id: user.id.clone(),
-        email: text("email").unwrap_or_default(),
-        role: body.get("role").and_then(Value::as_str).and_then(Role::parse).unwrap_or_default(),
-        disabled: body.get("disabled").and_then(Value::as_bool).unwrap_or(false),
-        created_at: text("created_at"),
-        updated_at: text("updated_at"),
-        version: user.version,
-    }
+/// A stored user as the API shows it (never the password hash).
+pub fn user_view(user: &Stored<StoredUser>) -> User {
+    user.body.public(&user.id, user.version)
 }
 
 #[cfg(test)]

@@ -19,12 +19,14 @@ wit_bindgen::generate!({
 });
 
 use accounts::{USERS, user_view};
+use api_kit::ApiResponse;
 use api_kit::documents::{IndexKind, Op};
 use api_kit::router;
-use api_kit::{ApiResponse, store};
+use api_kit::store::{self, Stored};
 use exports::shop::platform::auth::{AuthError, Guest, Principal, Role};
 use http::header;
 use serde_json::{Map, Value, json};
+use shop_domain::accounts::StoredUser;
 use shop_domain::{Problem, time};
 use wstd::http::{Body, Request};
 
@@ -39,7 +41,7 @@ impl Guest for Auth {
         })?;
         // The user as stored now: a disabled or deleted user's tokens stop working at once,
         // and a changed role applies at once.
-        let user = store::get(USERS, &claims.sub).map_err(|_| AuthError::Unavailable("the user store is unavailable".into()))?;
+        let user = USERS.get(&claims.sub).map_err(|_| AuthError::Unavailable("the user store is unavailable".into()))?;
         let Some(user) = user else { return Err(AuthError::Disabled) };
         let view = user_view(&user);
         if view.disabled {
@@ -56,17 +58,17 @@ impl exports::shop::platform::operator::Guest for Auth {
         let password = accounts::NewPassword::parse(&password, Some(&email)).map_err(|e| format!("password {e}"))?;
         ensure_indexes().map_err(|p| p.detail.unwrap_or(p.title))?;
         let existing =
-            store::find_one(USERS, vec![store::clause("email", Op::Eq, json!(email.as_str()))]).map_err(|p| p.detail.unwrap_or(p.title))?;
+            USERS.find_one(vec![store::clause("email", Op::Eq, json!(email.as_str()))]).map_err(|p| p.detail.unwrap_or(p.title))?;
         if let Some(user) = existing {
-            return if user.body.get("role") == Some(&json!("admin")) {
+            return if user.body.role == shop_domain::accounts::Role::Admin {
                 Ok(user.id)
             } else {
                 Err(format!("{} is a customer account; it is never promoted. Choose another email for the admin.", email.as_str()))
             };
         }
-        let mut doc = new_user(&email, password.as_str(), "admin").map_err(|p| p.detail.unwrap_or(p.title))?;
-        doc.insert("created_by".into(), json!("operator"));
-        match store::insert(USERS, &doc).map_err(|p| p.detail.unwrap_or(p.title))? {
+        let mut doc = new_user(&email, password.as_str(), shop_domain::accounts::Role::Admin).map_err(|p| p.detail.unwrap_or(p.title))?;
+        doc.created_by = Some("operator".into());
+        match USERS.insert(None, &doc).map_err(|p| p.detail.unwrap_or(p.title))? {
             Ok(user) => Ok(user.id),
             Err(_) => Err("an account with this email was created at the same moment; try again".into()),
         }
@@ -85,16 +87,17 @@ impl exports::shop::platform::housekeeping::Guest for Auth {
 export!(Auth);
 
 /// A user document with a fresh password hash.
-fn new_user(email: &accounts::Email, password: &str, role: &str) -> Result<Map<String, Value>, Problem> {
+fn new_user(email: &accounts::Email, password: &str, role: shop_domain::accounts::Role) -> Result<StoredUser, Problem> {
     let now = time::now_rfc3339();
-    let mut doc = Map::new();
-    doc.insert("email".into(), json!(email.as_str()));
-    doc.insert("password_hash".into(), json!(tokens::hash_password(password)?));
-    doc.insert("role".into(), json!(role));
-    doc.insert("disabled".into(), json!(false));
-    doc.insert("created_at".into(), json!(now));
-    doc.insert("updated_at".into(), json!(now));
-    Ok(doc)
+    Ok(StoredUser {
+        created_at: Some(now.clone()),
+        created_by: None,
+        disabled: false,
+        email: email.as_str().to_owned(),
+        password_hash: tokens::hash_password(password)?,
+        role,
+        updated_at: Some(now),
+    })
 }
 
 guest_http::export_http_handler!(serve);
@@ -176,14 +179,14 @@ fn require_admin(request: &Request<Body>) -> Result<Principal, Problem> {
 }
 
 fn ensure_indexes() -> Result<(), Problem> {
-    store::ensure_index(USERS, "email_unique", vec![store::key("email", false)], IndexKind::Unique)
+    store::ensure_index(USERS.name, "email_unique", vec![store::key("email", false)], IndexKind::Unique)
 }
 
 fn register(body: Map<String, Value>) -> Result<ApiResponse, Problem> {
     let (email, password) = accounts::credentials(body, true).map_err(Problem::validation)?;
     ensure_indexes()?;
-    let doc = new_user(&email, &password, "customer")?;
-    match store::insert(USERS, &doc)? {
+    let doc = new_user(&email, &password, shop_domain::accounts::Role::Customer)?;
+    match USERS.insert(None, &doc)? {
         Ok(user) => Ok(ApiResponse::json(201, &user_view(&user))),
         Err(_) => {
             Err(Problem::conflict("An account with this email already exists. Sign in instead.")
@@ -197,7 +200,7 @@ fn invalid_credentials() -> Problem {
 }
 
 /// The answer to a successful sign-in or refresh: a new access token and refresh token.
-fn session(user: &store::Stored, refresh_token: String, key: &[u8]) -> Result<ApiResponse, Problem> {
+fn session(user: &Stored<StoredUser>, refresh_token: String, key: &[u8]) -> Result<ApiResponse, Problem> {
     let view = user_view(user);
     let access = tokens::issue_access(&view.id, &view.email, view.role.as_str(), key)?;
     Ok(ApiResponse::json(
@@ -224,26 +227,25 @@ fn login(body: Map<String, Value>, client: Option<&str>) -> Result<ApiResponse, 
             return Ok(ApiResponse::problem(throttle::throttled(retry_after)).with_header(header::RETRY_AFTER, retry_after.to_string()));
         }
     };
-    let Some(user) = store::find_one(USERS, vec![store::clause("email", Op::Eq, json!(email.as_str()))])? else {
+    let Some(user) = USERS.find_one(vec![store::clause("email", Op::Eq, json!(email.as_str()))])? else {
         tokens::waste_password_check(&password);
         throttle::failed(attempt)?;
         return Err(invalid_credentials());
     };
-    let hash = user.body.get("password_hash").and_then(Value::as_str).unwrap_or_default().to_owned();
-    let (matches, rehash) = tokens::verify_password(&password, &hash);
+    let (matches, rehash) = tokens::verify_password(&password, &user.body.password_hash);
     if !matches {
         throttle::failed(attempt)?;
         return Err(invalid_credentials());
     }
-    if user.body.get("disabled") == Some(&json!(true)) {
+    if user.body.disabled {
         return Err(Problem::new(403, "account-disabled", "Account disabled").with_detail("This account has been disabled."));
     }
     throttle::succeeded(attempt)?;
     if rehash {
         let mut body = user.body.clone();
-        body.insert("password_hash".into(), json!(tokens::hash_password(&password)?));
+        body.password_hash = tokens::hash_password(&password)?;
         // Best effort: a concurrent change keeps the old (still valid) hash until next time.
-        let _ = store::replace(USERS, &user.id, user.version, &body)?;
+        let _ = USERS.replace(&user.id, user.version, &body)?;
     }
     let refresh = tokens::new_refresh(&user.id, None)?;
     session(&user, refresh, &key)
@@ -293,7 +295,7 @@ fn refresh(body: Map<String, Value>) -> Result<ApiResponse, Problem> {
     let key = tokens::signing_key()?;
     let token = refresh_token_field(body)?;
     let (user_id, next) = tokens::rotate(&token)?;
-    let user = store::get(USERS, &user_id)?.filter(|u| u.body.get("disabled") != Some(&json!(true)));
+    let user = USERS.get(&user_id)?.filter(|u| !u.body.disabled);
     let Some(user) = user else {
         tokens::revoke(&next)?;
         return Err(Problem::new(401, "invalid-refresh-token", "Sign in again").with_detail("This account cannot sign in."));
@@ -308,7 +310,7 @@ fn logout(body: Map<String, Value>) -> Result<ApiResponse, Problem> {
 
 fn me(request: &Request<Body>) -> Result<ApiResponse, Problem> {
     let principal = principal(request)?;
-    let user = store::get(USERS, &principal.user_id)?.ok_or_else(|| Problem::unauthorized("This account no longer exists."))?;
+    let user = USERS.get(&principal.user_id)?.ok_or_else(|| Problem::unauthorized("This account no longer exists."))?;
     Ok(ApiResponse::json(200, &user_view(&user)).with_header(header::CACHE_CONTROL, "no-store"))
 }
 

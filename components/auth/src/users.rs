@@ -15,6 +15,7 @@ use api_kit::query::{Page, QueryParams};
 use api_kit::{ApiResponse, store};
 use http::header;
 use serde_json::{Map, Value, json};
+use shop_domain::accounts::Role;
 use shop_domain::{FieldErrors, Problem, time};
 
 /// Users per page when the request does not say.
@@ -25,7 +26,7 @@ pub const MAX_PER_PAGE: u64 = 100;
 const RETRIES: usize = 8;
 
 fn ensure_indexes() -> Result<(), Problem> {
-    store::ensure_index(USERS, "created", vec![store::key("created_at", true)], IndexKind::Regular)
+    store::ensure_index(USERS.name, "created", vec![store::key("created_at", true)], IndexKind::Regular)
 }
 
 /// `GET /api/users`.
@@ -56,7 +57,7 @@ pub fn list(path: &str, query: Option<&str>) -> Result<ApiResponse, Problem> {
         skip: paging.skip(),
         limit: paging.limit(),
     };
-    let (users, total) = store::find(USERS, &query)?;
+    let (users, total) = USERS.find(&query)?;
     let items: Vec<_> = users.iter().map(user_view).collect();
     Ok(ApiResponse::json(200, &Page::new(items, total, paging, path, &kept)).with_header(header::CACHE_CONTROL, "no-store"))
 }
@@ -67,7 +68,7 @@ fn not_found(id: &str) -> Problem {
 
 /// `GET /api/users/{id}`.
 pub fn get(id: &str) -> Result<ApiResponse, Problem> {
-    let user = store::get(USERS, id)?.ok_or_else(|| not_found(id))?;
+    let user = USERS.get(id)?.ok_or_else(|| not_found(id))?;
     Ok(ApiResponse::json(200, &user_view(&user))
         .with_header(header::ETAG, api_kit::etag(user.version))
         .with_header(header::CACHE_CONTROL, "no-store"))
@@ -75,7 +76,7 @@ pub fn get(id: &str) -> Result<ApiResponse, Problem> {
 
 /// The changes a `PATCH` asks for.
 struct Changes {
-    role: Option<&'static str>,
+    role: Option<Role>,
     disabled: Option<bool>,
     version: Option<u64>,
 }
@@ -84,8 +85,13 @@ fn parse_changes(mut body: Map<String, Value>) -> Result<Changes, Problem> {
     let mut errors = FieldErrors::new();
     let role = match body.remove("role") {
         None => None,
-        Some(Value::String(role)) if role == "admin" => Some("admin"),
-        Some(Value::String(role)) if role == "customer" => Some("customer"),
+        Some(Value::String(role)) => match Role::parse(&role) {
+            Some(role) => Some(role),
+            None => {
+                errors.push("role", "must be \"admin\" or \"customer\"");
+                None
+            }
+        },
         Some(_) => {
             errors.push("role", "must be \"admin\" or \"customer\"");
             None
@@ -117,7 +123,7 @@ fn parse_changes(mut body: Map<String, Value>) -> Result<Changes, Problem> {
 pub fn update(actor: &Principal, id: &str, if_match: Option<u64>, body: Map<String, Value>) -> Result<ApiResponse, Problem> {
     let changes = parse_changes(body)?;
     if actor.user_id == id {
-        if changes.role == Some("customer") {
+        if changes.role == Some(Role::Customer) {
             return Err(
                 Problem::conflict("You cannot remove your own admin role; ask another admin.").with_field("role", "cannot demote yourself")
             );
@@ -129,7 +135,7 @@ pub fn update(actor: &Principal, id: &str, if_match: Option<u64>, body: Map<Stri
     }
     let expected = if_match.or(changes.version);
     for _ in 0..RETRIES {
-        let user = store::get(USERS, id)?.ok_or_else(|| not_found(id))?;
+        let user = USERS.get(id)?.ok_or_else(|| not_found(id))?;
         if let Some(expected) = expected.filter(|v| *v != user.version) {
             return Err(Problem::conflict(format!(
                 "This user was changed since version {expected} (now {}). Fetch it again and retry.",
@@ -138,16 +144,16 @@ pub fn update(actor: &Principal, id: &str, if_match: Option<u64>, body: Map<Stri
         }
         let mut next = user.body.clone();
         if let Some(role) = changes.role {
-            next.insert("role".into(), json!(role));
+            next.role = role;
         }
         if let Some(disabled) = changes.disabled {
-            next.insert("disabled".into(), json!(disabled));
+            next.disabled = disabled;
         }
         if next == user.body {
             return Ok(ApiResponse::json(200, &user_view(&user)).with_header(header::ETAG, api_kit::etag(user.version)));
         }
-        next.insert("updated_at".into(), json!(time::now_rfc3339()));
-        match store::replace(USERS, id, user.version, &next)? {
+        next.updated_at = Some(time::now_rfc3339());
+        match USERS.replace(id, user.version, &next)? {
             Ok(Some(saved)) => {
                 if changes.disabled == Some(true) {
                     tokens::revoke_user(id)?;

@@ -21,8 +21,8 @@ wit_bindgen::generate!({
 
 use api_kit::router;
 use api_kit::{ApiResponse, if_match_version, query::QueryParams, read_json_object};
-use products::Status;
 use shop_domain::Problem;
+use shop_domain::catalog::ProductStatus;
 use wstd::http::{Body, Request};
 
 /// The routes this component serves (see `routes.txt`).
@@ -91,8 +91,8 @@ async fn route(mut request: Request<Body>) -> Result<ApiResponse, Problem> {
             products::update(&product, if_match, body, operation == "products.update")
         }
         "products.delete" => products::delete(&product, if_match_version(&request)?),
-        "products.publish" => products::set_status(&product, if_match_version(&request)?, Status::Published),
-        "products.unpublish" => products::set_status(&product, if_match_version(&request)?, Status::Draft),
+        "products.publish" => products::set_status(&product, if_match_version(&request)?, ProductStatus::Published),
+        "products.unpublish" => products::set_status(&product, if_match_version(&request)?, ProductStatus::Draft),
         "products.adjust_stock" => {
             let if_match = if_match_version(&request)?;
             products::adjust_stock(&product, if_match, read_json_object(&mut request).await?)

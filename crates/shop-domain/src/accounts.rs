@@ -55,6 +55,46 @@ pub struct User {
     pub version: u64,
 }
 
+/// A user as the store keeps it: a document of the `users` collection (its id and version
+/// are the store's). No `Debug`: it holds the password hash.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredUser {
+    /// When the account was created (RFC 3339).
+    #[serde(default)]
+    pub created_at: Option<String>,
+    /// Who created it when not its owner (`operator` for the first admin).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+    /// Whether sign-in is refused.
+    #[serde(default)]
+    pub disabled: bool,
+    /// The normalised email (unique).
+    pub email: String,
+    /// The password's Argon2id hash (PHC string).
+    pub password_hash: String,
+    /// What it may do.
+    #[serde(default)]
+    pub role: Role,
+    /// When it last changed (RFC 3339).
+    #[serde(default)]
+    pub updated_at: Option<String>,
+}
+
+impl StoredUser {
+    /// The account as the API shows it (never the password hash).
+    pub fn public(&self, id: &str, version: u64) -> User {
+        User {
+            id: id.to_owned(),
+            email: self.email.clone(),
+            role: self.role,
+            disabled: self.disabled,
+            created_at: self.created_at.clone(),
+            updated_at: self.updated_at.clone(),
+            version,
+        }
+    }
+}
+
 /// One page of users.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserPage {

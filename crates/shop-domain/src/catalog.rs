@@ -9,6 +9,7 @@
 //!
 //! Fields are in the order the API writes them (alphabetical, as the store keeps objects).
 
+use crate::blob_key::BlobKey;
 use crate::{LocalizedText, Money, Translations};
 use serde::{Deserialize, Serialize};
 
@@ -166,6 +167,124 @@ pub struct Product {
     pub version: u64,
 }
 
+/// One size of an image as the store keeps it: its file's key, from which its URL follows
+/// (so moving where files are served moves no stored document). A variant stored before
+/// keys were (with its `url` instead) reads as the key that URL names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "VariantRecord")]
+pub struct StoredVariant {
+    /// Its file size.
+    pub bytes: u64,
+    /// Pixels down.
+    pub height: u32,
+    /// Its file.
+    pub key: BlobKey,
+    /// Pixels across.
+    pub width: u32,
+}
+
+/// A stored variant as written in either form (`key`, or the older `url`).
+#[derive(Deserialize)]
+struct VariantRecord {
+    bytes: u64,
+    height: u32,
+    key: Option<BlobKey>,
+    url: Option<String>,
+    width: u32,
+}
+
+impl TryFrom<VariantRecord> for StoredVariant {
+    type Error = String;
+
+    fn try_from(record: VariantRecord) -> Result<Self, Self::Error> {
+        let key = match (record.key, record.url) {
+            (Some(key), _) => key,
+            (None, Some(url)) => BlobKey::from_url(&url).ok_or_else(|| format!("{url:?} is not the URL of an uploaded file"))?,
+            (None, None) => return Err("a variant needs its key".into()),
+        };
+        Ok(Self { bytes: record.bytes, height: record.height, key, width: record.width })
+    }
+}
+
+/// An image as the store keeps it (see [`Image`], which is made from it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredImage {
+    /// When it was uploaded (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    /// The source's format.
+    pub format: ImageFormat,
+    /// The source's height.
+    pub height: u32,
+    /// Its id within the product.
+    pub id: String,
+    /// The sizes, narrowest first.
+    pub variants: Vec<StoredVariant>,
+    /// The source's width.
+    pub width: u32,
+}
+
+impl StoredImage {
+    /// The image as the API shows it: each variant's URL from its key.
+    pub fn public(&self) -> Image {
+        Image {
+            created_at: self.created_at.clone(),
+            format: self.format,
+            height: self.height,
+            id: self.id.clone(),
+            variants: self
+                .variants
+                .iter()
+                .map(|v| ImageVariant { bytes: v.bytes, height: v.height, url: v.key.url(), width: v.width })
+                .collect(),
+            width: self.width,
+        }
+    }
+}
+
+/// A product as the store keeps it: a document of the `products` collection (its id and
+/// version are the store's). The public [`Product`] is made from it, its category named.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredProduct {
+    /// The id of its category, if it has one.
+    #[serde(default)]
+    pub category: Option<String>,
+    /// The "was" price, when it is on sale.
+    #[serde(default)]
+    pub compare_at_price: Option<Money>,
+    /// When it was created (RFC 3339).
+    #[serde(default)]
+    pub created_at: Option<String>,
+    /// Its description.
+    #[serde(default)]
+    pub description: Translations,
+    /// Shown on the home page.
+    #[serde(default)]
+    pub featured: bool,
+    /// Its images, in order.
+    #[serde(default)]
+    pub images: Vec<StoredImage>,
+    /// Its name.
+    #[serde(default)]
+    pub name: Translations,
+    /// What it costs.
+    pub price: Money,
+    /// When it was first published (RFC 3339); absent until it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published_at: Option<String>,
+    /// Its slug (unique).
+    pub slug: String,
+    /// Draft or published.
+    #[serde(default)]
+    pub status: ProductStatus,
+    /// Units in stock.
+    #[serde(default)]
+    pub stock: i64,
+    /// When it last changed (RFC 3339).
+    #[serde(default)]
+    pub updated_at: Option<String>,
+}
+
 /// The links of one page of a list.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PageLinks {
@@ -227,6 +346,24 @@ mod tests {
         assert_eq!(image.srcset(), "/uploads/320.webp 320w, /uploads/640.webp 640w");
         assert_eq!(image.at_least(400).map(|v| v.width), Some(640));
         assert_eq!(image.at_least(2000).map(|v| v.width), Some(640), "the widest when none is wide enough");
+    }
+
+    #[test]
+    fn a_stored_variant_keeps_its_key_reads_the_older_url_form_and_shows_its_url() {
+        let image = |variant: serde_json::Value| {
+            serde_json::from_value::<StoredImage>(json!({"format": "png", "height": 10, "id": "i", "variants": [variant], "width": 20}))
+        };
+        let by_key = image(json!({"bytes": 5, "height": 10, "key": "products/p/a.webp", "width": 20})).unwrap();
+        let by_url = image(json!({"bytes": 5, "height": 10, "url": "/uploads/products/p/a.webp", "width": 20})).unwrap();
+        assert_eq!(by_key, by_url);
+        assert_eq!(
+            serde_json::to_value(&by_url).unwrap()["variants"][0],
+            json!({"bytes": 5, "height": 10, "key": "products/p/a.webp", "width": 20})
+        );
+        assert_eq!(by_url.public().variants[0].url, "/uploads/products/p/a.webp");
+        assert!(image(json!({"bytes": 5, "height": 10, "url": "https://elsewhere/a.webp", "width": 20})).is_err(), "not a file of ours");
+        assert!(image(json!({"bytes": 5, "height": 10, "key": "../etc/passwd", "width": 20})).is_err(), "not a key");
+        assert!(image(json!({"bytes": 5, "height": 10, "width": 20})).is_err(), "no file at all");
     }
 
     #[test]

@@ -325,3 +325,60 @@ async fn uploads_are_served_safely() {
     let problem = assert_problem(post, 405, None).await;
     assert_eq!(problem["type"], "/problems/method-not-allowed");
 }
+
+/// Variants stored before keys were (`url` in the document, not `key`) read as they did: the
+/// product shows the same URLs, a change stores the key form, and deleting the image deletes
+/// its files. Shown on whichever store the suite runs on, written beside the host.
+#[tokio::test]
+async fn variants_stored_by_url_read_change_and_delete_as_before() {
+    use shop_host::capabilities::documents::Collection;
+    let app = spawn_app_with(Options {
+        env: vec![("SHOP_STORE_SHARED", "true".into()), ("SHOP_RESPONSE_CACHE", "off".into())],
+        ..Default::default()
+    })
+    .await;
+    let product = new_product(&app, "older-lamp").await;
+    let id = product["id"].as_str().unwrap().to_owned();
+    let uploaded = upload(&app, &id, vec![("images", "lamp.png", "image/png", png_rgba(&half_transparent(700, 500)))]).await;
+    assert_eq!(uploaded.status(), 201);
+    let shown: Value = uploaded.json().await.unwrap();
+    let files = referenced(&shown);
+    assert_eq!(files_under(&app.uploads_dir), files);
+
+    let store = crate::helpers::open_store_beside(&app).await;
+    let products = Collection::parse("products").unwrap();
+    let stored: Value = serde_json::from_str(&store.get(&products, &id).await.unwrap().unwrap()).unwrap();
+    let variants = &stored["images"][0]["variants"];
+    assert!(variants.as_array().unwrap().iter().all(|v| v.get("key").is_some() && v.get("url").is_none()), "stored by key: {variants}");
+    // Back to the older form, as a store written before this change holds it.
+    let mut older = stored.as_object().unwrap().clone();
+    let version = older.remove("_version").unwrap().as_u64().unwrap();
+    for variant in older["images"][0]["variants"].as_array_mut().unwrap() {
+        let key = variant.as_object_mut().unwrap().remove("key").unwrap();
+        variant["url"] = json!(format!("/uploads/{}", key.as_str().unwrap()));
+    }
+    store.replace(&products, &id, version, older).await.unwrap().unwrap();
+
+    let read: Value = app.get(&format!("/api/products/{id}")).await.json().await.unwrap();
+    assert_eq!(read["images"], shown["images"], "the same URLs from the older form");
+    let changed = app.as_admin(Method::POST, &format!("/api/products/{id}/stock")).json(&json!({"set": 4})).send().await.unwrap();
+    assert_eq!(changed.status(), 200);
+    let changed: Value = changed.json().await.unwrap();
+    assert_eq!(changed["images"], shown["images"]);
+    let rewritten: Value = serde_json::from_str(&store.get(&products, &id).await.unwrap().unwrap()).unwrap();
+    assert_eq!(rewritten["images"], stored["images"], "a change stores the key form again");
+
+    // And from the older form, deleting the image deletes its files.
+    let mut older = rewritten.as_object().unwrap().clone();
+    let version = older.remove("_version").unwrap().as_u64().unwrap();
+    for variant in older["images"][0]["variants"].as_array_mut().unwrap() {
+        let key = variant.as_object_mut().unwrap().remove("key").unwrap();
+        variant["url"] = json!(format!("/uploads/{}", key.as_str().unwrap()));
+    }
+    store.replace(&products, &id, version, older).await.unwrap().unwrap();
+    let image = shown["images"][0]["id"].as_str().unwrap();
+    let deleted = app.as_admin(Method::DELETE, &format!("/api/products/{id}/images/{image}")).send().await.unwrap();
+    assert_eq!(deleted.status(), 204);
+    assert!(files_under(&app.uploads_dir).is_empty(), "the files went with the image");
+    app.stop().await;
+}

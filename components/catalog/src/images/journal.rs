@@ -109,7 +109,7 @@ fn journal_keys(entry: &Stored) -> Vec<BlobKey> {
 /// same product younger than `cutoff` (ms since the epoch) references, then the entry.
 fn settle(entry: &Stored, cutoff: u64) -> Result<(), Problem> {
     let product_id = entry.body.get("product").and_then(Value::as_str).unwrap_or_default();
-    let mut kept: HashSet<BlobKey> = match store::get(products::COLLECTION, product_id)? {
+    let mut kept: HashSet<BlobKey> = match products::PRODUCTS.get(product_id)? {
         Some(product) => keys_of(&product.body).into_iter().collect(),
         None => HashSet::new(),
     };

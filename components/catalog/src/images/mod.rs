@@ -20,10 +20,9 @@ pub use settings::Settings;
 
 use crate::shop::platform::media;
 use api_kit::multipart::Part;
-use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use shop_domain::blob_key::BlobKey;
-use shop_domain::catalog::{Image, ImageFormat, ImageVariant};
+use shop_domain::catalog::{ImageFormat, StoredImage, StoredProduct, StoredVariant};
 use shop_domain::{FieldErrors, Problem, time};
 
 /// The form field image files come in.
@@ -33,7 +32,7 @@ pub const FIELD: &str = "images";
 pub struct Prepared {
     /// The record the product keeps (`id`, source size and format, variants), as the API
     /// shows it.
-    pub record: Image,
+    pub record: StoredImage,
     /// The files: blob key and WebP bytes.
     pub files: Vec<(BlobKey, Vec<u8>)>,
 }
@@ -70,7 +69,12 @@ pub fn prepare(product_id: &str, parts: &[&Part], settings: &Settings) -> Result
         let mut files = Vec::new();
         for variant in processed.variants {
             let key = variant_key(product_id, &variant.bytes)?;
-            variants.push(ImageVariant { bytes: variant.bytes.len() as u64, height: variant.height, url: key.url(), width: variant.width });
+            variants.push(StoredVariant {
+                bytes: variant.bytes.len() as u64,
+                height: variant.height,
+                key: key.clone(),
+                width: variant.width,
+            });
             files.push((key, variant.bytes));
         }
         let format = match processed.source_format.as_str() {
@@ -81,7 +85,7 @@ pub fn prepare(product_id: &str, parts: &[&Part], settings: &Settings) -> Result
             _ => return Err(Problem::internal()),
         };
         let record =
-            Image { created_at: Some(time::now_rfc3339()), format, height: processed.height, id, variants, width: processed.width };
+            StoredImage { created_at: Some(time::now_rfc3339()), format, height: processed.height, id, variants, width: processed.width };
         prepared.push(Prepared { record, files });
     }
     Ok(prepared)
@@ -122,32 +126,35 @@ fn refusal(error: media::MediaError, label: &str, file_name: Option<&str>) -> Pr
 }
 
 /// Every blob key a product document references.
-pub fn keys_of(product: &Map<String, Value>) -> Vec<BlobKey> {
-    let images = product.get("images").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
-    images.iter().flat_map(record_keys).collect()
+pub fn keys_of(product: &StoredProduct) -> Vec<BlobKey> {
+    product.images.iter().flat_map(record_keys).collect()
 }
 
-/// The blob keys of one image record (its variants' URLs of this shop's uploads).
-pub fn record_keys(record: &Value) -> Vec<BlobKey> {
-    let variants = record.get("variants").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
-    variants.iter().filter_map(|v| BlobKey::from_url(v.get("url")?.as_str()?)).collect()
+/// The blob keys of one image record.
+pub fn record_keys(record: &StoredImage) -> Vec<BlobKey> {
+    record.variants.iter().map(|v| v.key.clone()).collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     #[test]
-    fn keys_come_from_variant_urls() {
-        let product = json!({"images": [
-            {"id": "a", "variants": [{"url": "/uploads/products/p/1.webp"}, {"url": "/uploads/products/p/2.webp"}]},
-            {"id": "b", "variants": [{"url": "/uploads/products/p/3.webp"}, {"url": "https://elsewhere/x.webp"}]}
-        ]});
-        let Value::Object(product) = product else { unreachable!() };
+    fn keys_come_from_the_variants_stored_by_key_or_by_url() {
+        let by_key = |key: &str| json!({"key": key, "width": 320, "height": 240, "bytes": 1});
+        let by_url = |key: &str| json!({"url": format!("/uploads/{key}"), "width": 320, "height": 240, "bytes": 1});
+        let image =
+            |id: &str, variants: Vec<Value>| json!({"id": id, "width": 1600, "height": 1200, "format": "png", "variants": variants});
+        let product: StoredProduct = serde_json::from_value(json!({
+            "slug": "lamp", "price": {"amount": 1, "currency": "SAR"},
+            "images": [image("a", vec![by_key("products/p/1.webp"), by_url("products/p/2.webp")]),
+                       image("b", vec![by_url("products/p/3.webp")])],
+        }))
+        .unwrap();
         let keys: Vec<String> = keys_of(&product).into_iter().map(String::from).collect();
         assert_eq!(keys, ["products/p/1.webp", "products/p/2.webp", "products/p/3.webp"]);
-        assert!(keys_of(&Map::new()).is_empty());
+        assert!(keys_of(&StoredProduct { images: Vec::new(), ..product }).is_empty());
     }
 
     #[test]

@@ -5,20 +5,15 @@ use crate::images::{FIELD, Journal, Prepared, Settings, prepare, put_all, record
 use crate::stored::products::{insert, lookup, modify_stored};
 use api_kit::ApiResponse;
 use api_kit::multipart::{self, Part};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use shop_domain::blob_key::BlobKey;
+use shop_domain::catalog::StoredProduct;
 use shop_domain::{FieldErrors, Problem};
 use wstd::http::{Body, Request};
 
-/// An image record's id.
-fn record_id(record: &Value) -> Option<&str> {
-    record.get("id").and_then(Value::as_str)
-}
-
 /// The image ids a product has, in order.
-fn ids_of(product: &Map<String, Value>) -> Vec<String> {
-    let images = product.get("images").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
-    images.iter().filter_map(|image| record_id(image).map(str::to_owned)).collect()
+fn ids_of(product: &StoredProduct) -> Vec<String> {
+    product.images.iter().map(|image| image.id.clone()).collect()
 }
 
 fn too_many_images(settings: &Settings) -> Problem {
@@ -61,10 +56,8 @@ pub async fn add(request: &mut Request<Body>, key: &str) -> Result<ApiResponse, 
         modify_stored(&current.id, None, |latest| {
             let mut doc = latest.body.clone();
             let ids = ids_of(&doc);
-            let images = doc.entry("images").or_insert_with(|| json!([]));
-            let list = images.as_array_mut().ok_or_else(Problem::internal)?;
-            list.extend(prepared.iter().filter(|p| !ids.iter().any(|id| id == p.id())).map(|p| json!(p.record)));
-            if list.len() > settings.max_per_product {
+            doc.images.extend(prepared.iter().filter(|p| !ids.iter().any(|id| id == p.id())).map(|p| p.record.clone()));
+            if doc.images.len() > settings.max_per_product {
                 return Err(too_many_images(&settings));
             }
             Ok(doc)
@@ -95,16 +88,15 @@ pub async fn create_with_images(request: &mut Request<Body>) -> Result<ApiRespon
         Err(error) => return Err(Problem::malformed_json(error.to_string()).with_field("product", "is not valid JSON")),
     };
     // The fields are checked before any image is processed.
-    let (mut doc, slug) = super::new_document(body)?;
+    let mut doc = super::new_document(body)?;
     let files: Vec<&Part> = parts.iter().filter(|part| part.name == FIELD).collect();
     let id = uuid::Uuid::now_v7().simple().to_string();
     let prepared = prepare(&id, &files, &settings)?;
     if prepared.len() > settings.max_per_product {
         return Err(too_many_images(&settings));
     }
-    doc.insert("_id".into(), json!(id));
-    doc.insert("images".into(), Value::Array(prepared.iter().map(|p| json!(p.record)).collect()));
-    let stored = store_then(&id, &prepared, || insert(&doc, &slug))?;
+    doc.images = prepared.iter().map(|p| p.record.clone()).collect();
+    let stored = store_then(&id, &prepared, || insert(Some(&id), &doc))?;
     super::saved(201, stored)
 }
 
@@ -113,16 +105,13 @@ pub fn remove(key: &str, image: &str, expected: Option<u64>) -> Result<ApiRespon
     let settings = Settings::load()?;
     sweep(&settings)?;
     let current = lookup(key)?;
-    let images = current.body.get("images").and_then(Value::as_array).cloned().unwrap_or_default();
-    let Some(record) = images.iter().find(|r| record_id(r) == Some(image)) else {
+    let Some(record) = current.body.images.iter().find(|r| r.id == image) else {
         return Err(Problem::not_found(format!("Product {key} has no image {image}.")));
     };
     let journal = Journal::open(&current.id, &record_keys(record))?;
     let written = modify_stored(&current.id, expected, |latest| {
         let mut doc = latest.body.clone();
-        if let Some(list) = doc.get_mut("images").and_then(Value::as_array_mut) {
-            list.retain(|r| record_id(r) != Some(image));
-        }
+        doc.images.retain(|r| r.id != image);
         Ok(doc)
     });
     journal.settle()?;
@@ -149,7 +138,6 @@ pub fn reorder(key: &str, if_match: Option<u64>, mut body: Map<String, Value>) -
     let expected = if_match.or(version);
     let stored = modify_stored(key, expected, |current| {
         let mut doc = current.body.clone();
-        let images = doc.get("images").and_then(Value::as_array).cloned().unwrap_or_default();
         let mut sorted_now = ids_of(&doc);
         let mut sorted_new = order.clone();
         sorted_now.sort();
@@ -159,9 +147,9 @@ pub fn reorder(key: &str, if_match: Option<u64>, mut body: Map<String, Value>) -
             errors.push("order", format!("must list each of the product's {} images once: {}", sorted_now.len(), ids_of(&doc).join(", ")));
             return Err(Problem::validation(errors));
         }
-        let reordered: Vec<Value> =
-            order.iter().filter_map(|id| images.iter().find(|r| record_id(r) == Some(id.as_str())).cloned()).collect();
-        doc.insert("images".into(), Value::Array(reordered));
+        let mut images = std::mem::take(&mut doc.images);
+        // Every id is there once (checked above), so each finds its record.
+        doc.images = order.iter().filter_map(|id| images.iter().position(|r| &r.id == id).map(|at| images.swap_remove(at))).collect();
         Ok(doc)
     })?;
     super::saved(200, stored)

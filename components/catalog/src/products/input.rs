@@ -2,6 +2,7 @@
 //! listed at once.
 
 use serde_json::{Map, Value};
+use shop_domain::catalog::{ProductStatus, StoredProduct};
 use shop_domain::{FieldErrors, Money, Slug, TextRules, Translations};
 
 /// The longest product name, per language.
@@ -10,25 +11,6 @@ pub const MAX_NAME_CHARS: usize = 200;
 pub const MAX_DESCRIPTION_CHARS: usize = 5000;
 /// The largest stock quantity.
 pub const MAX_STOCK: i64 = 1_000_000_000;
-
-/// `draft` (admins only) or `published` (shoppers see it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    /// Not visible to shoppers.
-    Draft,
-    /// Visible to shoppers.
-    Published,
-}
-
-impl Status {
-    /// As stored and shown.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Draft => "draft",
-            Self::Published => "published",
-        }
-    }
-}
 
 /// The writable fields of a product.
 #[derive(Debug, Clone)]
@@ -50,7 +32,7 @@ pub struct ProductInput {
     /// Shown on the home page.
     pub featured: bool,
     /// Draft or published.
-    pub status: Status,
+    pub status: ProductStatus,
     /// The version an update expects (`version` field; `If-Match` wins).
     pub version: Option<u64>,
 }
@@ -129,9 +111,9 @@ impl ProductInput {
             }
         };
         let status = match body.remove("status") {
-            None | Some(Value::Null) => Some(Status::Draft),
-            Some(Value::String(s)) if s == "draft" => Some(Status::Draft),
-            Some(Value::String(s)) if s == "published" => Some(Status::Published),
+            None | Some(Value::Null) => Some(ProductStatus::Draft),
+            Some(Value::String(s)) if s == "draft" => Some(ProductStatus::Draft),
+            Some(Value::String(s)) if s == "published" => Some(ProductStatus::Published),
             Some(_) => {
                 errors.push("status", "must be \"draft\" or \"published\"");
                 None
@@ -152,7 +134,7 @@ impl ProductInput {
             (Some(price), Some(stock), Some(status)) if errors.is_empty() => {
                 let input = Self { slug, name, description, price, compare_at_price, stock, category, featured, status, version };
                 match input.publishing_errors() {
-                    Some(missing) if status == Status::Published => Err(missing),
+                    Some(missing) if status == ProductStatus::Published => Err(missing),
                     _ => Ok(input),
                 }
             }
@@ -177,8 +159,10 @@ impl ProductInput {
 
 /// The writable fields of a stored product, as a body `ProductInput::parse` reads (so a
 /// `PATCH` can merge its changes into them).
-pub fn writable_view(stored: &Map<String, Value>) -> Map<String, Value> {
-    WRITABLE.iter().filter_map(|field| stored.get(*field).map(|value| ((*field).to_owned(), value.clone()))).collect()
+pub fn writable_view(stored: &StoredProduct) -> Map<String, Value> {
+    let Ok(Value::Object(mut fields)) = serde_json::to_value(stored) else { return Map::new() };
+    fields.retain(|field, _| WRITABLE.contains(&field.as_str()));
+    fields
 }
 
 #[cfg(test)]
@@ -198,7 +182,7 @@ mod tests {
     fn a_draft_needs_only_an_english_name_and_a_price() {
         let input =
             ProductInput::parse(body(json!({"name": {"en": "Dates"}, "price": {"amount": 2500, "currency": "SAR"}})), false).unwrap();
-        assert_eq!((input.status, input.stock, input.featured), (Status::Draft, 0, false));
+        assert_eq!((input.status, input.stock, input.featured), (ProductStatus::Draft, 0, false));
         assert_eq!(fields(ProductInput::parse(body(json!({"name": {"ar": "تمر"}})), false)), ["name.en", "price"]);
     }
 
@@ -208,7 +192,7 @@ mod tests {
         assert_eq!(fields(ProductInput::parse(body(draft), false)), ["name.ar", "description.en", "description.ar"]);
         let full = json!({"name": {"en": "Dates", "ar": "تمر"}, "description": {"en": "Sweet.", "ar": "حلو."},
             "price": {"amount": 2500, "currency": "SAR"}, "status": "published"});
-        assert_eq!(ProductInput::parse(body(full), false).unwrap().status, Status::Published);
+        assert_eq!(ProductInput::parse(body(full), false).unwrap().status, ProductStatus::Published);
     }
 
     #[test]

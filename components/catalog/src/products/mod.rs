@@ -16,14 +16,14 @@ use api_kit::store::Stored;
 use api_kit::{self as respond, ApiResponse};
 use http::header;
 use input::ProductInput;
-pub use input::Status;
 use serde_json::{Map, Value, json};
+use shop_domain::catalog::{ProductStatus, StoredProduct};
 use shop_domain::{FieldErrors, Problem, Slug, time};
 use view::{ProductView, Row};
 use wstd::http::{Body, Request};
 
 /// A product as the API shows it, with its category resolved (see [`view::ProductView`]).
-pub fn view(stored: &Stored, categories: &CategoryIndex) -> Value {
+pub fn view(stored: &Stored<StoredProduct>, categories: &CategoryIndex) -> Value {
     let json = stored.to_json();
     match Row::parse(&json) {
         Ok(row) => serde_json::from_str(&ProductView::of(&row, categories).to_json()).unwrap_or(Value::Null),
@@ -55,29 +55,27 @@ fn resolve_category(input: &ProductInput) -> Result<Option<String>, Problem> {
     }
 }
 
-/// Writes an input's fields into a document (keeping what the input does not cover).
-fn apply(doc: &mut Map<String, Value>, input: &ProductInput, slug: &str, category: Option<String>) {
-    let now = time::now_rfc3339();
-    doc.insert("slug".into(), json!(slug));
-    doc.insert("name".into(), json!(input.name));
-    doc.insert("description".into(), json!(input.description));
-    doc.insert("price".into(), json!(input.price));
-    doc.insert("compare_at_price".into(), input.compare_at_price.as_ref().map(|m| json!(m)).unwrap_or(Value::Null));
-    doc.insert("stock".into(), json!(input.stock));
-    doc.insert("category".into(), category.map(Value::String).unwrap_or(Value::Null));
-    doc.insert("featured".into(), json!(input.featured));
-    let was_published = doc.get("status") == Some(&json!("published"));
-    doc.insert("status".into(), json!(input.status.as_str()));
-    if input.status == Status::Published && !was_published {
-        doc.insert("published_at".into(), json!(now));
+/// Writes an input's fields into a document (keeping what the input does not cover: its
+/// images and when it was created and first published).
+fn apply(doc: &mut StoredProduct, input: ProductInput, slug: String, category: Option<String>, now: &str) {
+    if input.status == ProductStatus::Published && doc.status != ProductStatus::Published {
+        doc.published_at = Some(now.to_owned());
     }
-    doc.entry("images").or_insert_with(|| json!([]));
-    doc.entry("created_at").or_insert_with(|| json!(now));
-    doc.insert("updated_at".into(), json!(now));
+    doc.slug = slug;
+    doc.name = input.name;
+    doc.description = input.description;
+    doc.price = input.price;
+    doc.compare_at_price = input.compare_at_price;
+    doc.stock = input.stock;
+    doc.category = category;
+    doc.featured = input.featured;
+    doc.status = input.status;
+    doc.created_at.get_or_insert_with(|| now.to_owned());
+    doc.updated_at = Some(now.to_owned());
 }
 
-pub(crate) fn saved(status: u16, stored: Stored) -> Result<ApiResponse, Problem> {
-    let category = stored.body.get("category").and_then(Value::as_str).map(std::borrow::Cow::Borrowed);
+pub(crate) fn saved(status: u16, stored: Stored<StoredProduct>) -> Result<ApiResponse, Problem> {
+    let category = stored.body.category.as_deref().map(std::borrow::Cow::Borrowed);
     let categories = stored_categories::index_of(category)?;
     let etag = respond::etag(stored.version);
     let location = format!("/api/products/{}", stored.id);
@@ -87,12 +85,12 @@ pub(crate) fn saved(status: u16, stored: Stored) -> Result<ApiResponse, Problem>
 
 /// `POST /api/products`.
 pub fn create(body: Map<String, Value>) -> Result<ApiResponse, Problem> {
-    let (doc, slug) = new_document(body)?;
-    insert(&doc, &slug).and_then(|stored| saved(201, stored))
+    let doc = new_document(body)?;
+    insert(None, &doc).and_then(|stored| saved(201, stored))
 }
 
 /// Validates a new product's fields and makes its document (without an id).
-pub(crate) fn new_document(body: Map<String, Value>) -> Result<(Map<String, Value>, String), Problem> {
+pub(crate) fn new_document(body: Map<String, Value>) -> Result<StoredProduct, Problem> {
     let input = ProductInput::parse(body, false).map_err(Problem::validation)?;
     let category = resolve_category(&input)?;
     let slug = match &input.slug {
@@ -103,9 +101,24 @@ pub(crate) fn new_document(body: Map<String, Value>) -> Result<(Map<String, Valu
             Problem::validation(errors)
         })?,
     };
-    let mut doc = Map::new();
-    apply(&mut doc, &input, &slug, category);
-    Ok((doc, slug))
+    let now = time::now_rfc3339();
+    let mut doc = StoredProduct {
+        category: None,
+        compare_at_price: None,
+        created_at: None,
+        description: Default::default(),
+        featured: false,
+        images: Vec::new(),
+        name: Default::default(),
+        price: input.price.clone(),
+        published_at: None,
+        slug: String::new(),
+        status: ProductStatus::Draft,
+        stock: 0,
+        updated_at: None,
+    };
+    apply(&mut doc, input, slug, category, &now);
+    Ok(doc)
 }
 
 /// Merges a JSON merge patch (RFC 7396) into `target`.
@@ -150,11 +163,10 @@ pub fn update(key: &str, if_match: Option<u64>, body: Map<String, Value>, merge:
         ));
     };
     let category = resolve_category(&input)?;
-    let current_slug = current.body.get("slug").and_then(Value::as_str).unwrap_or_default().to_owned();
-    let slug = input.slug.as_ref().map(|s| s.to_string()).unwrap_or(current_slug);
-    let mut doc = current.body.clone();
-    apply(&mut doc, &input, &slug, category);
-    stored::replace(key, &current.id, expected, &doc, &slug).and_then(|stored| saved(200, stored))
+    let slug = input.slug.as_ref().map(|s| s.to_string()).unwrap_or_else(|| current.body.slug.clone());
+    let mut doc = current.body;
+    apply(&mut doc, input, slug, category, &time::now_rfc3339());
+    stored::replace(key, &current.id, expected, &doc).and_then(|stored| saved(200, stored))
 }
 
 /// Applies `change` to the current product and stores it: at `expected` when given (a stale
@@ -162,28 +174,28 @@ pub fn update(key: &str, if_match: Option<u64>, body: Map<String, Value>, merge:
 fn modify(
     key: &str,
     expected: Option<u64>,
-    change: impl Fn(&Stored) -> Result<Map<String, Value>, Problem>,
+    change: impl Fn(&Stored<StoredProduct>) -> Result<StoredProduct, Problem>,
 ) -> Result<ApiResponse, Problem> {
     modify_stored(key, expected, change).and_then(|stored| saved(200, stored))
 }
 
 /// `POST /api/products/{product}/publish` and `/unpublish`.
-pub fn set_status(key: &str, expected: Option<u64>, status: Status) -> Result<ApiResponse, Problem> {
+pub fn set_status(key: &str, expected: Option<u64>, status: ProductStatus) -> Result<ApiResponse, Problem> {
     modify(key, expected, |current| {
         let mut doc = current.body.clone();
-        if status == Status::Published {
+        if status == ProductStatus::Published {
             let mut body = input::writable_view(&current.body);
             body.remove("version");
-            body.insert("status".into(), json!("draft"));
+            body.insert("status".into(), json!(ProductStatus::Draft));
             let input = ProductInput::parse(body, false).map_err(Problem::validation)?;
             if let Some(missing) = input.publishing_errors() {
                 return Err(Problem::validation(missing));
             }
-            if doc.get("status") != Some(&json!("published")) {
-                doc.insert("published_at".into(), json!(time::now_rfc3339()));
+            if doc.status != ProductStatus::Published {
+                doc.published_at = Some(time::now_rfc3339());
             }
         }
-        doc.insert("status".into(), json!(status.as_str()));
+        doc.status = status;
         Ok(doc)
     })
 }
@@ -223,7 +235,7 @@ pub fn adjust_stock(key: &str, expected: Option<u64>, mut body: Map<String, Valu
     };
     let Some((amount, absolute)) = change.filter(|_| errors.is_empty()) else { return Err(Problem::validation(errors)) };
     modify(key, expected, |current| {
-        let stock = current.body.get("stock").and_then(Value::as_i64).unwrap_or(0);
+        let stock = current.body.stock;
         let next = if absolute { amount } else { stock + amount };
         if next < 0 {
             return Err(Problem::conflict(format!("Only {stock} in stock: cannot remove {}.", -amount))
@@ -234,7 +246,7 @@ pub fn adjust_stock(key: &str, expected: Option<u64>, mut body: Map<String, Valu
                 .with_field("delta", "would take stock above the limit"));
         }
         let mut doc = current.body.clone();
-        doc.insert("stock".into(), json!(next));
+        doc.stock = next;
         Ok(doc)
     })
 }

@@ -10,6 +10,7 @@
 use crate::stored::categories::CategoryIndex;
 use api_kit::raw_json;
 use shop_domain::Problem;
+use shop_domain::catalog::StoredImage;
 use std::borrow::Cow;
 
 /// A stored product, each field the JSON text of its value in the document's text.
@@ -96,6 +97,7 @@ pub struct ProductView<'a> {
     row: &'a Row<'a>,
     category: Option<&'a str>,
     stock: i64,
+    images: Cow<'a, str>,
 }
 
 impl<'a> ProductView<'a> {
@@ -103,7 +105,7 @@ impl<'a> ProductView<'a> {
     pub fn of(row: &'a Row<'a>, categories: &'a CategoryIndex) -> Self {
         let stock = row.stock.and_then(|raw| raw.parse::<i64>().ok()).unwrap_or(0);
         let category = row.category_id().and_then(|id| categories.get(id.as_ref())).map(String::as_str);
-        Self { row, category, stock }
+        Self { row, category, stock, images: public_images(row.images) }
     }
 
     /// Appends the view's JSON to `out`.
@@ -117,7 +119,7 @@ impl<'a> ProductView<'a> {
             (",\"description\":", row.description.unwrap_or("{}")),
             (",\"featured\":", if row.featured == Some("true") { "true" } else { "false" }),
             (",\"id\":", row.id_json),
-            (",\"images\":", row.images.unwrap_or("[]")),
+            (",\"images\":", &self.images),
             (",\"in_stock\":", if self.stock > 0 { "true" } else { "false" }),
             (",\"name\":", or_null(row.name)),
             (",\"price\":", or_null(row.price)),
@@ -149,6 +151,21 @@ impl<'a> ProductView<'a> {
         let mut out = String::with_capacity(self.row.id_json.len() * 2 + 1024);
         self.write(&mut out);
         out
+    }
+}
+
+/// The images as the API shows them: the store keeps each variant's key, the API its URL.
+/// Most products have none (no parsing then); a list that does not read shows as none, as
+/// other odd stored fields read as their defaults.
+fn public_images(stored: Option<&str>) -> Cow<'_, str> {
+    match stored {
+        None | Some("[]") => Cow::Borrowed("[]"),
+        Some(text) => {
+            let shown = serde_json::from_str::<Vec<StoredImage>>(text)
+                .ok()
+                .and_then(|images| serde_json::to_string(&images.iter().map(StoredImage::public).collect::<Vec<_>>()).ok());
+            shown.map(Cow::Owned).unwrap_or(Cow::Borrowed("[]"))
+        }
     }
 }
 
@@ -207,12 +224,18 @@ mod tests {
             "status": "published", "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-02T00:00:00Z",
             "published_at": "2026-01-01T00:00:00Z",
             "images": [{"id": "i1", "width": 1600, "height": 1200, "format": "jpeg", "created_at": "2026-01-01T00:00:00Z",
-                        "variants": [{"url": "/uploads/products/p1/a.webp", "width": 320, "height": 240, "bytes": 1000}]}],
+                        "variants": [{"key": "products/p1/a.webp", "width": 320, "height": 240, "bytes": 1000}]}],
         });
         let draft = json!({"_id": "p2", "_version": 1, "slug": "draft", "name": {"en": "Draft"}, "price": {"amount": 1, "currency": "SAR"},
                            "stock": 0, "status": "draft", "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"});
         let mut categories = CategoryIndex::default();
         categories.insert("c1".into(), category_json("\"c1\"", Some(r#"{"ar":"مصابيح","en":"Lamps"}"#), Some("\"lamps\"")));
+        let shown = view_of(&stored.to_string(), &categories);
+        assert_eq!(shown["images"][0]["variants"][0]["url"], json!("/uploads/products/p1/a.webp"), "the URL follows from the key");
+        // A variant stored before keys were shows the same.
+        let mut older = stored.clone();
+        older["images"][0]["variants"][0] = json!({"url": "/uploads/products/p1/a.webp", "width": 320, "height": 240, "bytes": 1000});
+        assert_eq!(view_of(&older.to_string(), &categories), shown);
         for stored in [stored, draft] {
             let view = view_of(&stored.to_string(), &categories);
             let typed: shop_domain::catalog::Product = serde_json::from_value(view.clone()).unwrap();

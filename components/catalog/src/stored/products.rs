@@ -2,13 +2,16 @@
 //! handlers make (no HTTP here).
 
 use api_kit::documents::{IndexKind, Op, Query};
-use api_kit::store::{self, Stored};
-use serde_json::{Map, Value, json};
+use api_kit::store::{self, Collection, Stored};
+use serde_json::json;
+use shop_domain::catalog::{ProductStatus, StoredProduct};
 use shop_domain::{Problem, time};
 use std::collections::HashMap;
 
-/// The products collection.
+/// The products collection's name.
 pub const COLLECTION: &str = "products";
+/// The products collection.
+pub const PRODUCTS: Collection<StoredProduct> = Collection::new(COLLECTION);
 /// Optimistic writes without `If-Match` are retried this often.
 const RETRIES: usize = 8;
 
@@ -41,8 +44,8 @@ pub fn not_found(key: &str) -> Problem {
 }
 
 /// Finds a product by id, then by slug.
-pub fn lookup(key: &str) -> Result<Stored, Problem> {
-    store::get_by_id_or_slug(COLLECTION, key)?.ok_or_else(|| not_found(key))
+pub fn lookup(key: &str) -> Result<Stored<StoredProduct>, Problem> {
+    PRODUCTS.get_by_id_or_slug(key)?.ok_or_else(|| not_found(key))
 }
 
 /// A product's stored JSON text, by id or slug.
@@ -54,31 +57,31 @@ fn duplicate_slug(slug: &str) -> Problem {
     Problem::conflict(format!("Another product already has the slug \"{slug}\".")).with_field("slug", "is already used by another product")
 }
 
-/// Stores a new product document.
-pub fn insert(doc: &Map<String, Value>, slug: &str) -> Result<Stored, Problem> {
+/// Stores a new product document (under `id` when given).
+pub fn insert(id: Option<&str>, doc: &StoredProduct) -> Result<Stored<StoredProduct>, Problem> {
     ensure_indexes()?;
-    match store::insert(COLLECTION, doc)? {
+    match PRODUCTS.insert(id, doc)? {
         Ok(stored) => Ok(stored),
-        Err(error) if store::duplicate_index(&error).is_some() => Err(duplicate_slug(slug)),
+        Err(error) if store::duplicate_index(&error).is_some() => Err(duplicate_slug(&doc.slug)),
         Err(error) => Err(store::to_problem(error)),
     }
 }
 
 /// Replaces a product's document at `expected` (a stale version is a 409; a slug another
 /// product has, a 409 naming it).
-pub fn replace(key: &str, id: &str, expected: u64, doc: &Map<String, Value>, slug: &str) -> Result<Stored, Problem> {
+pub fn replace(key: &str, id: &str, expected: u64, doc: &StoredProduct) -> Result<Stored<StoredProduct>, Problem> {
     ensure_indexes()?;
-    match store::replace(COLLECTION, id, expected, doc)? {
+    match PRODUCTS.replace(id, expected, doc)? {
         Ok(Some(stored)) => Ok(stored),
         Ok(None) => Err(not_found(key)),
-        Err(error) if store::duplicate_index(&error).is_some() => Err(duplicate_slug(slug)),
+        Err(error) if store::duplicate_index(&error).is_some() => Err(duplicate_slug(&doc.slug)),
         Err(error) => Err(store::to_problem(error)),
     }
 }
 
 /// Deletes a product (at `expected` when given); false when it was not there.
 pub fn delete(id: &str, expected: Option<u64>) -> Result<bool, Problem> {
-    store::delete(COLLECTION, id, expected)
+    PRODUCTS.delete(id, expected)
 }
 
 /// Reads, changes and replaces a product at the version read: with `expected`, only at that
@@ -86,8 +89,8 @@ pub fn delete(id: &str, expected: Option<u64>) -> Result<bool, Problem> {
 pub fn modify_stored(
     key: &str,
     expected: Option<u64>,
-    change: impl Fn(&Stored) -> Result<Map<String, Value>, Problem>,
-) -> Result<Stored, Problem> {
+    change: impl Fn(&Stored<StoredProduct>) -> Result<StoredProduct, Problem>,
+) -> Result<Stored<StoredProduct>, Problem> {
     for _ in 0..RETRIES {
         let current = lookup(key)?;
         if let Some(expected) = expected.filter(|v| *v != current.version) {
@@ -97,8 +100,8 @@ pub fn modify_stored(
             )));
         }
         let mut doc = change(&current)?;
-        doc.insert("updated_at".into(), json!(time::now_rfc3339()));
-        match store::replace(COLLECTION, &current.id, current.version, &doc)? {
+        doc.updated_at = Some(time::now_rfc3339());
+        match PRODUCTS.replace(&current.id, current.version, &doc)? {
             Ok(Some(stored)) => return Ok(stored),
             Ok(None) => return Err(not_found(key)),
             Err(error) if expected.is_some() || !store::is_conflict(&error) => return Err(store::to_problem(error)),
@@ -112,7 +115,7 @@ pub fn modify_stored(
 pub fn count_in_category(category_id: &str, published_only: bool) -> Result<u64, Problem> {
     let mut filter = vec![store::clause("category", Op::Eq, json!(category_id))];
     if published_only {
-        filter.push(store::clause("status", Op::Eq, json!("published")));
+        filter.push(store::clause("status", Op::Eq, json!(ProductStatus::Published.as_str())));
     }
     ensure_indexes()?;
     let query = Query { filter, text: None, sort: Vec::new(), skip: 0, limit: 0 };
@@ -121,7 +124,7 @@ pub fn count_in_category(category_id: &str, published_only: bool) -> Result<u64,
 
 /// Published products per category id (one store call for the whole navigation).
 pub fn published_per_category() -> Result<HashMap<String, u64>, Problem> {
-    let counts = store::count_by(COLLECTION, vec![store::clause("status", Op::Eq, json!("published"))], "category")?;
+    let counts = store::count_by(COLLECTION, vec![store::clause("status", Op::Eq, json!(ProductStatus::Published.as_str()))], "category")?;
     Ok(counts.into_iter().filter_map(|(category, n)| category.as_str().map(|id| (id.to_owned(), n))).collect())
 }
 
@@ -132,16 +135,16 @@ pub fn reassign_category(from: &str, to: &str) -> Result<u64, Problem> {
     loop {
         let query =
             Query { filter: vec![store::clause("category", Op::Eq, json!(from))], text: None, sort: Vec::new(), skip: 0, limit: 100 };
-        let (products, _) = store::find(COLLECTION, &query)?;
+        let (products, _) = PRODUCTS.find(&query)?;
         if products.is_empty() {
             return Ok(moved);
         }
         for product in products {
-            let mut doc = product.body.clone();
-            doc.insert("category".into(), json!(to));
-            doc.insert("updated_at".into(), json!(time::now_rfc3339()));
+            let mut doc = product.body;
+            doc.category = Some(to.to_owned());
+            doc.updated_at = Some(time::now_rfc3339());
             // A product changed meanwhile is picked up again by the next round.
-            if let Ok(Some(_)) = store::replace(COLLECTION, &product.id, product.version, &doc)? {
+            if let Ok(Some(_)) = PRODUCTS.replace(&product.id, product.version, &doc)? {
                 moved += 1;
             }
         }
