@@ -231,7 +231,9 @@ fn cold_start() {
 async fn find_latency() {
     use serde_json::json;
     use shop_host::capabilities::documents::{
-        Clause, Collection, DocumentStore, FieldPath, IndexKind, IndexSpec, Key, Op, Query, mongo::MongoStore, sqlite::SqliteStore,
+        Clause, Collection, DocumentStore, FieldPath, IndexKind, IndexSpec, Key, Op, Query,
+        mongo::MongoStore,
+        sqlite::{self, SqliteStore},
     };
     const PRODUCTS: usize = 10_000;
     const QUERIES: usize = 2_000;
@@ -285,7 +287,9 @@ async fn find_latency() {
     }
     // The reference: the same page and count as hand-written SQL, on the same file.
     // The store's own VFS: a connection of another kind in this process would drop its lock.
-    let conn = rusqlite::Connection::open_with_flags_and_vfs(dir.join("shop.db"), rusqlite::OpenFlags::default(), "unix-excl").unwrap();
+    let conn =
+        rusqlite::Connection::open_with_flags_and_vfs(dir.join("shop.db"), rusqlite::OpenFlags::default(), sqlite::PROCESS_ALONE_VFS)
+            .unwrap();
     let mut samples = Vec::with_capacity(QUERIES);
     for q in 0..QUERIES {
         let category = format!("category-{}", q % 8);

@@ -50,9 +50,9 @@ struct Inner {
     schema: Arc<SchemaCell>,
     /// SQLite's `schema_version` when `schema` was last checked against it (shared stores).
     schema_version: AtomicI64,
-    /// Whether other processes may change the schema (then it is read again when SQLite's
-    /// schema version moves).
-    shared: bool,
+    /// Whether other processes may open the store (then the schema is read again when
+    /// SQLite's schema version moves, and connections use the default VFS).
+    sharing: Sharing,
 }
 
 /// A read connection and what it remembers between reads.
@@ -225,27 +225,24 @@ fn internal<E: std::fmt::Display + 'static>(error: E) -> StoreError {
 /// and drops a POSIX lock on the `-shm` file (an `fcntl` each way) at every read
 /// transaction: a few percent of a short request's time. The data directory's own lock
 /// already keeps other hosts out.
-const PROCESS_ALONE_VFS: &str = "unix-excl";
+pub const PROCESS_ALONE_VFS: &str = "unix-excl";
 
 /// Opens a connection. A reader is read-only; where this process alone opens the store it
 /// is opened for writing and refuses writes by `query_only`, because SQLite's one-process VFS
 /// leaves a read-only file's locking to the kernel, out of step with the other connections.
 fn open(path: &Path, read_only: bool, sharing: Sharing) -> Result<Connection, StoreError> {
     let unavailable = |e: rusqlite::Error| StoreError::Unavailable(format!("{}: {e}", path.display()));
-    let conn = match sharing {
-        Sharing::Shared => {
-            let flags = if read_only {
-                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
-            } else {
-                OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX
-            };
-            Connection::open_with_flags(path, flags).map_err(unavailable)?
-        }
-        Sharing::Exclusive => {
-            let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-            Connection::open_with_flags_and_vfs(path, flags, PROCESS_ALONE_VFS).map_err(unavailable)?
-        }
+    let (flags, vfs) = match (sharing, read_only) {
+        (Sharing::Shared, true) => (OpenFlags::SQLITE_OPEN_READ_ONLY, None),
+        (Sharing::Shared, false) => (OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE, None),
+        (Sharing::Exclusive, _) => (OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE, Some(PROCESS_ALONE_VFS)),
     };
+    let flags = flags | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = match vfs {
+        Some(vfs) => Connection::open_with_flags_and_vfs(path, flags, vfs),
+        None => Connection::open_with_flags(path, flags),
+    }
+    .map_err(unavailable)?;
     conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(internal)?;
     if !read_only {
         conn.pragma_update(None, "journal_mode", "WAL").map_err(internal)?;
@@ -323,7 +320,7 @@ fn upgrade_text_indexes(conn: &Connection, schema: &Schema) -> Result<(), StoreE
 /// collection or index made moves SQLite's `schema_version`), so a text index another host
 /// made is kept up to date here too.
 fn refresh_schema(conn: &Connection, inner: &Inner) -> Result<(), StoreError> {
-    if !inner.shared {
+    if inner.sharing == Sharing::Exclusive {
         return Ok(());
     }
     let version: i64 =
@@ -388,15 +385,14 @@ impl ChangeProbe {
 impl SqliteStore {
     /// A probe of commits to this store (for hosts sharing it: see `response_cache`).
     pub fn change_probe(&self) -> Result<ChangeProbe, StoreError> {
-        let sharing = if self.inner.shared { Sharing::Shared } else { Sharing::Exclusive };
-        let conn = open(&self.inner.path, true, sharing)?;
+        let conn = open(&self.inner.path, true, self.inner.sharing)?;
         let last = conn.query_row("PRAGMA data_version", [], |row| row.get(0)).map_err(internal)?;
         Ok(ChangeProbe { conn, last })
     }
 
     /// Whether other hosts may use this store at the same time.
     pub fn is_shared(&self) -> bool {
-        self.inner.shared
+        self.inner.sharing == Sharing::Shared
     }
 
     /// Opens (creating if needed) the store at `<data_dir>/shop.db`, for this host alone.
@@ -427,7 +423,7 @@ impl SqliteStore {
                 next_reader: AtomicUsize::new(0),
                 schema: Arc::default(),
                 schema_version: AtomicI64::new(schema_version),
-                shared: sharing == Sharing::Shared,
+                sharing,
             }),
         })
     }
