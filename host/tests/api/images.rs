@@ -351,12 +351,16 @@ async fn variants_stored_by_url_read_change_and_delete_as_before() {
     let variants = &stored["images"][0]["variants"];
     assert!(variants.as_array().unwrap().iter().all(|v| v.get("key").is_some() && v.get("url").is_none()), "stored by key: {variants}");
     // Back to the older form, as a store written before this change holds it.
-    let mut older = stored.as_object().unwrap().clone();
-    let version = older.remove("_version").unwrap().as_u64().unwrap();
-    for variant in older["images"][0]["variants"].as_array_mut().unwrap() {
-        let key = variant.as_object_mut().unwrap().remove("key").unwrap();
-        variant["url"] = json!(format!("/uploads/{}", key.as_str().unwrap()));
-    }
+    let in_older_form = |stored: &Value| {
+        let mut older = stored.as_object().unwrap().clone();
+        let version = older.remove("_version").unwrap().as_u64().unwrap();
+        for variant in older["images"][0]["variants"].as_array_mut().unwrap() {
+            let key = variant.as_object_mut().unwrap().remove("key").unwrap();
+            variant["url"] = json!(format!("/uploads/{}", key.as_str().unwrap()));
+        }
+        (older, version)
+    };
+    let (older, version) = in_older_form(&stored);
     store.replace(&products, &id, version, older).await.unwrap().unwrap();
 
     // A draft: an admin reads it.
@@ -370,12 +374,7 @@ async fn variants_stored_by_url_read_change_and_delete_as_before() {
     assert_eq!(rewritten["images"], stored["images"], "a change stores the key form again");
 
     // And from the older form, deleting the image deletes its files.
-    let mut older = rewritten.as_object().unwrap().clone();
-    let version = older.remove("_version").unwrap().as_u64().unwrap();
-    for variant in older["images"][0]["variants"].as_array_mut().unwrap() {
-        let key = variant.as_object_mut().unwrap().remove("key").unwrap();
-        variant["url"] = json!(format!("/uploads/{}", key.as_str().unwrap()));
-    }
+    let (older, version) = in_older_form(&rewritten);
     store.replace(&products, &id, version, older).await.unwrap().unwrap();
     let image = shown["images"][0]["id"].as_str().unwrap();
     let deleted = app.as_admin(Method::DELETE, &format!("/api/products/{id}/images/{image}")).send().await.unwrap();
