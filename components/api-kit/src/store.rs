@@ -71,7 +71,7 @@ impl<B> Collection<B> {
 impl<B: Serialize + DeserializeOwned> Collection<B> {
     /// The document with this id.
     pub fn get(&self, id: &str) -> Result<Option<Stored<B>>, Problem> {
-        documents::get(self.name, id).map_err(problem)?.map(|json| Stored::parse(&json)).transpose()
+        get_as(self.name, id)
     }
 
     /// The document whose id, or else whose `slug`, is `key`.
@@ -81,16 +81,12 @@ impl<B: Serialize + DeserializeOwned> Collection<B> {
 
     /// The first document matching the filter.
     pub fn find_one(&self, filter: Vec<Clause>) -> Result<Option<Stored<B>>, Problem> {
-        let query = Query { filter, text: None, sort: Vec::new(), skip: 0, limit: ONE_WITHOUT_TOTAL };
-        let page = documents::find(self.name, &query).map_err(problem)?;
-        page.items.first().map(|json| Stored::parse(json)).transpose()
+        find_one_as(self.name, filter)
     }
 
     /// A page of documents and the total matching.
     pub fn find(&self, query: &Query) -> Result<(Vec<Stored<B>>, u64), Problem> {
-        let page = documents::find(self.name, query).map_err(problem)?;
-        let items = page.items.iter().map(|json| Stored::parse(json)).collect::<Result<_, _>>()?;
-        Ok((items, page.total))
+        find_as(self.name, query)
     }
 
     /// Inserts a document under a new id, or under `id` when given (a caller that names
@@ -105,21 +101,12 @@ impl<B: Serialize + DeserializeOwned> Collection<B> {
                 to_text(&fields)?
             }
         };
-        match documents::insert(self.name, &text) {
-            Ok(json) => Stored::parse(&json).map(Ok),
-            Err(error @ StoreError::Duplicate(_)) => Ok(Err(error)),
-            Err(error) => Err(problem(error)),
-        }
+        insert_text(self.name, &text)
     }
 
     /// Replaces a document at a version (see [`replace`]).
     pub fn replace(&self, id: &str, version: u64, body: &B) -> Result<Result<Option<Stored<B>>, StoreError>, Problem> {
-        match documents::replace(self.name, id, version, &to_text(body)?) {
-            Ok(Some(json)) => Stored::parse(&json).map(|s| Ok(Some(s))),
-            Ok(None) => Ok(Ok(None)),
-            Err(error @ (StoreError::Duplicate(_) | StoreError::Conflict(_))) => Ok(Err(error)),
-            Err(error) => Err(problem(error)),
-        }
+        replace_text(self.name, id, version, &to_text(body)?)
     }
 
     /// Deletes a document, at a version when one is given.
@@ -131,6 +118,46 @@ impl<B: Serialize + DeserializeOwned> Collection<B> {
 /// A body as the JSON text the store takes.
 fn to_text(body: &impl Serialize) -> Result<String, Problem> {
     serde_json::to_string(body).map_err(|_| Problem::internal())
+}
+
+// The reads and writes themselves, once for typed collections and for JSON maps alike.
+
+fn get_as<B: DeserializeOwned>(collection: &str, id: &str) -> Result<Option<Stored<B>>, Problem> {
+    documents::get(collection, id).map_err(problem)?.map(|json| Stored::parse(&json)).transpose()
+}
+
+fn find_one_as<B: DeserializeOwned>(collection: &str, filter: Vec<Clause>) -> Result<Option<Stored<B>>, Problem> {
+    let query = Query { filter, text: None, sort: Vec::new(), skip: 0, limit: ONE_WITHOUT_TOTAL };
+    let page = documents::find(collection, &query).map_err(problem)?;
+    page.items.first().map(|json| Stored::parse(json)).transpose()
+}
+
+fn find_as<B: DeserializeOwned>(collection: &str, query: &Query) -> Result<(Vec<Stored<B>>, u64), Problem> {
+    let page = documents::find(collection, query).map_err(problem)?;
+    let items = page.items.iter().map(|json| Stored::parse(json)).collect::<Result<_, _>>()?;
+    Ok((items, page.total))
+}
+
+fn insert_text<B: DeserializeOwned>(collection: &str, text: &str) -> Result<Result<Stored<B>, StoreError>, Problem> {
+    match documents::insert(collection, text) {
+        Ok(json) => Stored::parse(&json).map(Ok),
+        Err(error @ StoreError::Duplicate(_)) => Ok(Err(error)),
+        Err(error) => Err(problem(error)),
+    }
+}
+
+fn replace_text<B: DeserializeOwned>(
+    collection: &str,
+    id: &str,
+    version: u64,
+    text: &str,
+) -> Result<Result<Option<Stored<B>>, StoreError>, Problem> {
+    match documents::replace(collection, id, version, text) {
+        Ok(Some(json)) => Stored::parse(&json).map(|s| Ok(Some(s))),
+        Ok(None) => Ok(Ok(None)),
+        Err(error @ (StoreError::Duplicate(_) | StoreError::Conflict(_))) => Ok(Err(error)),
+        Err(error) => Err(problem(error)),
+    }
 }
 
 /// Maps a store failure to the answer a client should get.
@@ -183,7 +210,7 @@ pub fn ensure_indexes(collection: &str, specs: &[IndexSpec]) -> Result<(), Probl
 
 /// The document with this id.
 pub fn get(collection: &str, id: &str) -> Result<Option<Stored>, Problem> {
-    documents::get(collection, id).map_err(problem)?.map(|json| Stored::parse(&json)).transpose()
+    get_as(collection, id)
 }
 
 /// The document whose id, or else whose `slug`, is `key` (addresses accept either).
@@ -216,9 +243,7 @@ const ONE_WITHOUT_TOTAL: u32 = 2;
 
 /// The first document matching the filter.
 pub fn find_one(collection: &str, filter: Vec<Clause>) -> Result<Option<Stored>, Problem> {
-    let query = Query { filter, text: None, sort: Vec::new(), skip: 0, limit: ONE_WITHOUT_TOTAL };
-    let page = documents::find(collection, &query).map_err(problem)?;
-    page.items.first().map(|json| Stored::parse(json)).transpose()
+    find_one_as(collection, filter)
 }
 
 /// A page of documents as the store's JSON text (`{_id, _version, …}` each), and the total
@@ -246,9 +271,7 @@ pub fn search_json(collection: &str, query: &Query, declare: impl FnOnce() -> Re
 
 /// A page of documents and the total matching.
 pub fn find(collection: &str, query: &Query) -> Result<(Vec<Stored>, u64), Problem> {
-    let page = documents::find(collection, query).map_err(problem)?;
-    let items = page.items.iter().map(|json| Stored::parse(json)).collect::<Result<_, _>>()?;
-    Ok((items, page.total))
+    find_as(collection, query)
 }
 
 /// How many documents match `filter`, per value of `field`.
@@ -259,11 +282,7 @@ pub fn count_by(collection: &str, filter: Vec<Clause>, field: &str) -> Result<Ve
 
 /// Inserts a document; the raw store error is returned so callers can name a duplicate field.
 pub fn insert(collection: &str, body: &Map<String, Value>) -> Result<Result<Stored, StoreError>, Problem> {
-    match documents::insert(collection, &to_text(body)?) {
-        Ok(json) => Stored::parse(&json).map(Ok),
-        Err(error @ StoreError::Duplicate(_)) => Ok(Err(error)),
-        Err(error) => Err(problem(error)),
-    }
+    insert_text(collection, &to_text(body)?)
 }
 
 /// Reports whether a store error is a stale version.
@@ -280,12 +299,7 @@ pub fn to_problem(error: StoreError) -> Problem {
 /// or a duplicate key comes back as the raw store error, for callers that retry or name the
 /// field.
 pub fn replace(collection: &str, id: &str, version: u64, body: &Map<String, Value>) -> Result<Result<Option<Stored>, StoreError>, Problem> {
-    match documents::replace(collection, id, version, &to_text(body)?) {
-        Ok(Some(json)) => Stored::parse(&json).map(|s| Ok(Some(s))),
-        Ok(None) => Ok(Ok(None)),
-        Err(error @ (StoreError::Duplicate(_) | StoreError::Conflict(_))) => Ok(Err(error)),
-        Err(error) => Err(problem(error)),
-    }
+    replace_text(collection, id, version, &to_text(body)?)
 }
 
 /// Deletes a document, at a version when one is given.
