@@ -12,6 +12,7 @@
 use crate::blob_key::BlobKey;
 use crate::{LocalizedText, Money, Translations};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Whether shoppers can see a product.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -277,9 +278,19 @@ pub struct StoredProduct {
     /// Draft or published.
     #[serde(default)]
     pub status: ProductStatus,
-    /// Units in stock.
+    /// Units in stock: what can still be sold (units held for orders are not in it).
     #[serde(default)]
     pub stock: i64,
+    /// Units taken from `stock` for an order that has not recorded it yet, by order id:
+    /// checkout writes an entry with the stock in one replace, and removes it once the order
+    /// says its units are held (a crash in between is settled by the orders' housekeeping).
+    /// Empty but for checkouts in progress.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub stock_holds: BTreeMap<String, i64>,
+    /// Units given back to `stock` for an order that has not recorded it yet, by order id
+    /// (cancel and refund, as `stock_holds` for checkout).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub stock_returns: BTreeMap<String, i64>,
     /// When it last changed (RFC 3339).
     #[serde(default)]
     pub updated_at: Option<String>,

@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod fields;
 pub mod localized;
 pub mod money;
+pub mod orders;
 pub mod problem;
 pub mod slug;
 pub mod time;

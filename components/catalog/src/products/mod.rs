@@ -115,6 +115,8 @@ pub(crate) fn new_document(body: Map<String, Value>) -> Result<StoredProduct, Pr
         slug: String::new(),
         status: ProductStatus::Draft,
         stock: 0,
+        stock_holds: Default::default(),
+        stock_returns: Default::default(),
         updated_at: None,
     };
     apply(&mut doc, input, slug, category, &now);
