@@ -11,7 +11,7 @@ use std::process::Command;
 const WASM_TARGET: &str = "wasm32-wasip2";
 
 /// The components installed into `dist/components`.
-const COMPONENTS: [&str; 3] = ["auth", "catalog", "media"];
+const COMPONENTS: [&str; 4] = ["auth", "catalog", "orders", "media"];
 
 /// Test-only components, installed into `dist/test-fixtures`.
 const FIXTURES: [&str; 3] = ["misbehave", "link-probe", "raw-ok"];

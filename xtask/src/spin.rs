@@ -28,9 +28,10 @@ pub struct Composition {
 pub const ADAPTERS: [&str; 3] = ["spin-documents", "spin-blobs", "spin-config"];
 
 /// What `spin.toml` deploys, in build order.
-pub const COMPOSITIONS: [Composition; 3] = [
+pub const COMPOSITIONS: [Composition; 4] = [
     Composition { name: "auth", socket: "auth", plugs: &["spin-documents", "spin-config"] },
     Composition { name: "catalog", socket: "catalog", plugs: &["spin:auth", "media", "spin-documents", "spin-blobs", "spin-config"] },
+    Composition { name: "orders", socket: "orders", plugs: &["spin:auth", "spin-documents", "spin-config"] },
     Composition { name: "uploads", socket: "uploads", plugs: &["spin-blobs"] },
 ];
 

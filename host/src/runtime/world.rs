@@ -14,6 +14,8 @@ pub enum World {
     AuthService,
     /// `catalog-service`: documents, blobs, config, auth and media; exports the HTTP handler.
     CatalogService,
+    /// `orders-service`: documents, config and auth; exports the HTTP handler.
+    OrdersService,
     /// `media-service`: nothing; exports `media`.
     MediaService,
     /// `http-service`: nothing; exports the HTTP handler.
@@ -22,7 +24,7 @@ pub enum World {
 
 impl World {
     /// Every world.
-    pub const ALL: [World; 4] = [World::AuthService, World::CatalogService, World::MediaService, World::HttpService];
+    pub const ALL: [World; 5] = [World::AuthService, World::CatalogService, World::OrdersService, World::MediaService, World::HttpService];
 
     /// The world of a component, from its manifest id. Unknown components get the world that
     /// grants nothing.
@@ -30,6 +32,7 @@ impl World {
         match id {
             "auth" => Self::AuthService,
             "catalog" => Self::CatalogService,
+            "orders" => Self::OrdersService,
             "media" => Self::MediaService,
             _ => Self::HttpService,
         }
@@ -40,6 +43,7 @@ impl World {
         match self {
             Self::AuthService => "auth-service",
             Self::CatalogService => "catalog-service",
+            Self::OrdersService => "orders-service",
             Self::MediaService => "media-service",
             Self::HttpService => "http-service",
         }
@@ -84,6 +88,11 @@ impl World {
                 platform::blobs::add_to_linker::<_, HasSelf<HostState>>(&mut linker, |s| s)?;
                 platform::auth::add_to_linker::<_, HasSelf<HostState>>(&mut linker, |s| s)?;
                 platform::media::add_to_linker::<_, HasSelf<HostState>>(&mut linker, |s| s)?;
+            }
+            Self::OrdersService => {
+                documents(&mut linker)?;
+                config(&mut linker)?;
+                platform::auth::add_to_linker::<_, HasSelf<HostState>>(&mut linker, |s| s)?;
             }
             Self::MediaService | Self::HttpService => {}
         }
