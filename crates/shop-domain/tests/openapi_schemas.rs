@@ -158,3 +158,75 @@ fn the_schemas_refuse_what_the_types_never_write() {
     assert!(!validator.is_valid(&value), "a time that is not RFC 3339");
     assert!(!schema("Category").is_valid(&json!({"id": "c1", "slug": "x"})), "a category without its name");
 }
+
+fn order(status: shop_domain::orders::OrderStatus, history: usize) -> shop_domain::orders::Order {
+    use shop_domain::orders::*;
+    let sar = |amount| Money { amount, currency: "SAR".into() };
+    let change = StatusChange { status: OrderStatus::Paid, at: "2026-12-07T08:00:00.123456Z".into(), by: "system".into(), note: None };
+    Order {
+        id: "0f1e2d3c4b5a69788796a5b4c3d2e1f0".into(),
+        version: 3,
+        customer: "u1".into(),
+        email: "layla@example.com".into(),
+        language: "ar".into(),
+        lines: vec![OrderLine {
+            product: "p1".into(),
+            slug: "cardamom-coffee".into(),
+            name: Translations { en: Some("Coffee".into()), ar: Some("قهوة".into()) },
+            unit_price: sar(1500),
+            quantity: 2,
+            line_total: sar(3000),
+        }],
+        subtotal: sar(3000),
+        total: sar(3000),
+        shipping_address: Address {
+            name: "ليلى".into(),
+            phone: "+966 55 123 4567".into(),
+            lines: vec!["شارع الملك فهد ١٢".into()],
+            city: "الرياض".into(),
+            region: None,
+            postal_code: Some("12211".into()),
+            country: "SA".into(),
+        },
+        payment: Payment { method: PaymentMethod::CashOnDelivery, state: PaymentState::Authorised, amount: sar(3000) },
+        status,
+        history: vec![StatusChange { note: Some("DHL 123".into()), ..change }; history],
+        payment_due: None,
+        created_at: "2026-12-07T08:00:00.123456Z".into(),
+        updated_at: "2026-12-07T09:00:00.123456Z".into(),
+    }
+}
+
+#[test]
+fn orders_and_carts_are_what_the_schemas_describe() {
+    use shop_domain::orders::*;
+    for status in OrderStatus::ALL {
+        assert_valid("Order", &order(status, 2));
+    }
+    assert_valid("OrderPage", &OrderPage { items: vec![order(OrderStatus::Paid, 1)], total: 1, page: 1, per_page: 20, links: links(None) });
+    let sar = |amount| Some(Money { amount, currency: "SAR".into() });
+    let line = CartLine {
+        product: "p1".into(),
+        slug: "coffee".into(),
+        name: Translations { en: Some("Coffee".into()), ar: None },
+        unit_price: sar(1500),
+        quantity: 2,
+        line_total: sar(3000),
+        available: 1,
+        issue: Some(LineIssue::InsufficientStock),
+    };
+    let gone = CartLine {
+        slug: String::new(),
+        name: Translations::default(),
+        unit_price: None,
+        line_total: None,
+        available: 0,
+        issue: Some(LineIssue::Unavailable),
+        ..line.clone()
+    };
+    assert_valid("Cart", &Cart { items: vec![line, gone], subtotal: None, item_count: 3, ready: false, version: 2 });
+    assert_valid("Cart", &Cart { items: Vec::new(), subtotal: None, item_count: 0, ready: false, version: 0 });
+    let mut unknown = serde_json::to_value(order(OrderStatus::Paid, 1)).unwrap();
+    unknown["status"] = json!("lost");
+    assert!(!schema("Order").is_valid(&unknown), "an order status the type never writes");
+}
