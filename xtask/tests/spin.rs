@@ -300,6 +300,11 @@ fn catalog_imports_only_what_spin_provides() {
 }
 
 #[test]
+fn orders_imports_only_what_spin_provides() {
+    check("orders", &["spin:sqlite/sqlite@3", "fermyon:spin/variables@2"]);
+}
+
+#[test]
 fn uploads_imports_only_what_spin_provides() {
     check("uploads", &["fermyon:spin/key-value@2"]);
 }
@@ -344,6 +349,9 @@ fn the_manifest_deploys_the_composed_components() {
         ("/api/users/...", "auth"),
         ("/api/categories/...", "catalog"),
         ("/api/products/...", "catalog"),
+        ("/api/cart/...", "orders"),
+        ("/api/checkout/...", "orders"),
+        ("/api/orders/...", "orders"),
         ("/uploads/...", "uploads"),
     ] {
         assert_eq!(routes.get(route).map(String::as_str), Some(component), "{route}");
@@ -365,7 +373,7 @@ fn the_manifest_deploys_the_composed_components() {
             .map(|a| a.iter().filter_map(|s| s.as_str()).any(|s| s == "default"))
             .unwrap_or(false)
     };
-    for id in ["auth", "catalog", "uploads"] {
+    for id in ["auth", "catalog", "orders", "uploads"] {
         assert!(components[id]["source"].as_str().unwrap().starts_with("dist/spin/"), "{id} runs composed under Spin");
         let (_, imported) = mismatches(id);
         if imported.iter().any(|i| i.starts_with("spin:sqlite/")) {
@@ -375,6 +383,7 @@ fn the_manifest_deploys_the_composed_components() {
             assert!(grants(id, "key_value_stores"), "{id} opens the key-value store \"default\": spin.toml must grant it");
         }
     }
-    // Composed into catalog, the auth instance verifies tokens with the signing key.
+    // Composed into catalog and orders, the auth instance verifies tokens with the signing key.
     assert!(components["catalog"]["variables"].get("jwt_secret").is_some());
+    assert!(components["orders"]["variables"].get("jwt_secret").is_some());
 }

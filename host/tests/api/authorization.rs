@@ -149,3 +149,82 @@ async fn catalog_writes_and_admin_routes_need_an_admin() {
     assert_eq!(products["total"], 0);
     app.stop().await;
 }
+
+/// Every orders operation needs a valid token of an enabled user; changing an order's status
+/// and listing every order need an admin.
+#[tokio::test]
+async fn orders_routes_need_a_signed_in_user() {
+    let app = spawn_app().await;
+    let registered = app.post_json("/api/auth/register", &json!({"email": "layla@example.com", "password": "correct horse battery"})).await;
+    let customer: Value = registered.json().await.unwrap();
+    let customer_token = app.login("layla@example.com", "correct horse battery").await;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let hs256 = json!({"alg": "HS256", "typ": "JWT"});
+    let key = TEST_JWT_SECRET.as_bytes();
+    let matrix: Vec<(&str, Method, &str, Option<Value>)> = vec![
+        ("cart.read", Method::GET, "/api/cart", None),
+        ("cart.replace", Method::PUT, "/api/cart", Some(json!({"items": []}))),
+        ("cart.clear", Method::DELETE, "/api/cart", None),
+        ("cart.merge", Method::POST, "/api/cart/merge", Some(json!({"items": []}))),
+        ("checkout.create", Method::POST, "/api/checkout", Some(json!({}))),
+        ("orders.list", Method::GET, "/api/orders", None),
+        ("orders.read", Method::GET, "/api/orders/nothing-here", None),
+        ("orders.cancel", Method::POST, "/api/orders/nothing-here/cancel", None),
+        ("orders.transition", Method::POST, "/api/orders/nothing-here/status", Some(json!({"status": "shipped"}))),
+    ];
+    let table = std::fs::read_to_string(crate::helpers::project_root().join("components/orders/routes.txt")).unwrap();
+    let mut operations: Vec<&str> = table
+        .lines()
+        .map(|l| l.split('#').next().unwrap().trim())
+        .filter(|l| !l.is_empty())
+        .map(|l| l.split_whitespace().nth(2).unwrap())
+        .collect();
+    let mut covered: Vec<&str> = matrix.iter().map(|(op, ..)| *op).collect();
+    operations.sort();
+    covered.sort();
+    assert_eq!(operations, covered, "every orders operation is in the matrix");
+    let refused: Vec<(&str, Option<String>)> = vec![
+        ("anonymous", None),
+        ("expired token", Some(forge(&hs256, &claims(&customer["id"], "customer", now - 5), Some(key)))),
+        ("alg none", Some(forge(&json!({"alg": "none"}), &claims(&customer["id"], "admin", now + 600), None))),
+        (
+            "forged with another key",
+            Some(forge(&hs256, &claims(&customer["id"], "admin", now + 600), Some(b"another key of thirty-two bytes!!"))),
+        ),
+        ("a user who does not exist", Some(forge(&hs256, &claims(&json!("ghost"), "customer", now + 600), Some(key)))),
+    ];
+    for (who, token) in refused {
+        for (operation, method, path, body) in &matrix {
+            let mut request = app.client.request(method.clone(), app.url(path));
+            if let Some(token) = &token {
+                request = request.bearer_auth(token);
+            }
+            if let Some(body) = body {
+                request = request.json(body);
+            }
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), 401, "{who} {operation}");
+            assert_problem(response, 401, None).await;
+        }
+    }
+    // A customer passes every check but the admins' (the order named does not exist: 404).
+    for (operation, method, path, body) in &matrix {
+        let mut request = app.client.request(method.clone(), app.url(path)).bearer_auth(&customer_token);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let status = request.send().await.unwrap().status().as_u16();
+        let expected: &[u16] = match *operation {
+            "orders.transition" => &[403],
+            "orders.read" | "orders.cancel" => &[404],
+            "checkout.create" => &[422],
+            _ => &[200],
+        };
+        assert!(expected.contains(&status), "customer {operation}: {status}");
+    }
+    let all = app.client.get(app.url("/api/orders?scope=all")).bearer_auth(&customer_token).send().await.unwrap();
+    assert_problem(all, 403, None).await;
+    let admin = app.as_admin(Method::POST, "/api/orders/nothing-here/status").json(&json!({"status": "shipped"})).send().await.unwrap();
+    assert_problem(admin, 404, None).await;
+    app.stop().await;
+}

@@ -150,7 +150,7 @@ pub async fn spawn_in(root: &Path, options: &Options) -> TestApp {
     init_logs();
     let components_dir = root.join("components");
     std::fs::create_dir_all(&components_dir).unwrap();
-    for name in ["auth", "catalog", "media"] {
+    for name in ["auth", "catalog", "orders", "media"] {
         let target = components_dir.join(format!("{name}.wasm"));
         if !target.exists() {
             std::fs::write(target, built("components", name)).unwrap();

@@ -16,6 +16,7 @@ mod links;
 mod metrics;
 mod openapi;
 mod operator;
+mod orders;
 mod pictures;
 mod products;
 mod sandbox;

@@ -25,7 +25,7 @@ fn project_root() -> PathBuf {
 fn scratch() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("components")).unwrap();
-    for name in ["auth", "catalog", "media"] {
+    for name in ["auth", "catalog", "orders", "media"] {
         let from = project_root().join("dist/components").join(format!("{name}.wasm"));
         std::fs::copy(&from, dir.path().join("components").join(format!("{name}.wasm")))
             .unwrap_or_else(|e| panic!("{}: {e}; run `cargo xtask test`", from.display()));
@@ -539,4 +539,155 @@ async fn the_log_times_each_capability_call_by_component_and_collection() {
         closed.iter().any(|line| line["span"]["name"] == "auth.verify-token" || line["span"]["name"] == "documents.ensure-index"),
         "the other calls are spans too: {log}"
     );
+}
+
+/// A product's stock and hold entries, and every order's (status, stock state, units), read
+/// from the store file of a stopped host.
+fn stock_ledger(dir: &Path, product: &str) -> (i64, std::collections::BTreeMap<String, i64>, Vec<(String, String, String, i64)>) {
+    let db = rusqlite::Connection::open(dir.join("data/shop.db")).unwrap();
+    let body: String = db.query_row("SELECT body FROM c_products WHERE id = ?1", [product], |row| row.get(0)).unwrap();
+    let body: Value = serde_json::from_str(&body).unwrap();
+    let holds = body.get("stock_holds").map(|h| serde_json::from_value(h.clone()).unwrap()).unwrap_or_default();
+    let mut orders = Vec::new();
+    let mut rows = db.prepare("SELECT id, body FROM c_orders").unwrap();
+    for row in rows.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))).unwrap() {
+        let (id, order) = row.unwrap();
+        let order: Value = serde_json::from_str(&order).unwrap();
+        let units = order["lines"].as_array().unwrap().iter().map(|l| l["quantity"].as_i64().unwrap()).sum();
+        orders.push((id, order["status"].as_str().unwrap().to_owned(), order["stock"].as_str().unwrap().to_owned(), units));
+    }
+    (body["stock"].as_i64().unwrap(), holds, orders)
+}
+
+/// Checkouts race for one product's units while the host is killed with SIGKILL at random
+/// moments. After every kill: each acknowledged order is there with its units held, and
+/// no unit is lost or made up (stock + units of placed orders + units held for unfinished
+/// checkouts = the starting stock, stock never below zero). After a last start, whose
+/// housekeeping settles the unfinished checkouts, only stock and placed orders remain.
+#[tokio::test(flavor = "multi_thread")]
+async fn checkouts_killed_mid_race_neither_lose_nor_oversell_stock() {
+    const UNITS: i64 = 1000;
+    const ROUNDS: usize = 8;
+    const BUYERS: usize = 12;
+    let dir = scratch();
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap();
+    let seed = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_nanos() as u64 | 1;
+    eprintln!("checkout crash test seed: {seed}");
+    let mut rng = Rng(seed);
+    // Housekeeping runs only at start here (the default interval is minutes), with no
+    // checkout in flight, so a short abandonment age is safe.
+    let env = [("SPIN_VARIABLE_CHECKOUT_ABANDON_SECONDS", "1")];
+    let acknowledged: Arc<Mutex<Vec<String>>> = Arc::default();
+    let address = json!({"name": "ليلى", "phone": "+966 55 123 4567", "lines": ["شارع ١٢"], "city": "الرياض", "country": "SA"});
+    let mut product = String::new();
+    let mut sequence = 0u64;
+    let check = |product: &str, round: usize, settled: bool| {
+        let (stock, holds, orders) = stock_ledger(dir.path(), product);
+        let known = acknowledged.lock().unwrap().clone();
+        for id in &known {
+            let found = orders.iter().find(|(o, ..)| o == id);
+            assert!(
+                matches!(found, Some((_, status, stock, _)) if status == "paid" && stock == "held"),
+                "round {round}: acknowledged order {id} is {found:?}"
+            );
+        }
+        let placed: i64 = orders.iter().filter(|(_, _, stock, _)| stock == "held").map(|(.., units)| units).sum();
+        let held_for_unfinished: i64 = holds
+            .iter()
+            .filter(|(order, _)| !orders.iter().any(|(o, _, stock, _)| o == *order && stock == "held"))
+            .map(|(_, units)| units)
+            .sum();
+        assert!(stock >= 0, "round {round}: stock {stock}");
+        assert_eq!(stock + placed + held_for_unfinished, UNITS, "round {round}: stock {stock}, placed {placed}, holds {holds:?}");
+        if settled {
+            assert!(holds.is_empty(), "after housekeeping no hold is left: {holds:?}");
+            let unfinished: Vec<_> = orders.iter().filter(|(_, status, ..)| status == "reserving").collect();
+            assert!(unfinished.is_empty(), "after housekeeping no checkout is left reserving: {unfinished:?}");
+        }
+        (placed, orders.len())
+    };
+
+    for round in 0..=ROUNDS {
+        let port = free_port();
+        let mut host = start_host_with(dir.path(), port, &env);
+        wait_ready(&client, port, &mut host).await;
+        let base = format!("http://127.0.0.1:{port}");
+        if round == 0 {
+            let token = admin_token(&client, port).await;
+            let created: Value = client
+                .post(format!("{base}/api/products"))
+                .bearer_auth(&token)
+                .json(&json!({"slug": "lamp", "name": {"en": "Lamp", "ar": "مصباح"}, "description": {"en": "A lamp.", "ar": "مصباح."},
+                    "price": {"amount": 4500, "currency": "SAR"}, "stock": UNITS, "status": "published"}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            product = created["id"].as_str().unwrap().to_owned();
+            let registered = client
+                .post(format!("{base}/api/auth/register"))
+                .json(&json!({"email": "layla@example.com", "password": "correct horse battery"}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(registered.status(), 201);
+        }
+        if round == ROUNDS {
+            host.kill();
+            break;
+        }
+        let session: Value = client
+            .post(format!("{base}/api/auth/login"))
+            .json(&json!({"email": "layla@example.com", "password": "correct horse battery"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = session["access_token"].as_str().unwrap().to_owned();
+        let mut buyers = Vec::new();
+        for b in 0..BUYERS {
+            sequence += 1_000_000;
+            let start = sequence;
+            let (client, base, token, acknowledged, product) =
+                (client.clone(), base.clone(), token.clone(), acknowledged.clone(), product.clone());
+            let body = json!({"items": [{"product": product, "quantity": 1 + (b % 2)}], "shipping_address": address.clone(), "payment_method": "cash_on_delivery"});
+            buyers.push(tokio::spawn(async move {
+                for n in start.. {
+                    let sent = client
+                        .post(format!("{base}/api/checkout"))
+                        .bearer_auth(&token)
+                        .header("idempotency-key", format!("buy-{n}"))
+                        .json(&body)
+                        .send()
+                        .await;
+                    let Ok(response) = sent else { return };
+                    if response.status() != 201 {
+                        return;
+                    }
+                    let Ok(order) = response.json::<Value>().await else { return };
+                    acknowledged.lock().unwrap().push(order["id"].as_str().unwrap().to_owned());
+                }
+            }));
+        }
+        tokio::time::sleep(Duration::from_millis(50 + rng.next() % 400)).await;
+        host.kill();
+        for buyer in buyers {
+            buyer.await.unwrap();
+        }
+        check(&product, round, false);
+    }
+    // A checkout cut off by the last kill is more than a second old when the host starts.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let port = free_port();
+    let mut host = start_host_with(dir.path(), port, &env);
+    wait_ready(&client, port, &mut host).await;
+    host.kill();
+    let (placed, orders) = check(&product, ROUNDS + 1, true);
+    let acknowledged = acknowledged.lock().unwrap().len();
+    eprintln!("checkout crash test: {ROUNDS} kills, {acknowledged} acknowledged orders, {orders} in all, {placed} units placed of {UNITS}");
+    assert!(acknowledged >= ROUNDS * 2, "too few checkouts to mean anything: {acknowledged}");
 }

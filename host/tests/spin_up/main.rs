@@ -174,7 +174,7 @@ async fn the_shop_runs_under_spin_up() {
         );
         return;
     };
-    for name in ["auth", "catalog", "uploads"] {
+    for name in ["auth", "catalog", "orders", "uploads"] {
         let path = project_root().join("dist/spin").join(format!("{name}.wasm"));
         assert!(path.exists(), "{} is missing: run `cargo xtask test`, which builds it", path.display());
     }
@@ -279,6 +279,41 @@ async fn the_shop_runs_under_spin_up() {
         send(&client, Method::POST, up.url("/api/products"), Some(&customer), Some(json!({"name": {"en": "x"}}))).await;
     assert_problem(status, &headers, 403, "a customer creating a product");
     steps.pass("a customer's product write is 403");
+
+    // Orders on Spin: a cart, a checkout that takes stock once per Idempotency-Key, a 409 when
+    // short, the shopper's list, and an admin's step of the lifecycle.
+    let (status, _, cart) =
+        send(&client, Method::PUT, up.url("/api/cart"), Some(&customer), Some(json!({"items": [{"product": id, "quantity": 2}]}))).await;
+    assert_eq!((status.as_u16(), &cart["subtotal"]["amount"]), (200, &json!(9000)), "{cart}");
+    let address = json!({"name": "ليلى", "phone": "+966 55 123 4567", "lines": ["شارع ١٢"], "city": "الرياض", "country": "SA"});
+    let checkout = json!({"shipping_address": address, "payment_method": "cash_on_delivery"});
+    let mut placed = Vec::new();
+    for _ in 0..2 {
+        let response = client
+            .post(up.url("/api/checkout"))
+            .bearer_auth(&customer)
+            .header("idempotency-key", "spin-1")
+            .json(&checkout)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201);
+        placed.push(response.json::<Value>().await.unwrap()["id"].clone());
+    }
+    assert_eq!(placed[0], placed[1], "a retry answers the same order");
+    let (_, _, product_now) = send(&client, Method::GET, up.url(&format!("/api/products/{id}")), None, None).await;
+    assert_eq!(product_now["stock"], 10, "taken once");
+    let too_many = json!({"items": [{"product": id, "quantity": 11}], "shipping_address": address, "payment_method": "cash_on_delivery"});
+    let (status, headers, _) = send(&client, Method::POST, up.url("/api/checkout"), Some(&customer), Some(too_many)).await;
+    assert_problem(status, &headers, 409, "a checkout for more than is in stock");
+    let (_, _, mine) = send(&client, Method::GET, up.url("/api/orders"), Some(&customer), None).await;
+    assert_eq!(mine["total"], 1, "{mine}");
+    let order_id = placed[0].as_str().unwrap();
+    let (status, _, shipped) =
+        send(&client, Method::POST, up.url(&format!("/api/orders/{order_id}/status")), Some(&admin), Some(json!({"status": "shipped"})))
+            .await;
+    assert_eq!((status.as_u16(), &shipped["status"]), (200, &json!("shipped")), "{shipped}");
+    steps.pass("orders: cart, checkout once per Idempotency-Key, 409 when short, the shopper's list, an admin ships");
 
     // An image: processed by the media instance composed into catalog, served by `uploads`.
     let png = pictures::png_rgba(&pictures::half_transparent(900, 600));
