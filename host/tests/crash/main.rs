@@ -541,9 +541,24 @@ async fn the_log_times_each_capability_call_by_component_and_collection() {
     );
 }
 
-/// A product's stock and hold entries, and every order's (status, stock state, units), read
-/// from the store file of a stopped host.
-fn stock_ledger(dir: &Path, product: &str) -> (i64, std::collections::BTreeMap<String, i64>, Vec<(String, String, String, i64)>) {
+/// One order as the stock check sees it.
+#[derive(Debug)]
+struct LedgerOrder {
+    id: String,
+    status: String,
+    stock: String,
+    units: i64,
+}
+
+/// A product's stock and hold entries, and every order, read from the store file of a
+/// stopped host.
+struct Ledger {
+    stock: i64,
+    holds: std::collections::BTreeMap<String, i64>,
+    orders: Vec<LedgerOrder>,
+}
+
+fn stock_ledger(dir: &Path, product: &str) -> Ledger {
     let db = rusqlite::Connection::open(dir.join("data/shop.db")).unwrap();
     let body: String = db.query_row("SELECT body FROM c_products WHERE id = ?1", [product], |row| row.get(0)).unwrap();
     let body: Value = serde_json::from_str(&body).unwrap();
@@ -554,9 +569,10 @@ fn stock_ledger(dir: &Path, product: &str) -> (i64, std::collections::BTreeMap<S
         let (id, order) = row.unwrap();
         let order: Value = serde_json::from_str(&order).unwrap();
         let units = order["lines"].as_array().unwrap().iter().map(|l| l["quantity"].as_i64().unwrap()).sum();
-        orders.push((id, order["status"].as_str().unwrap().to_owned(), order["stock"].as_str().unwrap().to_owned(), units));
+        let text = |field: &str| order[field].as_str().unwrap().to_owned();
+        orders.push(LedgerOrder { id, status: text("status"), stock: text("stock"), units });
     }
-    (body["stock"].as_i64().unwrap(), holds, orders)
+    Ledger { stock: body["stock"].as_i64().unwrap(), holds, orders }
 }
 
 /// Checkouts race for one product's units while the host is killed with SIGKILL at random
@@ -582,26 +598,20 @@ async fn checkouts_killed_mid_race_neither_lose_nor_oversell_stock() {
     let mut product = String::new();
     let mut sequence = 0u64;
     let check = |product: &str, round: usize, settled: bool| {
-        let (stock, holds, orders) = stock_ledger(dir.path(), product);
+        let Ledger { stock, holds, orders } = stock_ledger(dir.path(), product);
         let known = acknowledged.lock().unwrap().clone();
         for id in &known {
-            let found = orders.iter().find(|(o, ..)| o == id);
-            assert!(
-                matches!(found, Some((_, status, stock, _)) if status == "paid" && stock == "held"),
-                "round {round}: acknowledged order {id} is {found:?}"
-            );
+            let found = orders.iter().find(|o| o.id == *id);
+            assert!(found.is_some_and(|o| o.status == "paid" && o.stock == "held"), "round {round}: acknowledged order {id} is {found:?}");
         }
-        let placed: i64 = orders.iter().filter(|(_, _, stock, _)| stock == "held").map(|(.., units)| units).sum();
-        let held_for_unfinished: i64 = holds
-            .iter()
-            .filter(|(order, _)| !orders.iter().any(|(o, _, stock, _)| o == *order && stock == "held"))
-            .map(|(_, units)| units)
-            .sum();
+        let placed: i64 = orders.iter().filter(|o| o.stock == "held").map(|o| o.units).sum();
+        let held_for_unfinished: i64 =
+            holds.iter().filter(|(order, _)| !orders.iter().any(|o| o.id == **order && o.stock == "held")).map(|(_, units)| units).sum();
         assert!(stock >= 0, "round {round}: stock {stock}");
         assert_eq!(stock + placed + held_for_unfinished, UNITS, "round {round}: stock {stock}, placed {placed}, holds {holds:?}");
         if settled {
             assert!(holds.is_empty(), "after housekeeping no hold is left: {holds:?}");
-            let unfinished: Vec<_> = orders.iter().filter(|(_, status, ..)| status == "reserving").collect();
+            let unfinished: Vec<_> = orders.iter().filter(|o| o.status == "reserving").collect();
             assert!(unfinished.is_empty(), "after housekeeping no checkout is left reserving: {unfinished:?}");
         }
         (placed, orders.len())
