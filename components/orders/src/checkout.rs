@@ -53,7 +53,8 @@ fn order_id_for(customer: &str, key: &str) -> String {
 /// What a checkout asked for.
 struct Purchase {
     items: Vec<CartItem>,
-    from_cart: bool,
+    /// The stored cart's version, when the cart is what is bought.
+    cart_version: Option<u64>,
     address: Address,
     method: PaymentMethod,
     language: String,
@@ -87,16 +88,18 @@ fn parse(caller: &Caller, body: &Map<String, Value>, default_language: &str) -> 
         }
     };
     let from_cart = !body.contains_key("items");
-    let items = if from_cart {
-        CARTS.get(&caller.user_id)?.map(|c| c.body.items).unwrap_or_default()
+    let (items, cart_version) = if from_cart {
+        CARTS.get(&caller.user_id)?.map(|c| (c.body.items, Some(c.version))).unwrap_or_default()
     } else {
-        CartItem::parse_list(body.get("items"), &mut errors)
+        (CartItem::parse_list(body.get("items"), &mut errors), None)
     };
     if items.is_empty() && !errors.mentions("items") {
         errors.push("items", if from_cart { "the cart is empty" } else { "must have at least one line" });
     }
     match (address, method, language) {
-        (Some(address), Some(method), Some(language)) if errors.is_empty() => Ok(Purchase { items, from_cart, address, method, language }),
+        (Some(address), Some(method), Some(language)) if errors.is_empty() => {
+            Ok(Purchase { items, cart_version, address, method, language })
+        }
         _ => Err(Problem::validation(errors)),
     }
 }
@@ -185,12 +188,10 @@ pub fn create(caller: &Caller, key: Option<String>, default_language: &str, body
         Err(error) => return Err(store::to_problem(error)),
     };
     let placed = reserve(placed)?;
-    if asked.from_cart {
-        // Emptied only if unchanged since checkout read it; a failure here leaves a cart
-        // the shopper can empty, never a second order.
-        if let Ok(Some(cart)) = CARTS.get(&caller.user_id) {
-            let _ = CARTS.replace(&cart.id, cart.version, &Default::default());
-        }
+    if let Some(version) = asked.cart_version {
+        // Emptied only if unchanged since checkout read it (a line added meanwhile stays);
+        // a failure here leaves a cart the shopper can empty, never a second order.
+        let _ = CARTS.replace(&caller.user_id, version, &Default::default());
     }
     Ok(created(&placed))
 }

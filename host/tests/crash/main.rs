@@ -63,16 +63,21 @@ fn start_host_with(dir: &Path, port: u16, env: &[(&str, &str)]) -> Process {
 
 /// Signs the admin in on a running host and returns the access token.
 async fn admin_token(client: &reqwest::Client, port: u16) -> String {
+    sign_in(client, port, "admin@example.com", "a long admin passphrase").await
+}
+
+/// Signs a user in on a running host and returns the access token.
+async fn sign_in(client: &reqwest::Client, port: u16, email: &str, password: &str) -> String {
     let session: Value = client
         .post(format!("http://127.0.0.1:{port}/api/auth/login"))
-        .json(&json!({"email": "admin@example.com", "password": "a long admin passphrase"}))
+        .json(&json!({"email": email, "password": password}))
         .send()
         .await
         .unwrap()
         .json()
         .await
         .unwrap();
-    session["access_token"].as_str().expect("the admin signs in").to_owned()
+    session["access_token"].as_str().unwrap_or_else(|| panic!("{email} signs in")).to_owned()
 }
 
 /// Waits until the host started as `host` answers `/readyz` on `port`; fails at once, with
@@ -648,16 +653,7 @@ async fn checkouts_killed_mid_race_neither_lose_nor_oversell_stock() {
             host.kill();
             break;
         }
-        let session: Value = client
-            .post(format!("{base}/api/auth/login"))
-            .json(&json!({"email": "layla@example.com", "password": "correct horse battery"}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let token = session["access_token"].as_str().unwrap().to_owned();
+        let token = sign_in(&client, port, "layla@example.com", "correct horse battery").await;
         let mut buyers = Vec::new();
         for b in 0..BUYERS {
             sequence += 1_000_000;
