@@ -13,7 +13,7 @@ use crate::stored::{CARTS, ORDERS, ensure_order_indexes};
 use api_kit::store::{self, Stored};
 use api_kit::{ApiResponse, etag};
 use http::header;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use shop_domain::orders::{
     Address, CartItem, Order, OrderLine, OrderStatus, Payment, PaymentMethod, PaymentState, StatusChange, StockState, StoredOrder,
@@ -140,11 +140,11 @@ fn lines_of(priced: &[Priced]) -> Result<(Vec<OrderLine>, Money), Problem> {
     }
 }
 
-/// A fingerprint of what was bought, where to and how it is paid: a key reused for another
-/// purchase is refused instead of answering the first one's order.
-fn fingerprint(lines: &[OrderLine], address: &Address, method: PaymentMethod) -> String {
-    let bought: Vec<(&str, i64)> = lines.iter().map(|l| (l.product.as_str(), l.quantity)).collect();
-    let text = json!({"lines": bought, "address": address, "method": method.as_str()}).to_string();
+/// A fingerprint of the checkout request's body: a key reused for another purchase is refused
+/// instead of answering the first one's order. (The body, not the priced lines: a retry of a
+/// cart checkout finds the cart already emptied by the first attempt.)
+fn fingerprint(body: &Map<String, Value>) -> String {
+    let text = Value::Object(body.clone()).to_string();
     Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -158,10 +158,17 @@ fn created(order: &Stored<StoredOrder>) -> ApiResponse {
 /// `POST /api/checkout` with `{"shipping_address", "payment_method", "items"?, "language"?}`
 /// (without `items`, the stored cart is bought and then emptied).
 pub fn create(caller: &Caller, key: Option<String>, default_language: &str, body: Map<String, Value>) -> Result<ApiResponse, Problem> {
+    let id = key.as_deref().map(|key| order_id_for(&caller.user_id, key));
+    let request_fingerprint = key.as_ref().map(|_| fingerprint(&body));
+    // A retry answers the first attempt's order before anything else is read.
+    if let Some(id) = &id
+        && let Some(existing) = ORDERS.get(id)?
+    {
+        return replay(existing, request_fingerprint.as_deref());
+    }
     let asked = parse(caller, &body, default_language)?;
     let priced = cart::price(&asked.items)?;
     let (lines, subtotal) = lines_of(&priced)?;
-    let request_fingerprint = key.as_ref().map(|_| fingerprint(&lines, &asked.address, asked.method));
     let now = time::now_rfc3339();
     let order = StoredOrder {
         customer: caller.user_id.clone(),
@@ -181,10 +188,13 @@ pub fn create(caller: &Caller, key: Option<String>, default_language: &str, body
         updated_at: now,
     };
     ensure_order_indexes()?;
-    let id = key.as_deref().map(|key| order_id_for(&caller.user_id, key));
     let placed = match ORDERS.insert(id.as_deref(), &order)? {
         Ok(placed) => placed,
-        Err(error) if store::duplicate_index(&error).is_some() => return replay(id.as_deref().unwrap_or_default(), &order),
+        // A concurrent attempt with the same key inserted first.
+        Err(error) if store::duplicate_index(&error).is_some() => {
+            let existing = ORDERS.get(id.as_deref().unwrap_or_default())?.ok_or_else(Problem::internal)?;
+            return replay(existing, order.request_fingerprint.as_deref());
+        }
         Err(error) => return Err(store::to_problem(error)),
     };
     let placed = reserve(placed)?;
@@ -287,9 +297,8 @@ fn settle(placed: &mut Stored<StoredOrder>, change: impl Fn(&mut StoredOrder)) -
 }
 
 /// A checkout retried with the same key: the first one's order, never a second.
-fn replay(id: &str, asked: &StoredOrder) -> Result<ApiResponse, Problem> {
-    let Some(existing) = ORDERS.get(id)? else { return Err(Problem::internal()) };
-    if existing.body.request_fingerprint != asked.request_fingerprint {
+fn replay(existing: Stored<StoredOrder>, fingerprint: Option<&str>) -> Result<ApiResponse, Problem> {
+    if existing.body.request_fingerprint.as_deref() != fingerprint {
         return Err(Problem::new(422, "idempotency-key-reused", "Idempotency-Key reused")
             .with_detail("This Idempotency-Key was used for a different checkout. Use a new key for a new purchase.")
             .with_field("Idempotency-Key", "was used for a different checkout"));

@@ -39,17 +39,11 @@ fn find_orders(filter: Vec<api_kit::documents::Clause>) -> Result<Vec<Stored<Sto
     Ok(ORDERS.find(&query)?.0)
 }
 
-/// The instant `seconds` ago, as the orders' timestamps write it.
-fn ago(seconds: u64) -> String {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_secs();
-    time::rfc3339_utc(now.saturating_sub(seconds)).replace('Z', ".000000Z")
-}
-
 /// Orders left `reserving`: whatever their checkout took goes back, and they fail.
 fn settle_abandoned_checkouts() -> Result<u64, Problem> {
     let orders = find_orders(vec![
         store::clause("status", Op::Eq, json!(OrderStatus::Reserving.as_str())),
-        store::clause("created_at", Op::Lt, json!(ago(abandoned_after()))),
+        store::clause("created_at", Op::Lt, json!(time::rfc3339_before_now(std::time::Duration::from_secs(abandoned_after())))),
     ])?;
     let mut settled = 0;
     for order in orders {

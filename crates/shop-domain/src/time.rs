@@ -11,9 +11,19 @@ pub fn rfc3339_utc(unix_seconds: u64) -> String {
 /// The current time as RFC 3339 (UTC) with microseconds, `YYYY-MM-DDTHH:MM:SS.ffffffZ`: fixed
 /// width, so the text sorts in time order (documents sort "newest first" on it).
 pub fn now_rfc3339() -> String {
+    rfc3339_micros(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default())
+}
+
+/// An instant `ago` before now, written as [`now_rfc3339`] writes (so the two compare as text).
+pub fn rfc3339_before_now(ago: std::time::Duration) -> String {
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-    let seconds = rfc3339_utc(now.as_secs());
-    format!("{}.{:06}Z", seconds.trim_end_matches('Z'), now.subsec_micros())
+    rfc3339_micros(now.saturating_sub(ago))
+}
+
+/// A time since the Unix epoch as `YYYY-MM-DDTHH:MM:SS.ffffffZ`.
+fn rfc3339_micros(since_epoch: std::time::Duration) -> String {
+    let seconds = rfc3339_utc(since_epoch.as_secs());
+    format!("{}.{:06}Z", seconds.trim_end_matches('Z'), since_epoch.subsec_micros())
 }
 
 /// Howard Hinnant's `civil_from_days`: days since 1970-01-01 to (year, month, day).
@@ -39,6 +49,16 @@ mod tests {
         assert_eq!(rfc3339_utc(0), "1970-01-01T00:00:00Z");
         assert_eq!(rfc3339_utc(951_782_400), "2000-02-29T00:00:00Z");
         assert_eq!(rfc3339_utc(1_795_609_845), "2026-11-25T12:30:45Z");
+    }
+
+    #[test]
+    fn an_instant_before_now_sorts_before_now_to_the_microsecond() {
+        let before = rfc3339_before_now(std::time::Duration::from_millis(1500));
+        let now = now_rfc3339();
+        assert!(before < now, "{before} {now}");
+        assert_eq!(before.len(), now.len());
+        // Not rounded to the second.
+        assert_eq!(rfc3339_micros(std::time::Duration::new(1_795_609_845, 123_456_789)), "2026-11-25T12:30:45.123456Z");
     }
 
     #[test]

@@ -276,8 +276,22 @@ async fn a_retried_checkout_answers_the_same_order_once() {
     }
     assert_eq!(ids.len(), 1, "{ids:?}");
     assert_eq!(stock_of(&app, &quill).await, 4);
+    // A retried cart checkout: the first attempt emptied the cart, the retry still answers
+    // its order.
+    let put = request(&app, &layla, Method::PUT, "/api/cart")
+        .json(&json!({"items": [{"product": "quill", "quantity": 1}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), 200);
+    let from_cart = json!({"shipping_address": address(), "payment_method": "cash_on_delivery"});
+    let first: Value = checkout(&app, &layla, Some("cart-key"), &from_cart).await.json().await.unwrap();
+    let again = checkout(&app, &layla, Some("cart-key"), &from_cart).await;
+    assert_eq!(again.status(), 201);
+    assert_eq!(again.json::<Value>().await.unwrap()["id"], first["id"]);
+    assert_eq!(stock_of(&app, &quill).await, 3);
     let mine: Value = request(&app, &layla, Method::GET, "/api/orders").send().await.unwrap().json().await.unwrap();
-    assert_eq!(mine["total"], 2);
+    assert_eq!(mine["total"], 3);
     app.stop().await;
 }
 
