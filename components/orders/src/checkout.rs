@@ -240,16 +240,7 @@ fn reserve(mut placed: Stored<StoredOrder>) -> Result<Stored<StoredOrder>, Probl
             stock::give_back_hold(product, &placed.id)?;
         }
         let note = refusal.detail.clone();
-        let _ = settle(&mut placed, |order| {
-            order.status = OrderStatus::Failed;
-            order.stock = StockState::Returned;
-            order.history.push(StatusChange {
-                status: OrderStatus::Failed,
-                at: time::now_rfc3339(),
-                by: "system".into(),
-                note: note.clone(),
-            });
-        });
+        let _ = settle(&mut placed, |order| order.fail(time::now_rfc3339(), note.clone()));
         return Err(refusal);
     }
     // Cash on delivery is accepted at once; it is collected when the order is delivered.

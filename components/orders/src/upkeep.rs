@@ -51,14 +51,7 @@ fn settle_abandoned_checkouts() -> Result<u64, Problem> {
             stock::give_back_hold(&line.product, &order.id)?;
         }
         let mut body = order.body.clone();
-        body.status = OrderStatus::Failed;
-        body.stock = StockState::Returned;
-        body.history.push(StatusChange {
-            status: OrderStatus::Failed,
-            at: time::now_rfc3339(),
-            by: "system".into(),
-            note: Some("The checkout did not finish.".into()),
-        });
+        body.fail(time::now_rfc3339(), Some("The checkout did not finish.".into()));
         // A checkout that finished meanwhile wins (its order moved on): this one is skipped.
         if let Ok(Some(_)) = ORDERS.replace(&order.id, order.version, &body)? {
             settled += 1;

@@ -467,6 +467,16 @@ pub struct StoredOrder {
     pub updated_at: String,
 }
 
+impl StoredOrder {
+    /// Marks a checkout that could not take its stock, or never finished, as failed by the
+    /// system, its units given back (the caller gives them back first).
+    pub fn fail(&mut self, at: String, note: Option<String>) {
+        self.status = OrderStatus::Failed;
+        self.stock = StockState::Returned;
+        self.history.push(StatusChange { status: OrderStatus::Failed, at, by: "system".into(), note });
+    }
+}
+
 /// An order as the API shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Order {
