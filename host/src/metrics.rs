@@ -1,6 +1,6 @@
 //! The host's Prometheus metrics, served at `/metrics`: requests by route and status (from
-//! `http-telemetry`), component instantiations and memory growths, hot swaps and document-store
-//! errors.
+//! `http-telemetry`), component instantiations and memory growths, hot swaps, document-store
+//! errors and payment provider calls.
 
 use http_telemetry::{HttpMetrics, SharedRegistry};
 use prometheus_client::encoding::EncodeLabelSet;
@@ -27,6 +27,13 @@ struct SwapLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PaymentCallLabels {
+    provider: String,
+    function: String,
+    outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct StoreErrorLabels {
     backend: String,
     operation: String,
@@ -43,6 +50,7 @@ pub struct HostMetrics {
     memory_grows: Family<ComponentLabels, Counter>,
     swaps: Family<SwapLabels, Counter>,
     store_errors: Family<StoreErrorLabels, Counter>,
+    payment_calls: Family<PaymentCallLabels, Counter>,
     /// The response cache's counts.
     pub cache: response_cache::CacheMetrics,
 }
@@ -66,6 +74,7 @@ impl HostMetrics {
         let http_calls = Family::<HttpCallLabels, Counter>::default();
         let memory_grows = Family::<ComponentLabels, Counter>::default();
         let store_errors = Family::<StoreErrorLabels, Counter>::default();
+        let payment_calls = Family::<PaymentCallLabels, Counter>::default();
         registry.register(
             "component_instantiations",
             "Component instances created (one per request or cross-component call)",
@@ -83,9 +92,14 @@ impl HostMetrics {
         );
         registry.register("component_swaps", "Hot-swap attempts by outcome (swapped or refused)", swaps.clone());
         registry.register("store_errors", "Document-store calls that failed, by backend, operation and kind", store_errors.clone());
+        registry.register(
+            "payment_calls",
+            "Calls to payment providers, by provider, function and outcome (ok, declined, insufficient_funds, invalid, unavailable, timed_out, failed)",
+            payment_calls.clone(),
+        );
         let cache = response_cache::CacheMetrics::default();
         cache.register(&mut registry);
-        Self { registry: Arc::new(registry), http, instantiations, http_calls, memory_grows, swaps, store_errors, cache }
+        Self { registry: Arc::new(registry), http, instantiations, http_calls, memory_grows, swaps, store_errors, payment_calls, cache }
     }
 
     /// Counts one instance of `component`.
@@ -117,6 +131,13 @@ impl HostMetrics {
     pub fn store_error(&self, backend: &str, operation: &str, kind: &str) {
         self.store_errors
             .get_or_create(&StoreErrorLabels { backend: backend.to_owned(), operation: operation.to_owned(), kind: kind.to_owned() })
+            .inc();
+    }
+
+    /// Counts one call to a payment provider and how it ended.
+    pub fn payment_call(&self, provider: &str, function: &str, outcome: &str) {
+        self.payment_calls
+            .get_or_create(&PaymentCallLabels { provider: provider.to_owned(), function: function.to_owned(), outcome: outcome.to_owned() })
             .inc();
     }
 

@@ -35,6 +35,9 @@ pub struct Settings {
     pub media_memory_limit_bytes: usize,
     /// Time one request may run inside components (`SHOP_CPU_DEADLINE_MS`, default 5000).
     pub cpu_deadline: Duration,
+    /// The longest a payment provider may take to answer (`SHOP_PAYMENT_TIMEOUT_MS`, default
+    /// 10000): a slower answer counts as the provider unavailable.
+    pub payment_timeout: Duration,
     /// Component instances alive at once, across all requests (`SHOP_MAX_INSTANCES`, default 256).
     pub max_instances: u32,
     /// Written linear memory an instance slot keeps resident when its instance ends, reset in
@@ -226,6 +229,7 @@ impl Settings {
             memory_limit_bytes: (parse("SHOP_MEMORY_LIMIT_MB", "64")? as usize) << 20,
             media_memory_limit_bytes: (parse("SHOP_MEDIA_MEMORY_LIMIT_MB", "256")? as usize) << 20,
             cpu_deadline: Duration::from_millis(parse("SHOP_CPU_DEADLINE_MS", "5000")?),
+            payment_timeout: Duration::from_millis(parse("SHOP_PAYMENT_TIMEOUT_MS", "10000")?),
             max_instances: parse("SHOP_MAX_INSTANCES", "256")? as u32,
             keep_resident_bytes: (parse("SHOP_KEEP_RESIDENT_KB", "4096")? as usize) << 10,
             max_concurrent_requests: match parse("SHOP_MAX_CONCURRENT_REQUESTS", "64")? {

@@ -11,7 +11,7 @@ use std::process::Command;
 const WASM_TARGET: &str = "wasm32-wasip2";
 
 /// The components installed into `dist/components`.
-const COMPONENTS: [&str; 4] = ["auth", "catalog", "orders", "media"];
+const COMPONENTS: [&str; 6] = ["auth", "catalog", "orders", "media", "payments-cash-on-delivery", "payments-test-card"];
 
 /// Test-only components, installed into `dist/test-fixtures`.
 const FIXTURES: [&str; 3] = ["misbehave", "link-probe", "raw-ok"];

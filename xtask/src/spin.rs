@@ -5,7 +5,8 @@
 //! - `documents`, `blobs` and `config` by the adapters over Spin's own interfaces
 //!   (`components/spin/*`: SQLite, key-value, variables);
 //! - catalog's `auth` and `media` by an instance of the (composed) auth component and of the
-//!   media component, since Spin components cannot call each other.
+//!   media component, orders' `auth` and `payments` by an auth instance and the cash on
+//!   delivery provider, since Spin components cannot call each other.
 //!
 //! The composition uses `wac-graph` (the library behind the `wac` CLI): each plug's exports
 //! are matched to the socket's imports by name (and semver) and checked as subtypes.
@@ -31,7 +32,7 @@ pub const ADAPTERS: [&str; 3] = ["spin-documents", "spin-blobs", "spin-config"];
 pub const COMPOSITIONS: [Composition; 4] = [
     Composition { name: "auth", socket: "auth", plugs: &["spin-documents", "spin-config"] },
     Composition { name: "catalog", socket: "catalog", plugs: &["spin:auth", "media", "spin-documents", "spin-blobs", "spin-config"] },
-    Composition { name: "orders", socket: "orders", plugs: &["spin:auth", "spin-documents", "spin-config"] },
+    Composition { name: "orders", socket: "orders", plugs: &["spin:auth", "payments-cash-on-delivery", "spin-documents", "spin-config"] },
     Composition { name: "uploads", socket: "uploads", plugs: &["spin-blobs"] },
 ];
 

@@ -2,12 +2,16 @@
 //! product, once per `Idempotency-Key`.
 //!
 //! The order is written first (`reserving`), then each line's units are taken from its
-//! product (sorted by product id), then the order records the payment and that its units
-//! are held. A line that cannot be had gives back what was taken and fails the order (409
-//! naming the product). Whatever a crash interrupts is settled by housekeeping (`upkeep`).
+//! product (sorted by product id), then the payment is authorised by the method's provider,
+//! then the order records the payment and that its units are held. A line that cannot be
+//! had, or payment details the provider refuses as unusable, give back what was taken and
+//! fail the order (409 naming the product, 422 naming the detail). A payment declined or not
+//! answered leaves the order `pending_payment` with its units held until the payment is due
+//! (402). Whatever a crash interrupts is settled by housekeeping (`upkeep`).
 
 use crate::access::Caller;
 use crate::cart::{self, Priced};
+use crate::payment::{self, Means};
 use crate::stock::{self, Take};
 use crate::stored::{CARTS, ORDERS, ensure_order_indexes};
 use api_kit::store::{self, Stored};
@@ -15,9 +19,7 @@ use api_kit::{ApiResponse, etag};
 use http::header;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
-use shop_domain::orders::{
-    Address, CartItem, Order, OrderLine, OrderStatus, Payment, PaymentMethod, PaymentState, StatusChange, StockState, StoredOrder,
-};
+use shop_domain::orders::{Address, CartItem, Order, OrderLine, OrderStatus, Payment, StatusChange, StockState, StoredOrder};
 use shop_domain::{FieldErrors, Money, Problem, time};
 use wstd::http::{Body, Request};
 
@@ -56,29 +58,19 @@ struct Purchase {
     /// The stored cart's version, when the cart is what is bought.
     cart_version: Option<u64>,
     address: Address,
-    method: PaymentMethod,
+    means: Means,
     language: String,
 }
 
-const FIELDS: [&str; 4] = ["items", "shipping_address", "payment_method", "language"];
+const FIELDS: [&str; 5] = ["items", "shipping_address", "payment_method", "card", "language"];
 
 fn parse(caller: &Caller, body: &Map<String, Value>, default_language: &str) -> Result<Purchase, Problem> {
     let mut errors = FieldErrors::new();
     for unknown in body.keys().filter(|k| !FIELDS.contains(&k.as_str())) {
-        errors.push(unknown.clone(), "is not a field of a checkout (items, shipping_address, payment_method, language)");
+        errors.push(unknown.clone(), "is not a field of a checkout (items, shipping_address, payment_method, card, language)");
     }
     let address = Address::parse(body.get("shipping_address"), "shipping_address", &mut errors);
-    let method = match body.get("payment_method") {
-        Some(Value::String(m)) if m == "cash_on_delivery" => Some(PaymentMethod::CashOnDelivery),
-        Some(_) => {
-            errors.push("payment_method", "must be cash_on_delivery");
-            None
-        }
-        None => {
-            errors.push("payment_method", "is required");
-            None
-        }
-    };
+    let means = payment::read(body, &mut errors);
     let language = match body.get("language") {
         None | Some(Value::Null) => Some(default_language.to_owned()),
         Some(Value::String(l)) if l == "en" || l == "ar" => Some(l.clone()),
@@ -96,10 +88,8 @@ fn parse(caller: &Caller, body: &Map<String, Value>, default_language: &str) -> 
     if items.is_empty() && !errors.mentions("items") {
         errors.push("items", if from_cart { "the cart is empty" } else { "must have at least one line" });
     }
-    match (address, method, language) {
-        (Some(address), Some(method), Some(language)) if errors.is_empty() => {
-            Ok(Purchase { items, cart_version, address, method, language })
-        }
+    match (address, means, language) {
+        (Some(address), Some(means), Some(language)) if errors.is_empty() => Ok(Purchase { items, cart_version, address, means, language }),
         _ => Err(Problem::validation(errors)),
     }
 }
@@ -142,9 +132,10 @@ fn lines_of(priced: &[Priced]) -> Result<(Vec<OrderLine>, Money), Problem> {
 
 /// A fingerprint of the checkout request's body: a key reused for another purchase is refused
 /// instead of answering the first one's order. (The body, not the priced lines: a retry of a
-/// cart checkout finds the cart already emptied by the first attempt.)
+/// cart checkout finds the cart already emptied by the first attempt. A card's number and
+/// code are left out: no stored value is derived from them.)
 fn fingerprint(body: &Map<String, Value>) -> String {
-    let text = Value::Object(body.clone()).to_string();
+    let text = Value::Object(payment::without_card_secrets(body)).to_string();
     Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -176,7 +167,7 @@ pub fn create(caller: &Caller, key: Option<String>, default_language: &str, body
         language: asked.language,
         lines,
         total: subtotal.clone(),
-        payment: Payment { method: asked.method, state: PaymentState::Pending, amount: subtotal.clone() },
+        payment: Payment::pending(asked.means.method.clone(), subtotal.clone()),
         subtotal,
         request_fingerprint,
         shipping_address: asked.address,
@@ -197,17 +188,23 @@ pub fn create(caller: &Caller, key: Option<String>, default_language: &str, body
         }
         Err(error) => return Err(store::to_problem(error)),
     };
-    let placed = reserve(placed)?;
+    let placed = reserve(placed, &asked.means)?;
     if let Some(version) = asked.cart_version {
         // Emptied only if unchanged since checkout read it (a line added meanwhile stays);
         // a failure here leaves a cart the shopper can empty, never a second order.
         let _ = CARTS.replace(&caller.user_id, version, &Default::default());
     }
-    Ok(created(&placed))
+    match placed.body.status {
+        // The stock is held for another attempt to pay; the shopper is told so.
+        OrderStatus::PendingPayment => Err(payment::unpaid_problem(&placed.id, &placed.body.payment, placed.body.payment_due.as_deref())),
+        _ => Ok(created(&placed)),
+    }
 }
 
-/// Takes each line's units, then records the payment and the held stock on the order.
-fn reserve(mut placed: Stored<StoredOrder>) -> Result<Stored<StoredOrder>, Problem> {
+/// Takes each line's units, then has the payment authorised, then records on the order the
+/// payment and that its units are held: `paid` when authorised, `pending_payment` (until the
+/// payment is due) when the provider declined or did not answer.
+fn reserve(mut placed: Stored<StoredOrder>, means: &Means) -> Result<Stored<StoredOrder>, Problem> {
     let mut order_of_lines: Vec<usize> = (0..placed.body.lines.len()).collect();
     // One order of products for every checkout: two carts never each wait on the other's.
     order_of_lines.sort_by(|a, b| placed.body.lines[*a].product.cmp(&placed.body.lines[*b].product));
@@ -234,25 +231,36 @@ fn reserve(mut placed: Stored<StoredOrder>) -> Result<Stored<StoredOrder>, Probl
             .with_field(format!("items[{i}].product"), format!("{} is no longer on sale", line.product)),
             Err(problem) => problem,
         };
-        // Give back what this checkout took, then say so on the order. A crash before the
-        // order says it leaves a `reserving` order that housekeeping settles the same way.
-        for product in &taken {
-            stock::give_back_hold(product, &placed.id)?;
-        }
-        let note = refusal.detail.clone();
-        let _ = settle(&mut placed, |order| order.fail(time::now_rfc3339(), note.clone()));
-        return Err(refusal);
+        return Err(abandon(&mut placed, &taken, refusal));
     }
-    // Cash on delivery is accepted at once; it is collected when the order is delivered.
+    // The units are taken: now the money. The order is still `reserving`, so a crash during
+    // the provider's call is settled like any unfinished checkout.
+    let authorised = payment::authorise(&placed.id, &placed.body.total, means);
+    if let Err(error) = &authorised
+        && let Some(problem) = payment::invalid_problem(error)
+    {
+        return Err(abandon(&mut placed, &taken, problem));
+    }
     settle(&mut placed, |order| {
         let now = time::now_rfc3339();
-        order.payment.state = PaymentState::Authorised;
-        order.status = OrderStatus::Paid;
         order.stock = StockState::Held;
-        order.history.push(StatusChange { status: OrderStatus::Paid, at: now.clone(), by: "system".into(), note: None });
+        let (status, note) = match &authorised {
+            Ok(authorisation) => {
+                payment::record_authorisation(&mut order.payment, authorisation.clone());
+                (OrderStatus::Paid, None)
+            }
+            Err(error) => {
+                let why = payment::failure_text(error);
+                order.payment.failure = Some(why.clone());
+                order.payment_due = Some(time::rfc3339_after_now(payment::window()));
+                (OrderStatus::PendingPayment, Some(why))
+            }
+        };
+        order.status = status;
+        order.history.push(StatusChange { status, at: now.clone(), by: "system".into(), note });
         order.updated_at = now;
     })?;
-    if placed.body.status != OrderStatus::Paid {
+    if !matches!(placed.body.status, OrderStatus::Paid | OrderStatus::PendingPayment) {
         return Err(Problem::unavailable("The checkout took too long and was abandoned; nothing was ordered. Try again."));
     }
     // The order now says its units are held: the products' entries can go (housekeeping
@@ -261,6 +269,20 @@ fn reserve(mut placed: Stored<StoredOrder>) -> Result<Stored<StoredOrder>, Probl
         let _ = stock::clear_hold(product, &placed.id);
     }
     Ok(placed)
+}
+
+/// Gives back what this checkout took, then fails the order with `refusal`'s reason; returns
+/// the refusal. A crash before the order says it leaves a `reserving` order that housekeeping
+/// settles the same way.
+fn abandon(placed: &mut Stored<StoredOrder>, taken: &[&str], refusal: Problem) -> Problem {
+    for product in taken {
+        if let Err(problem) = stock::give_back_hold(product, &placed.id) {
+            return problem;
+        }
+    }
+    let note = refusal.detail.clone().or_else(|| refusal.errors.first().map(|e| format!("{} {}", e.field, e.message)));
+    let _ = settle(placed, |order| order.fail(time::now_rfc3339(), note.clone()));
+    refusal
 }
 
 /// Applies `change` to the order still `reserving`, at its version; if housekeeping settled it
@@ -301,6 +323,9 @@ fn replay(existing: Stored<StoredOrder>, fingerprint: Option<&str>) -> Result<Ap
         OrderStatus::Failed => {
             let note = existing.body.history.last().and_then(|c| c.note.clone()).unwrap_or_default();
             Err(Problem::conflict(format!("This checkout failed: {note} Use a new Idempotency-Key to try again.")))
+        }
+        OrderStatus::PendingPayment => {
+            Err(payment::unpaid_problem(&existing.id, &existing.body.payment, existing.body.payment_due.as_deref()))
         }
         _ => Ok(created(&existing).with_header(header::HeaderName::from_static("idempotent-replayed"), "true")),
     }

@@ -4,7 +4,8 @@
 //! `/api/checkout` and `/api/orders*`, dispatched by the table in `routes.txt`. It reaches
 //! the store only through `shop:platform/documents` (it reads products there, and holds
 //! their stock), and knows who calls through `shop:platform/auth`. Every route needs a
-//! signed-in user; changing an order's status needs an admin.
+//! signed-in user; changing an order's status needs an admin. Payments go through
+//! `shop:platform/payments` ([`payment`]).
 //!
 //! Stock is held in the product documents themselves, one versioned replace per product
 //! (ADR 0018): see [`stock`].
@@ -13,6 +14,7 @@ mod access;
 mod cart;
 mod checkout;
 mod orders;
+mod payment;
 mod stock;
 mod stored;
 mod upkeep;
@@ -82,6 +84,7 @@ async fn route(mut request: Request<Body>) -> Result<ApiResponse, Problem> {
             let if_match = if_match_version(&request)?;
             orders::cancel(&caller, &order, if_match, read_optional_json_object(&mut request).await?)
         }
+        "orders.pay" => orders::pay(&caller, &order, read_json_object(&mut request).await?),
         "orders.transition" => {
             let if_match = if_match_version(&request)?;
             orders::transition(&caller, &order, if_match, read_json_object(&mut request).await?)

@@ -3,6 +3,7 @@
 //! actions on all of them.
 
 use crate::access::Caller;
+use crate::payment::{self, Settlement};
 use crate::stock;
 use crate::stored::{ORDERS, ensure_order_indexes};
 use api_kit::documents::{Op, Query};
@@ -11,7 +12,7 @@ use api_kit::store::{self, Stored};
 use api_kit::{ApiResponse, etag};
 use http::header;
 use serde_json::{Map, Value, json};
-use shop_domain::orders::{Order, OrderStatus, PaymentMethod, PaymentState, StatusChange, StockState, StoredOrder};
+use shop_domain::orders::{CapturePoint, Order, OrderStatus, PaymentState, StatusChange, StockState, StoredOrder};
 use shop_domain::{FieldErrors, Problem, time};
 use wstd::http::{Body, Request};
 
@@ -184,7 +185,13 @@ fn change_status(
         let mut body = order.body.clone();
         let now = time::now_rfc3339();
         body.status = next;
-        body.payment.state = payment_after(&body, next);
+        let (state, settlement) = payment_after(&body, next);
+        // The provider first: if it refuses, the order stays as it was. (Its calls are safe
+        // to repeat, so a retry after a lost write does no harm.)
+        if let Some(settlement) = settlement {
+            payment::settle(&order.id, &body.payment, settlement)?;
+        }
+        body.payment.state = state;
         body.history.push(StatusChange { status: next, at: now.clone(), by: caller.user_id.clone(), note: note.clone() });
         body.updated_at = now;
         match ORDERS.replace(&order.id, order.version, &body)? {
@@ -202,17 +209,101 @@ fn change_status(
     Err(Problem::unavailable("The order is being changed by many requests at once. Try again shortly."))
 }
 
-/// The payment's state once the order becomes `next`: cash is collected on delivery, a
-/// payment marked by an admin is collected, a refund gives back what was collected.
-fn payment_after(order: &StoredOrder, next: OrderStatus) -> PaymentState {
-    let state = order.payment.state;
+/// The payment's state once the order becomes `next`, and the provider call that makes it so:
+/// an authorised payment is captured when the order reaches the point its provider asked for
+/// (a card on shipment, cash on delivery); a cancellation or refund gives back what was
+/// collected and releases what was only authorised; an unpaid order an admin marks paid was
+/// paid outside the shop.
+fn payment_after(order: &StoredOrder, next: OrderStatus) -> (PaymentState, Option<Settlement>) {
+    let payment = &order.payment;
+    let authorised = payment.state == PaymentState::Authorised;
     match next {
-        OrderStatus::Paid => PaymentState::Captured,
-        OrderStatus::Delivered if order.payment.method == PaymentMethod::CashOnDelivery => PaymentState::Captured,
-        OrderStatus::Cancelled | OrderStatus::Refunded if state == PaymentState::Captured => PaymentState::Refunded,
-        OrderStatus::Cancelled | OrderStatus::Refunded => PaymentState::Voided,
-        _ => state,
+        OrderStatus::Paid => (PaymentState::Captured, None),
+        OrderStatus::Shipped if authorised && payment.capture_on == Some(CapturePoint::Shipment) => {
+            (PaymentState::Captured, Some(Settlement::Capture))
+        }
+        OrderStatus::Delivered if authorised => (PaymentState::Captured, Some(Settlement::Capture)),
+        OrderStatus::Cancelled | OrderStatus::Refunded => match payment.state {
+            PaymentState::Captured => (PaymentState::Refunded, Some(Settlement::Refund)),
+            PaymentState::Authorised => (PaymentState::Voided, Some(Settlement::Void)),
+            _ => (PaymentState::Voided, None),
+        },
+        _ => (payment.state, None),
     }
+}
+
+/// `POST /api/orders/{order}/pay` with `{"payment_method"?, "card"?}`: the shopper pays an
+/// order that waits for its payment (its first attempt was declined or not answered), by
+/// the same method unless another is named. 200 with the paid order; 402 when this attempt
+/// fails too (the order keeps waiting until its payment is due); 409 when the order does not
+/// wait for a payment.
+pub fn pay(caller: &Caller, id: &str, mut body: Map<String, Value>) -> Result<ApiResponse, Problem> {
+    let mut order = visible(caller, id)?;
+    let mut errors = FieldErrors::new();
+    for unknown in body.keys().filter(|k| !["payment_method", "card"].contains(&k.as_str())) {
+        errors.push(unknown.clone(), "is not a field of a payment (payment_method, card)");
+    }
+    if !body.contains_key("payment_method") {
+        body.insert("payment_method".into(), Value::String(order.body.payment.method.as_str().to_owned()));
+    }
+    let means = payment::read(&body, &mut errors);
+    let Some(means) = means.filter(|_| errors.is_empty()) else { return Err(Problem::validation(errors)) };
+    waits_for_payment(&order.body)?;
+    let authorised = payment::authorise(&order.id, &order.body.total, &means);
+    if let Err(error) = &authorised
+        && let Some(problem) = payment::invalid_problem(error)
+    {
+        return Err(problem);
+    }
+    for _ in 0..8 {
+        let mut next = order.body.clone();
+        let now = time::now_rfc3339();
+        next.payment.method = means.method.clone();
+        match &authorised {
+            Ok(authorisation) => {
+                payment::record_authorisation(&mut next.payment, authorisation.clone());
+                next.status = OrderStatus::Paid;
+                next.payment_due = None;
+                next.history.push(StatusChange { status: OrderStatus::Paid, at: now.clone(), by: caller.user_id.clone(), note: None });
+            }
+            Err(error) => next.payment.failure = Some(payment::failure_text(error)),
+        }
+        next.updated_at = now;
+        match ORDERS.replace(&order.id, order.version, &next)? {
+            Ok(Some(stored)) if stored.body.status == OrderStatus::Paid => return Ok(shown(&stored, 200)),
+            Ok(Some(stored)) => {
+                return Err(payment::unpaid_problem(&stored.id, &stored.body.payment, stored.body.payment_due.as_deref()));
+            }
+            Ok(None) => return Err(not_found(id)),
+            Err(error) if store::is_conflict(&error) => {
+                order = ORDERS.get(&order.id)?.ok_or_else(|| not_found(id))?;
+                if let Err(problem) = waits_for_payment(&order.body) {
+                    // Paid or cancelled meanwhile: this attempt's authorisation is released.
+                    if let Ok(authorisation) = &authorised {
+                        let mut released = order.body.payment.clone();
+                        released.method = means.method.clone();
+                        released.reference = Some(authorisation.reference.clone());
+                        let _ = payment::settle(&order.id, &released, Settlement::Void);
+                    }
+                    return Err(problem);
+                }
+            }
+            Err(error) => return Err(store::to_problem(error)),
+        }
+    }
+    Err(Problem::unavailable("The order is being changed by many requests at once. Try again shortly."))
+}
+
+/// 409 unless the order waits for its payment and its payment is not yet due.
+fn waits_for_payment(order: &StoredOrder) -> Result<(), Problem> {
+    if order.status != OrderStatus::PendingPayment {
+        return Err(Problem::conflict(format!("This order is {}: it does not wait for a payment.", order.status.as_str()))
+            .with_field("status", format!("is {}", order.status.as_str())));
+    }
+    if order.payment_due.as_deref().is_some_and(|due| due < time::now_rfc3339().as_str()) {
+        return Err(Problem::conflict("The time to pay this order has passed; it is being cancelled and its items released."));
+    }
+    Ok(())
 }
 
 /// Gives a cancelled or refunded order's units back to stock, once: each product records the

@@ -340,20 +340,31 @@ impl OrderStatus {
     }
 }
 
-/// How the shopper pays.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PaymentMethod {
-    /// Cash to the courier: accepted at checkout, collected on delivery.
-    CashOnDelivery,
-}
+/// How the shopper pays: the name of a payment method, `[a-z][a-z0-9_]{0,31}`. The shop offers
+/// the methods it has a provider component for (`payments-<method>`): `cash_on_delivery` and
+/// `test_card` ship with it, and a provider added later brings its own.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PaymentMethod(String);
 
 impl PaymentMethod {
+    /// Cash to the courier: accepted at checkout, collected on delivery.
+    pub const CASH_ON_DELIVERY: &'static str = "cash_on_delivery";
+    /// The test card provider: behaves like a card gateway's test mode.
+    pub const TEST_CARD: &'static str = "test_card";
+
+    /// The method a word names, if it is a well-formed method name.
+    pub fn parse(word: &str) -> Option<Self> {
+        let mut bytes = word.bytes();
+        let well_formed = word.len() <= 32
+            && bytes.next().is_some_and(|b| b.is_ascii_lowercase())
+            && bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        well_formed.then(|| Self(word.to_owned()))
+    }
+
     /// The method as the API writes it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::CashOnDelivery => "cash_on_delivery",
-        }
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 }
 
@@ -361,7 +372,7 @@ impl PaymentMethod {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PaymentState {
-    /// Nothing authorised yet.
+    /// Nothing authorised yet (`failure` says why, when an attempt failed).
     Pending,
     /// Authorised (for cash on delivery: accepted); not collected yet.
     Authorised,
@@ -373,6 +384,16 @@ pub enum PaymentState {
     Voided,
 }
 
+/// When an authorised payment is collected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CapturePoint {
+    /// When the order ships.
+    Shipment,
+    /// When the order is delivered.
+    Delivery,
+}
+
 /// The payment of an order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Payment {
@@ -382,6 +403,25 @@ pub struct Payment {
     pub state: PaymentState,
     /// The amount to collect.
     pub amount: Money,
+    /// The provider's reference, once authorised.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    /// What may be shown of it (`Visa ending 4242`, `Cash on delivery`), once authorised.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    /// When it is collected, once authorised.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capture_on: Option<CapturePoint>,
+    /// Why the last attempt to pay failed, while the order waits for its payment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<String>,
+}
+
+impl Payment {
+    /// A payment by `method` of `amount`, not tried yet.
+    pub fn pending(method: PaymentMethod, amount: Money) -> Self {
+        Self { method, state: PaymentState::Pending, amount, reference: None, summary: None, capture_on: None, failure: None }
+    }
 }
 
 /// One line of an order: what the product was called and cost when it was bought.
@@ -559,6 +599,16 @@ mod tests {
 
     fn fields(errors: FieldErrors) -> Vec<String> {
         errors.into_vec().into_iter().map(|e| e.field).collect()
+    }
+
+    #[test]
+    fn payment_methods_are_short_lowercase_words() {
+        for good in ["cash_on_delivery", "test_card", "mada2"] {
+            assert_eq!(PaymentMethod::parse(good).map(|m| m.as_str().to_owned()), Some(good.to_owned()));
+        }
+        for bad in ["", "Card", "2card", "test-card", "card ", &"a".repeat(33)] {
+            assert_eq!(PaymentMethod::parse(bad), None, "{bad}");
+        }
     }
 
     #[test]

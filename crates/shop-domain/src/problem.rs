@@ -22,17 +22,27 @@ pub struct Problem {
     /// The invalid fields, when the problem is a validation failure.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// The resource this occurrence is about, when it has one (a declined payment names the
+    /// order that waits for it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
 }
 
 impl Problem {
     /// A problem of the kind `/problems/{slug}` with the given status and title.
     pub fn new(status: u16, slug: &str, title: &str) -> Self {
-        Self { kind: format!("/problems/{slug}"), title: title.to_owned(), status, detail: None, errors: Vec::new() }
+        Self { kind: format!("/problems/{slug}"), title: title.to_owned(), status, detail: None, errors: Vec::new(), instance: None }
     }
 
     /// Adds the detail of this occurrence.
     pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
         self.detail = Some(detail.into());
+        self
+    }
+
+    /// Names the resource this occurrence is about.
+    pub fn with_instance(mut self, instance: impl Into<String>) -> Self {
+        self.instance = Some(instance.into());
         self
     }
 

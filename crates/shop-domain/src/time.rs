@@ -20,6 +20,12 @@ pub fn rfc3339_before_now(ago: std::time::Duration) -> String {
     rfc3339_micros(now.saturating_sub(ago))
 }
 
+/// An instant `later` after now, written as [`now_rfc3339`] writes.
+pub fn rfc3339_after_now(later: std::time::Duration) -> String {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    rfc3339_micros(now.saturating_add(later))
+}
+
 /// A time since the Unix epoch as `YYYY-MM-DDTHH:MM:SS.ffffffZ`.
 fn rfc3339_micros(since_epoch: std::time::Duration) -> String {
     let seconds = rfc3339_utc(since_epoch.as_secs());
@@ -55,7 +61,9 @@ mod tests {
     fn an_instant_before_now_sorts_before_now_to_the_microsecond() {
         let before = rfc3339_before_now(std::time::Duration::from_millis(1500));
         let now = now_rfc3339();
-        assert!(before < now, "{before} {now}");
+        let after = rfc3339_after_now(std::time::Duration::from_millis(1500));
+        assert!(before < now && now < after, "{before} {now} {after}");
+        assert_eq!(after.len(), now.len());
         assert_eq!(before.len(), now.len());
         // Not rounded to the second.
         assert_eq!(rfc3339_micros(std::time::Duration::new(1_795_609_845, 123_456_789)), "2026-11-25T12:30:45.123456Z");

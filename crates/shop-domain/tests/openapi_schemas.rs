@@ -188,7 +188,13 @@ fn order(status: shop_domain::orders::OrderStatus, history: usize) -> shop_domai
             postal_code: Some("12211".into()),
             country: "SA".into(),
         },
-        payment: Payment { method: PaymentMethod::CashOnDelivery, state: PaymentState::Authorised, amount: sar(3000) },
+        payment: Payment {
+            state: PaymentState::Authorised,
+            reference: Some("tc_0123".into()),
+            summary: Some("Visa ending 4242".into()),
+            capture_on: Some(CapturePoint::Shipment),
+            ..Payment::pending(PaymentMethod::parse("test_card").unwrap(), sar(3000))
+        },
         status,
         history: vec![StatusChange { note: Some("DHL 123".into()), ..change }; history],
         payment_due: None,

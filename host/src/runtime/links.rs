@@ -1,12 +1,13 @@
-//! Cross-component calls: `catalog` imports `auth` and `media`; the host satisfies those
-//! imports by calling the exports of the `auth` and `media` components, each call in a
-//! fresh instance of the callee with its own limits.
+//! Cross-component calls: `catalog` imports `auth` and `media`, `orders` imports `auth` and
+//! `payments`; the host satisfies those imports by calling the exports of the `auth`, `media`
+//! and payment provider components, each call in a fresh instance of the callee with its own
+//! limits.
 
 use super::Runtime;
 use super::serve::{CallError, new_store};
 use super::slot::export_index;
 use super::state::HostState;
-use crate::bindings::shop::platform::{auth, media};
+use crate::bindings::shop::platform::{auth, media, payments};
 use std::sync::Arc;
 use wasmtime::component::{ComponentNamedList, Lift, Lower};
 
@@ -87,10 +88,19 @@ impl HostState {
         P: ComponentNamedList + Lower + Send + Sync + 'static,
         R: ComponentNamedList + Lift + Send + Sync + 'static,
     {
+        self.call_other(callee, Export::Linked, params).await
+    }
+
+    /// Calls an export of component `callee` with `params`, on the caller's behalf.
+    async fn call_other<P, R>(&mut self, callee: &str, export: Export<'_>, params: P) -> Result<R, CallError>
+    where
+        P: ComponentNamedList + Lower + Send + Sync + 'static,
+        R: ComponentNamedList + Lift + Send + Sync + 'static,
+    {
         // What the callee read is not traced: an answer that needed another component is not kept.
         self.untraceable();
         let started = std::time::Instant::now();
-        let result = call_export(&self.runtime, callee, Export::Linked, params).await;
+        let result = call_export(&self.runtime, callee, export, params).await;
         // The callee ran under its own deadline; the caller's budget is for its own work.
         self.deadline += started.elapsed();
         result
@@ -128,5 +138,113 @@ impl media::Host for HostState {
             }
             Err(error) => Err(wasmtime::Error::msg(error.to_string())),
         }
+    }
+}
+
+/// The interface of payment providers.
+const PAYMENTS: &str = "shop:platform/payments@0.1.0";
+
+/// The component that serves payment method `method`: `payments-<method>`, `_` written `-`.
+pub fn payment_provider(method: &str) -> String {
+    format!("payments-{}", method.replace('_', "-"))
+}
+
+impl HostState {
+    /// Calls `function` of the provider of `method`, within the payment timeout. A method
+    /// no loaded component serves is refused as not offered; a provider that traps, runs
+    /// out of time or is too slow is `unavailable` (the outcome is unknown to the caller).
+    async fn call_provider<P, R>(&mut self, method: &str, function: &str, params: P) -> Result<R, payments::PaymentError>
+    where
+        P: ComponentNamedList + Lower + Send + Sync + 'static,
+        R: ComponentNamedList + Lift + Send + Sync + 'static,
+    {
+        let provider = payment_provider(method);
+        if !self.runtime.slots.contains_key(&provider) {
+            return Err(payments::PaymentError::Invalid(payments::FieldError {
+                field: "payment_method".into(),
+                message: "is not offered by this shop".into(),
+            }));
+        }
+        let timeout = self.runtime.settings.payment_timeout;
+        let started = std::time::Instant::now();
+        let call = self.call_other(&provider, Export::Named(PAYMENTS, function), params);
+        let outcome = tokio::time::timeout(timeout, call).await;
+        // The caller's budget is for its own work, also when the provider was cut off.
+        if outcome.is_err() {
+            self.deadline += started.elapsed();
+        }
+        let metrics = &self.runtime.metrics;
+        match outcome {
+            Ok(Ok(result)) => Ok(result),
+            Ok(Err(error)) => {
+                tracing::error!(caller = %self.component, provider, function, error = %error, "payment provider failed");
+                metrics.payment_call(&provider, function, "failed");
+                Err(payments::PaymentError::Unavailable("the payment provider failed".into()))
+            }
+            Err(_) => {
+                tracing::warn!(caller = %self.component, provider, function, timeout_ms = timeout.as_millis() as u64, "payment provider too slow");
+                metrics.payment_call(&provider, function, "timed_out");
+                Err(payments::PaymentError::Unavailable("the payment provider did not answer in time".into()))
+            }
+        }
+    }
+
+    /// Counts a provider's own answer (the host's failures are counted where they happen).
+    fn counted<T>(&self, method: &str, function: &str, answer: Result<T, payments::PaymentError>) -> Result<T, payments::PaymentError> {
+        let outcome = match answer {
+            Ok(_) => "ok",
+            Err(payments::PaymentError::Declined(_)) => "declined",
+            Err(payments::PaymentError::InsufficientFunds(_)) => "insufficient_funds",
+            Err(payments::PaymentError::Invalid(_)) => "invalid",
+            Err(payments::PaymentError::Unavailable(_)) => "unavailable",
+        };
+        self.runtime.metrics.payment_call(&payment_provider(method), function, outcome);
+        answer
+    }
+}
+
+impl payments::Host for HostState {
+    #[tracing::instrument(name = "payments.authorise", target = "capability", level = "debug", skip_all, fields(component = %self.component, method))]
+    async fn authorise(
+        &mut self,
+        method: String,
+        charge: payments::Charge,
+        details: Vec<(String, String)>,
+    ) -> wasmtime::Result<Result<payments::Authorisation, payments::PaymentError>> {
+        let params = (method.clone(), charge, details);
+        let result =
+            self.call_provider::<_, (Result<payments::Authorisation, payments::PaymentError>,)>(&method, "authorise", params).await;
+        Ok(result.and_then(|(answer,)| self.counted(&method, "authorise", answer)))
+    }
+
+    #[tracing::instrument(name = "payments.capture", target = "capability", level = "debug", skip_all, fields(component = %self.component, method))]
+    async fn capture(
+        &mut self,
+        method: String,
+        reference: String,
+        charge: payments::Charge,
+    ) -> wasmtime::Result<Result<(), payments::PaymentError>> {
+        let params = (method.clone(), reference, charge);
+        let result = self.call_provider::<_, (Result<(), payments::PaymentError>,)>(&method, "capture", params).await;
+        Ok(result.and_then(|(answer,)| self.counted(&method, "capture", answer)))
+    }
+
+    #[tracing::instrument(name = "payments.refund", target = "capability", level = "debug", skip_all, fields(component = %self.component, method))]
+    async fn refund(
+        &mut self,
+        method: String,
+        reference: String,
+        charge: payments::Charge,
+    ) -> wasmtime::Result<Result<(), payments::PaymentError>> {
+        let params = (method.clone(), reference, charge);
+        let result = self.call_provider::<_, (Result<(), payments::PaymentError>,)>(&method, "refund", params).await;
+        Ok(result.and_then(|(answer,)| self.counted(&method, "refund", answer)))
+    }
+
+    #[tracing::instrument(name = "payments.void", target = "capability", level = "debug", skip_all, fields(component = %self.component, method))]
+    async fn void(&mut self, method: String, reference: String) -> wasmtime::Result<Result<(), payments::PaymentError>> {
+        let params = (method.clone(), reference);
+        let result = self.call_provider::<_, (Result<(), payments::PaymentError>,)>(&method, "void", params).await;
+        Ok(result.and_then(|(answer,)| self.counted(&method, "void", answer)))
     }
 }

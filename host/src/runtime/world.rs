@@ -14,17 +14,20 @@ pub enum World {
     AuthService,
     /// `catalog-service`: documents, blobs, config, auth and media; exports the HTTP handler.
     CatalogService,
-    /// `orders-service`: documents, config and auth; exports the HTTP handler.
+    /// `orders-service`: documents, config, auth and payments; exports the HTTP handler.
     OrdersService,
     /// `media-service`: nothing; exports `media`.
     MediaService,
+    /// `payment-provider`: config; exports `payments` (components named `payments-<method>`).
+    PaymentProvider,
     /// `http-service`: nothing; exports the HTTP handler.
     HttpService,
 }
 
 impl World {
     /// Every world.
-    pub const ALL: [World; 5] = [World::AuthService, World::CatalogService, World::OrdersService, World::MediaService, World::HttpService];
+    pub const ALL: [World; 6] =
+        [World::AuthService, World::CatalogService, World::OrdersService, World::MediaService, World::PaymentProvider, World::HttpService];
 
     /// The world of a component, from its manifest id. Unknown components get the world that
     /// grants nothing.
@@ -34,6 +37,7 @@ impl World {
             "catalog" => Self::CatalogService,
             "orders" => Self::OrdersService,
             "media" => Self::MediaService,
+            _ if id.starts_with("payments-") => Self::PaymentProvider,
             _ => Self::HttpService,
         }
     }
@@ -45,13 +49,14 @@ impl World {
             Self::CatalogService => "catalog-service",
             Self::OrdersService => "orders-service",
             Self::MediaService => "media-service",
+            Self::PaymentProvider => "payment-provider",
             Self::HttpService => "http-service",
         }
     }
 
     /// Whether components of this world export `wasi:http/incoming-handler`.
     pub fn serves_http(self) -> bool {
-        !matches!(self, Self::MediaService)
+        !matches!(self, Self::MediaService | Self::PaymentProvider)
     }
 
     /// The functions (interface, function) the world must export besides the HTTP handler;
@@ -60,6 +65,12 @@ impl World {
         match self {
             Self::AuthService => &[("shop:platform/auth@0.1.0", "verify-token"), ("shop:platform/operator@0.1.0", "create-admin")],
             Self::MediaService => &[("shop:platform/media@0.1.0", "process-image")],
+            Self::PaymentProvider => &[
+                ("shop:platform/payments@0.1.0", "authorise"),
+                ("shop:platform/payments@0.1.0", "capture"),
+                ("shop:platform/payments@0.1.0", "refund"),
+                ("shop:platform/payments@0.1.0", "void"),
+            ],
             _ => &[],
         }
     }
@@ -93,7 +104,9 @@ impl World {
                 documents(&mut linker)?;
                 config(&mut linker)?;
                 platform::auth::add_to_linker::<_, HasSelf<HostState>>(&mut linker, |s| s)?;
+                platform::payments::add_to_linker::<_, HasSelf<HostState>>(&mut linker, |s| s)?;
             }
+            Self::PaymentProvider => config(&mut linker)?,
             Self::MediaService | Self::HttpService => {}
         }
         Ok(linker)

@@ -170,6 +170,7 @@ async fn orders_routes_need_a_signed_in_user() {
         ("orders.list", Method::GET, "/api/orders", None),
         ("orders.read", Method::GET, "/api/orders/nothing-here", None),
         ("orders.cancel", Method::POST, "/api/orders/nothing-here/cancel", None),
+        ("orders.pay", Method::POST, "/api/orders/nothing-here/pay", Some(json!({"payment_method": "cash_on_delivery"}))),
         ("orders.transition", Method::POST, "/api/orders/nothing-here/status", Some(json!({"status": "shipped"}))),
     ];
     let table = std::fs::read_to_string(crate::helpers::project_root().join("components/orders/routes.txt")).unwrap();
@@ -216,7 +217,7 @@ async fn orders_routes_need_a_signed_in_user() {
         let status = request.send().await.unwrap().status().as_u16();
         let expected: &[u16] = match *operation {
             "orders.transition" => &[403],
-            "orders.read" | "orders.cancel" => &[404],
+            "orders.read" | "orders.cancel" | "orders.pay" => &[404],
             "checkout.create" => &[422],
             _ => &[200],
         };

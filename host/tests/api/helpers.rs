@@ -150,7 +150,7 @@ pub async fn spawn_in(root: &Path, options: &Options) -> TestApp {
     init_logs();
     let components_dir = root.join("components");
     std::fs::create_dir_all(&components_dir).unwrap();
-    for name in ["auth", "catalog", "orders", "media"] {
+    for name in ["auth", "catalog", "orders", "media", "payments-cash-on-delivery", "payments-test-card"] {
         let target = components_dir.join(format!("{name}.wasm"));
         if !target.exists() {
             std::fs::write(target, built("components", name)).unwrap();
@@ -183,8 +183,12 @@ pub async fn spawn_in(root: &Path, options: &Options) -> TestApp {
         vars.insert("SHOP_ADMIN_PASSWORD", ADMIN_PASSWORD.to_owned());
     }
     vars.extend(options.env.iter().cloned());
-    let settings =
+    let mut settings =
         Settings::from_lookup(|name| vars.get(name).cloned()).unwrap().with_variable("SPIN_VARIABLE_JWT_SECRET", TEST_JWT_SECRET);
+    // Application variables among the options, as the environment would give them.
+    for (name, value) in options.env.iter().filter(|(name, _)| name.starts_with("SPIN_VARIABLE_")) {
+        settings = settings.with_variable(name, value);
+    }
     let app = Application::build(settings).await.expect("the host starts");
     let addr = app.addr();
     let operator_addr = app.operator_addr().unwrap();

@@ -17,6 +17,7 @@ mod metrics;
 mod openapi;
 mod operator;
 mod orders;
+mod payments;
 mod pictures;
 mod products;
 mod sandbox;

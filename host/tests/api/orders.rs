@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use std::time::Duration;
 
 /// A published product with `stock` units at `amount` minor units of `currency`.
-async fn product(app: &TestApp, slug: &str, amount: i64, currency: &str, stock: i64) -> String {
+pub(crate) async fn product(app: &TestApp, slug: &str, amount: i64, currency: &str, stock: i64) -> String {
     let response = app
         .admin_post_json(
             "/api/products",
@@ -26,21 +26,21 @@ async fn product(app: &TestApp, slug: &str, amount: i64, currency: &str, stock: 
 }
 
 /// Registers a shopper and returns their access token.
-async fn shopper(app: &TestApp, email: &str) -> String {
+pub(crate) async fn shopper(app: &TestApp, email: &str) -> String {
     let registered = app.post_json("/api/auth/register", &json!({"email": email, "password": "correct horse battery"})).await;
     assert_eq!(registered.status(), 201, "registering {email}");
     app.login(email, "correct horse battery").await
 }
 
-fn address() -> Value {
+pub(crate) fn address() -> Value {
     json!({"name": "ليلى أحمد", "phone": "+966 55 123 4567", "lines": ["شارع الملك فهد ١٢"], "city": "الرياض", "country": "SA"})
 }
 
-fn request(app: &TestApp, token: &str, method: Method, path: &str) -> reqwest::RequestBuilder {
+pub(crate) fn request(app: &TestApp, token: &str, method: Method, path: &str) -> reqwest::RequestBuilder {
     app.client.request(method, app.url(path)).bearer_auth(token)
 }
 
-async fn stock_of(app: &TestApp, id: &str) -> i64 {
+pub(crate) async fn stock_of(app: &TestApp, id: &str) -> i64 {
     let product: Value = app.as_admin(Method::GET, &format!("/api/products/{id}")).send().await.unwrap().json().await.unwrap();
     product["stock"].as_i64().unwrap()
 }
@@ -62,7 +62,7 @@ async fn at_once(app: &TestApp, buyers: Vec<(String, String)>, body: &Value) -> 
     answers
 }
 
-async fn checkout(app: &TestApp, token: &str, key: Option<&str>, body: &Value) -> reqwest::Response {
+pub(crate) async fn checkout(app: &TestApp, token: &str, key: Option<&str>, body: &Value) -> reqwest::Response {
     let mut request = request(app, token, Method::POST, "/api/checkout").json(body);
     if let Some(key) = key {
         request = request.header("idempotency-key", key);
@@ -97,7 +97,15 @@ async fn a_shopper_buys_their_cart_and_an_admin_fulfils_it() {
     assert_eq!(order["status"], "paid");
     assert_eq!(
         order["payment"],
-        json!({"method": "cash_on_delivery", "state": "authorised", "amount": {"amount": 3750, "currency": "SAR"}})
+        json!({
+            "method": "cash_on_delivery",
+            "state": "authorised",
+            "amount": {"amount": 3750, "currency": "SAR"},
+            "reference": format!("cod_{id}"),
+            "summary": "Cash on delivery",
+            "capture_on": "delivery"
+        }),
+        "accepted by the cash on delivery provider"
     );
     assert_eq!(order["total"]["amount"], 3750);
     assert_eq!(order["shipping_address"]["city"], "الرياض");

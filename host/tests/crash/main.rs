@@ -25,7 +25,7 @@ fn project_root() -> PathBuf {
 fn scratch() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("components")).unwrap();
-    for name in ["auth", "catalog", "orders", "media"] {
+    for name in ["auth", "catalog", "orders", "media", "payments-cash-on-delivery", "payments-test-card"] {
         let from = project_root().join("dist/components").join(format!("{name}.wasm"));
         std::fs::copy(&from, dir.path().join("components").join(format!("{name}.wasm")))
             .unwrap_or_else(|e| panic!("{}: {e}; run `cargo xtask test`", from.display()));

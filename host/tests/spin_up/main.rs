@@ -306,6 +306,14 @@ async fn the_shop_runs_under_spin_up() {
     let too_many = json!({"items": [{"product": id, "quantity": 11}], "shipping_address": address, "payment_method": "cash_on_delivery"});
     let (status, headers, _) = send(&client, Method::POST, up.url("/api/checkout"), Some(&customer), Some(too_many)).await;
     assert_problem(status, &headers, 409, "a checkout for more than is in stock");
+    // Under Spin the cash on delivery provider is composed into orders: the one method offered.
+    let by_card = json!({"items": [{"product": id, "quantity": 1}], "shipping_address": address, "payment_method": "test_card",
+        "card": {"number": "4242424242424242", "expiry": "12/40", "cvc": "123"}});
+    let (status, headers, refused) = send(&client, Method::POST, up.url("/api/checkout"), Some(&customer), Some(by_card)).await;
+    assert_problem(status, &headers, 422, "a method no composed provider serves");
+    assert_eq!(refused["errors"][0]["field"], "payment_method", "{refused}");
+    let (_, _, product_now) = send(&client, Method::GET, up.url(&format!("/api/products/{id}")), None, None).await;
+    assert_eq!(product_now["stock"], 10, "the refused checkout gave its unit back");
     let (_, _, mine) = send(&client, Method::GET, up.url("/api/orders"), Some(&customer), None).await;
     assert_eq!(mine["total"], 1, "{mine}");
     let order_id = placed[0].as_str().unwrap();
@@ -313,7 +321,12 @@ async fn the_shop_runs_under_spin_up() {
         send(&client, Method::POST, up.url(&format!("/api/orders/{order_id}/status")), Some(&admin), Some(json!({"status": "shipped"})))
             .await;
     assert_eq!((status.as_u16(), &shipped["status"]), (200, &json!("shipped")), "{shipped}");
-    steps.pass("orders: cart, checkout once per Idempotency-Key, 409 when short, the shopper's list, an admin ships");
+    assert_eq!(
+        (shipped["payment"]["summary"].as_str(), shipped["payment"]["state"].as_str()),
+        (Some("Cash on delivery"), Some("authorised"))
+    );
+    steps
+        .pass("orders: cart, checkout once per Idempotency-Key, 409 when short, only cash on delivery, the shopper's list, an admin ships");
 
     // An image: processed by the media instance composed into catalog, served by `uploads`.
     let png = pictures::png_rgba(&pictures::half_transparent(900, 600));
