@@ -7,6 +7,7 @@ pub mod changes;
 pub mod demo;
 pub mod housekeeping;
 pub mod http;
+pub mod mailer;
 pub mod manifest;
 pub mod metrics;
 pub mod runtime;

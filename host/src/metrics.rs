@@ -1,6 +1,6 @@
 //! The host's Prometheus metrics, served at `/metrics`: requests by route and status (from
 //! `http-telemetry`), component instantiations and memory growths, hot swaps, document-store
-//! errors and payment provider calls.
+//! errors, payment provider calls and mail deliveries.
 
 use http_telemetry::{HttpMetrics, SharedRegistry};
 use prometheus_client::encoding::EncodeLabelSet;
@@ -34,6 +34,11 @@ struct PaymentCallLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutcomeLabels {
+    outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct StoreErrorLabels {
     backend: String,
     operation: String,
@@ -51,6 +56,7 @@ pub struct HostMetrics {
     swaps: Family<SwapLabels, Counter>,
     store_errors: Family<StoreErrorLabels, Counter>,
     payment_calls: Family<PaymentCallLabels, Counter>,
+    mail: Family<OutcomeLabels, Counter>,
     /// The response cache's counts.
     pub cache: response_cache::CacheMetrics,
 }
@@ -75,6 +81,7 @@ impl HostMetrics {
         let memory_grows = Family::<ComponentLabels, Counter>::default();
         let store_errors = Family::<StoreErrorLabels, Counter>::default();
         let payment_calls = Family::<PaymentCallLabels, Counter>::default();
+        let mail = Family::<OutcomeLabels, Counter>::default();
         registry.register(
             "component_instantiations",
             "Component instances created (one per request or cross-component call)",
@@ -97,9 +104,21 @@ impl HostMetrics {
             "Calls to payment providers, by provider, function and outcome (ok, declined, insufficient_funds, invalid, unavailable, timed_out, failed)",
             payment_calls.clone(),
         );
+        registry.register("mail_deliveries", "Attempts to deliver queued messages, by outcome (sent, retry, failed)", mail.clone());
         let cache = response_cache::CacheMetrics::default();
         cache.register(&mut registry);
-        Self { registry: Arc::new(registry), http, instantiations, http_calls, memory_grows, swaps, store_errors, payment_calls, cache }
+        Self {
+            registry: Arc::new(registry),
+            http,
+            instantiations,
+            http_calls,
+            memory_grows,
+            swaps,
+            store_errors,
+            payment_calls,
+            mail,
+            cache,
+        }
     }
 
     /// Counts one instance of `component`.
@@ -139,6 +158,11 @@ impl HostMetrics {
         self.payment_calls
             .get_or_create(&PaymentCallLabels { provider: provider.to_owned(), function: function.to_owned(), outcome: outcome.to_owned() })
             .inc();
+    }
+
+    /// Counts one attempt to deliver a queued message and how it ended.
+    pub fn mail(&self, outcome: &str) {
+        self.mail.get_or_create(&OutcomeLabels { outcome: outcome.to_owned() }).inc();
     }
 
     /// The `/metrics` answer.

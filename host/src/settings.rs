@@ -35,6 +35,13 @@ pub struct Settings {
     pub media_memory_limit_bytes: usize,
     /// Time one request may run inside components (`SHOP_CPU_DEADLINE_MS`, default 5000).
     pub cpu_deadline: Duration,
+    /// Where order e-mails go (`SMTP_URL`, e.g. `smtp://mail.example:587`,
+    /// `smtps://user:password@mail.example:465`); without it, into `<data dir>/outbox`.
+    pub smtp_url: Option<Secret>,
+    /// The sender of order e-mails (`SHOP_MAIL_FROM`, default `Shop <shop@localhost>`).
+    pub mail_from: String,
+    /// How often the outbox is checked for due messages (`SHOP_MAIL_POLL_MS`, default 1000; 0 sends nothing).
+    pub mail_poll: Option<Duration>,
     /// The longest a payment provider may take to answer (`SHOP_PAYMENT_TIMEOUT_MS`, default
     /// 10000): a slower answer counts as the provider unavailable.
     pub payment_timeout: Duration,
@@ -230,6 +237,9 @@ impl Settings {
             media_memory_limit_bytes: (parse("SHOP_MEDIA_MEMORY_LIMIT_MB", "256")? as usize) << 20,
             cpu_deadline: Duration::from_millis(parse("SHOP_CPU_DEADLINE_MS", "5000")?),
             payment_timeout: Duration::from_millis(parse("SHOP_PAYMENT_TIMEOUT_MS", "10000")?),
+            smtp_url: lookup("SMTP_URL").filter(|v| !v.is_empty()).map(Secret),
+            mail_from: get("SHOP_MAIL_FROM", "Shop <shop@localhost>"),
+            mail_poll: Some(parse("SHOP_MAIL_POLL_MS", "1000")?).filter(|ms| *ms > 0).map(Duration::from_millis),
             max_instances: parse("SHOP_MAX_INSTANCES", "256")? as u32,
             keep_resident_bytes: (parse("SHOP_KEEP_RESIDENT_KB", "4096")? as usize) << 10,
             max_concurrent_requests: match parse("SHOP_MAX_CONCURRENT_REQUESTS", "64")? {

@@ -20,6 +20,7 @@ use tokio::net::TcpListener;
 /// A built application, listening but not yet serving.
 pub struct Application {
     runtime: Arc<Runtime>,
+    mailer: Option<crate::mailer::Mailer>,
     manifest: Arc<Manifest>,
     listener: TcpListener,
     operator_listener: Option<TcpListener>,
@@ -31,6 +32,11 @@ impl Application {
     /// Opens the store, loads the components and binds the listeners.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let manifest = Manifest::load(&settings.manifest)?;
+        // Checked before anything starts: a wrong SMTP_URL is a start-up error, not lost mail.
+        let mailer = match settings.mail_poll {
+            Some(_) => Some(crate::mailer::Mailer::new(settings.smtp_url.as_ref(), &settings.mail_from, settings.data_dir.join("outbox"))?),
+            None => None,
+        };
         let documents = match &settings.mongodb_uri {
             // Connects lazily: the host starts (not ready) while MongoDB is down.
             Some(uri) => DocumentStore::Mongo(
@@ -61,7 +67,7 @@ impl Application {
         }
         let addr = listener.local_addr()?;
         let operator_addr = operator_listener.as_ref().map(TcpListener::local_addr).transpose()?;
-        Ok(Self { runtime, manifest: Arc::new(manifest), listener, operator_listener, addr, operator_addr })
+        Ok(Self { runtime, mailer, manifest: Arc::new(manifest), listener, operator_listener, addr, operator_addr })
     }
 
     /// The public address (useful with port 0).
@@ -81,7 +87,7 @@ impl Application {
 
     /// Serves until `shutdown` completes, then finishes the requests in flight.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        let Self { runtime, manifest, listener, operator_listener, addr, operator_addr } = self;
+        let Self { runtime, mailer, manifest, listener, operator_listener, addr, operator_addr } = self;
         tracing::info!(%addr, store = runtime.documents.backend(), components = runtime.slots.len(), "shop host listening");
         if let Some(interval) = runtime.settings.swap_poll {
             tokio::spawn(watcher::watch(runtime.clone(), interval));
@@ -96,6 +102,13 @@ impl Application {
         }
         let housekeeping =
             runtime.settings.housekeeping.map(|interval| tokio::spawn(crate::housekeeping::every(runtime.clone(), interval)));
+        let mailing = match (mailer, runtime.settings.mail_poll) {
+            (Some(mailer), Some(interval)) => {
+                tracing::info!(to = %mailer.describe(), "delivering order e-mails");
+                Some(tokio::spawn(mailer.run(Arc::downgrade(&runtime), interval)))
+            }
+            _ => None,
+        };
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let limits = ConnectionLimits { head_timeout: runtime.settings.head_timeout, ..ConnectionLimits::default() };
         let mut operator_task = None;
@@ -122,6 +135,10 @@ impl Application {
         // Both listeners are done with the runtime: the store (and its lock) goes with it,
         // once a housekeeping round in progress is dropped too.
         if let Some(task) = housekeeping {
+            task.abort();
+            let _ = task.await;
+        }
+        if let Some(task) = mailing {
             task.abort();
             let _ = task.await;
         }

@@ -2,7 +2,9 @@
 //! workspaces on the embedded store, then the API fuzzing and the MongoDB run.
 
 use crate::checkout::Checkout;
-use crate::tools::{CARGO_DENY_VERSION, cargo, ensure_chromium, ensure_component, ensure_nginx, ensure_tool, run_checked};
+use crate::tools::{
+    CARGO_DENY_VERSION, cargo, ensure_chromium, ensure_component, ensure_nginx, ensure_smtp_server, ensure_tool, run_checked,
+};
 use crate::{api_fuzz, mongodb};
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
@@ -56,6 +58,7 @@ pub(crate) fn test(checkout: &Checkout) -> Result<()> {
     check_dependencies(root)?;
     ensure_chromium()?;
     ensure_nginx()?;
+    ensure_smtp_server()?;
     let spin = find_spin(root);
     let started = std::time::Instant::now();
     // The native workspace: unit tests and the integration tests (which start real hosts with

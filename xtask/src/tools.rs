@@ -129,6 +129,17 @@ pub(crate) fn ensure_nginx() -> Result<()> {
     })
 }
 
+/// Debian's aiosmtpd (with Debian's Python), the real SMTP server the order e-mail tests
+/// deliver to (`host/tests/smtp/server.py`).
+pub(crate) fn ensure_smtp_server() -> Result<()> {
+    ensure_packages(&[("/usr/lib/python3/dist-packages/aiosmtpd", "python3-aiosmtpd")], |missing| {
+        format!(
+            "the order e-mail tests deliver to a local SMTP server: run `sudo apt-get install {}`, then run this again",
+            missing.join(" ")
+        )
+    })
+}
+
 /// Adds a rustup target when it is missing.
 pub(crate) fn ensure_target(target: &str) -> Result<()> {
     let installed = Command::new("rustup").args(["target", "list", "--installed"]).output();

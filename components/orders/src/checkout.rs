@@ -11,6 +11,7 @@
 
 use crate::access::Caller;
 use crate::cart::{self, Priced};
+use crate::mail;
 use crate::payment::{self, Means};
 use crate::stock::{self, Take};
 use crate::stored::{CARTS, ORDERS, ensure_order_indexes};
@@ -197,7 +198,10 @@ pub fn create(caller: &Caller, key: Option<String>, default_language: &str, body
     match placed.body.status {
         // The stock is held for another attempt to pay; the shopper is told so.
         OrderStatus::PendingPayment => Err(payment::unpaid_problem(&placed.id, &placed.body.payment, placed.body.payment_due.as_deref())),
-        _ => Ok(created(&placed)),
+        _ => {
+            mail::queue(&placed, mail::Kind::Confirmation, None);
+            Ok(created(&placed))
+        }
     }
 }
 
@@ -327,7 +331,13 @@ fn replay(existing: Stored<StoredOrder>, fingerprint: Option<&str>) -> Result<Ap
         OrderStatus::PendingPayment => {
             Err(payment::unpaid_problem(&existing.id, &existing.body.payment, existing.body.payment_due.as_deref()))
         }
-        _ => Ok(created(&existing).with_header(header::HeaderName::from_static("idempotent-replayed"), "true")),
+        _ => {
+            // Queued once: this only makes up for a first attempt that ended before queuing it.
+            if existing.body.status == OrderStatus::Paid {
+                mail::queue(&existing, mail::Kind::Confirmation, None);
+            }
+            Ok(created(&existing).with_header(header::HeaderName::from_static("idempotent-replayed"), "true"))
+        }
     }
 }
 

@@ -13,6 +13,7 @@
 mod access;
 mod cart;
 mod checkout;
+mod mail;
 mod orders;
 mod payment;
 mod stock;

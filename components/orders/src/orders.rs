@@ -3,6 +3,7 @@
 //! actions on all of them.
 
 use crate::access::Caller;
+use crate::mail;
 use crate::payment::{self, Settlement};
 use crate::stock;
 use crate::stored::{ORDERS, ensure_order_indexes};
@@ -196,6 +197,9 @@ fn change_status(
         body.updated_at = now;
         match ORDERS.replace(&order.id, order.version, &body)? {
             Ok(Some(stored)) => {
+                if next == OrderStatus::Shipped {
+                    mail::queue(&stored, mail::Kind::Shipped, note.as_deref());
+                }
                 let stored = if next.returns_stock() { return_stock(stored)? } else { stored };
                 return Ok(shown(&stored, 200));
             }
@@ -270,7 +274,10 @@ pub fn pay(caller: &Caller, id: &str, mut body: Map<String, Value>) -> Result<Ap
         }
         next.updated_at = now;
         match ORDERS.replace(&order.id, order.version, &next)? {
-            Ok(Some(stored)) if stored.body.status == OrderStatus::Paid => return Ok(shown(&stored, 200)),
+            Ok(Some(stored)) if stored.body.status == OrderStatus::Paid => {
+                mail::queue(&stored, mail::Kind::Confirmation, None);
+                return Ok(shown(&stored, 200));
+            }
             Ok(Some(stored)) => {
                 return Err(payment::unpaid_problem(&stored.id, &stored.body.payment, stored.body.payment_due.as_deref()));
             }

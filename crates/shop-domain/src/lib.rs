@@ -10,6 +10,7 @@ pub mod blob_key;
 pub mod catalog;
 pub mod fields;
 pub mod localized;
+pub mod mail;
 pub mod money;
 pub mod orders;
 pub mod problem;

@@ -13,6 +13,7 @@ mod helpers;
 mod hostile;
 mod images;
 mod links;
+mod mail;
 mod metrics;
 mod openapi;
 mod operator;
