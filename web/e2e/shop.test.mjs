@@ -13,6 +13,7 @@ import { chromium } from 'playwright-core';
 const require = createRequire(import.meta.url);
 const AXE = require.resolve('axe-core/axe.min.js');
 const BASE = process.env.BASE_URL;
+const API = process.env.API_URL;
 const ARTIFACTS = process.env.ARTIFACTS;
 const IMAGE = process.env.IMAGE_PATH;
 const ADMIN = { email: process.env.ADMIN_EMAIL, password: process.env.ADMIN_PASSWORD };
@@ -250,6 +251,62 @@ test('an admin creates a product with an image, publishes it, and a shopper sees
   assert.match(await shopper.textContent('h1'), /خيوط الزعفران/);
 });
 
+/** A shopper registers and buys two bags of coffee, in Arabic, through the API. */
+async function placeOrder() {
+  const email = `shopper-${Date.now()}@example.com`;
+  const json = { 'content-type': 'application/json' };
+  const credentials = JSON.stringify({ email, password: 'correct horse battery' });
+  assert.equal((await fetch(`${API}/api/auth/register`, { method: 'POST', headers: json, body: credentials })).status, 201);
+  const { access_token: token } = await (await fetch(`${API}/api/auth/login`, { method: 'POST', headers: json, body: credentials })).json();
+  const response = await fetch(`${API}/api/checkout`, {
+    method: 'POST',
+    headers: { ...json, authorization: `Bearer ${token}` },
+    body: JSON.stringify({
+      items: [{ product: 'coffee-blend-02', quantity: 2 }],
+      shipping_address: { name: 'ليلى أحمد', phone: '+966 55 123 4567', lines: ['شارع الملك فهد ١٢'], city: 'الرياض', country: 'SA' },
+      payment_method: 'cash_on_delivery',
+      language: 'ar',
+    }),
+  });
+  assert.equal(response.status, 201);
+  return { email, order: await response.json() };
+}
+
+test('an admin finds an order, ships it with a note, and reads it in Arabic', async (t) => {
+  const { email, order } = await placeOrder();
+  const page = await open(t);
+  await signIn(page);
+  await page.click('.admin-header a[href="/admin/orders"]');
+  await page.waitForURL(/\/admin\/orders$/);
+  await hydrated(page);
+  assert.equal(await page.locator(`tr[data-order="${order.id}"]`).count(), 1);
+  // Filtered by the customer's email (any case) and by status, through the plain form.
+  await page.fill('#orders-email', email.toUpperCase());
+  await page.selectOption('#orders-status', 'paid');
+  await Promise.all([page.waitForURL(/status=paid/), page.click('.admin-actions button[type=submit]')]);
+  assert.equal(await page.locator('table.orders tbody tr').count(), 1);
+  assert.equal(await page.textContent('[role=status]'), '1 order');
+  await shoot(page, 'admin-orders-en-desktop', DESKTOP);
+  await page.click(`tr[data-order="${order.id}"] a`);
+  await page.waitForURL(new RegExp(`/admin/orders/${order.id}$`));
+  await hydrated(page);
+  assert.match(await page.textContent('.order-facts'), /Cash on delivery/);
+  // Only the steps the order may take are offered.
+  const steps = await page.locator('#order-step option').evaluateAll((options) => options.map((o) => o.value));
+  assert.deepEqual(steps, ['shipped', 'cancelled', 'refunded']);
+  await page.fill('#order-note', 'DHL 123');
+  await page.selectOption('#order-step', 'shipped');
+  await page.click('form.order-step button[type=submit]');
+  await page.waitForFunction(() => document.querySelector('.order-facts .status')?.classList.contains('shipped'));
+  assert.match(await page.textContent('.order-history'), /DHL 123/);
+  assert.deepEqual(await page.locator('#order-step option').evaluateAll((o) => o.map((x) => x.value)), ['delivered', 'refunded']);
+  await page.goto(`${BASE}/ar/admin/orders/${order.id}`);
+  await hydrated(page);
+  assert.match(await page.textContent('.order-facts'), /تم الشحن/);
+  assert.match(await page.textContent('table'), /خلطة قهوة 02/);
+  await shoot(page, 'admin-order-ar-phone', PHONE);
+});
+
 test('key pages have no serious or critical accessibility violations, in both languages', async (t) => {
   const page = await open(t);
   for (const prefix of ['', '/ar']) {
@@ -264,7 +321,7 @@ test('key pages have no serious or critical accessibility violations, in both la
   await axe(page, '/admin/login');
   await signIn(page);
   for (const prefix of ['', '/ar']) {
-    for (const path of ['/admin', '/admin/products/new', '/admin/categories', '/admin/users']) {
+    for (const path of ['/admin', '/admin/products/new', '/admin/categories', '/admin/users', '/admin/orders']) {
       await page.goto(`${BASE}${prefix}${path}`);
       await hydrated(page);
       await axe(page, `${prefix}${path}`);
@@ -275,5 +332,12 @@ test('key pages have no serious or critical accessibility violations, in both la
   await page.waitForURL(/\/ar\/admin\/products\/[0-9a-f]{32}$/);
   await hydrated(page);
   await axe(page, '/ar/admin/products/{id}');
+  for (const prefix of ['', '/ar']) {
+    await page.goto(`${BASE}${prefix}/admin/orders`);
+    await page.click('table.orders tbody a');
+    await page.waitForURL(/\/admin\/orders\/[0-9a-f]{32}$/);
+    await hydrated(page);
+    await axe(page, `${prefix}/admin/orders/{id}`);
+  }
   await shoot(page, 'admin-edit-ar-phone', PHONE);
 });

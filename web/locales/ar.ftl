@@ -128,3 +128,44 @@ admin-not-allowed = لوحة التحكم للمديرين فقط.
 admin-form-errors = يرجى تصحيح الحقول المشار إليها أدناه.
 admin-name = الاسم
 admin-products-count = المنتجات
+admin-orders = الطلبات
+admin-order = الطلب
+admin-all-orders = كل الطلبات
+admin-placed = تاريخ الطلب
+admin-customer-email = بريد العميل
+admin-total = الإجمالي
+admin-payment = الدفع
+admin-ship-to = الشحن إلى
+admin-lines = المشتريات
+admin-quantity = الكمية
+admin-history = السجل
+admin-next-step = الخطوة التالية
+admin-note = ملاحظة للعميل (رقم التتبع مثلًا)
+admin-mark-paid = تأكيد الدفع
+admin-mark-shipped = تأكيد الشحن
+admin-mark-delivered = تأكيد التسليم
+admin-mark-cancelled = إلغاء الطلب
+admin-mark-refunded = استرداد المبلغ
+order-status-reserving = قيد الإنشاء
+order-status-failed = لم يكتمل
+order-status-pending-payment = بانتظار الدفع
+order-status-paid = مدفوع
+order-status-shipped = تم الشحن
+order-status-delivered = تم التسليم
+order-status-cancelled = ملغى
+order-status-refunded = مسترد
+payment-state-pending = غير مدفوع
+payment-state-authorised = مُفوَّض
+payment-state-captured = محصَّل
+payment-state-refunded = مسترد
+payment-state-voided = ملغى
+admin-apply-step = تطبيق
+payment-cash-on-delivery = الدفع عند الاستلام
+orders-count = { $count ->
+    [zero] لا طلبات
+    [one] طلب واحد
+    [two] طلبان
+    [few] { $count } طلبات
+    [many] { $count } طلبًا
+   *[other] { $count } طلب
+}

@@ -89,6 +89,8 @@ fn Pages() -> impl MatchNestedRoutes + Clone {
         <Route path=path!("/admin/products/:id") view=admin::edit::EditProductPage ssr=SsrMode::Async />
         <Route path=path!("/admin/categories") view=admin::categories::CategoriesPage ssr=SsrMode::Async />
         <Route path=path!("/admin/users") view=admin::users::UsersPage ssr=SsrMode::Async />
+        <Route path=path!("/admin/orders") view=admin::orders::OrdersPage ssr=SsrMode::Async />
+        <Route path=path!("/admin/orders/:id") view=admin::orders::OrderPageView ssr=SsrMode::Async />
     }
     .into_inner()
 }

@@ -27,6 +27,7 @@ async fn shoppers_and_admins_in_a_real_browser() {
             .current_dir(&e2e)
             .args(["--test", "--test-concurrency=1", "shop.test.mjs"])
             .env("BASE_URL", &shop.web)
+            .env("API_URL", &shop.api)
             .env("ADMIN_EMAIL", ADMIN_EMAIL)
             .env("ADMIN_PASSWORD", ADMIN_PASSWORD)
             .env("IMAGE_PATH", &image)

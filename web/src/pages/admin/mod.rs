@@ -1,4 +1,4 @@
-//! The admin dashboard: sign-in, products, categories, users. Every page and function here
+//! The admin dashboard: sign-in, products, categories, orders, users. Every page and function here
 //! is behind the server-side guard (`server::session::guard`); the API checks the admin
 //! role again on every write.
 
@@ -6,6 +6,7 @@ pub mod categories;
 pub mod edit;
 pub mod images;
 pub mod login;
+pub mod orders;
 pub mod products;
 pub mod users;
 
@@ -85,6 +86,7 @@ pub fn AdminFrame(info: AdminInfo, #[prop(into)] title: String, children: Childr
                 <nav aria-label=lang.t("admin-title")>
                     <a href=lang.path("/admin")>{lang.t("admin-products")}</a>
                     <a href=lang.path("/admin/categories")>{lang.t("admin-categories")}</a>
+                    <a href=lang.path("/admin/orders")>{lang.t("admin-orders")}</a>
                     <a href=lang.path("/admin/users")>{lang.t("admin-users")}</a>
                     <a href=lang.path("/") rel="external">{lang.t("shop-name")}</a>
                 </nav>

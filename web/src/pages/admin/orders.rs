@@ -1,0 +1,235 @@
+//! The admin's orders: a filtered list, and one order with the steps it may take next.
+
+use super::{ActionError, AdminFrame, current_admin};
+use crate::components::{ErrorPanel, Pagination};
+use crate::data::encode;
+use crate::format;
+use crate::i18n::{Lang, use_lang};
+use crate::model::{AppError, InLang, Order, OrderPage, OrderStatus};
+use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+/// Orders per page of the list.
+const PER_PAGE: u64 = 25;
+
+/// A page of every shopper's orders, filtered by status and customer email.
+#[server(prefix = "/_srv/admin")]
+pub async fn admin_orders(status: Option<String>, email: Option<String>, page: u64) -> Result<OrderPage, AppError> {
+    let session = super::session().await?;
+    let mut path = format!("/api/orders?scope=all&per_page={PER_PAGE}&page={}", page.clamp(1, 10_000));
+    if let Some(status) = status.filter(|s| OrderStatus::parse(s).is_some()) {
+        path.push_str(&format!("&status={status}"));
+    }
+    if let Some(email) = email.filter(|e| !e.trim().is_empty()) {
+        path.push_str(&format!("&email={}", encode(email.trim())));
+    }
+    crate::server::api().get(&path, Some(&session.token)).await
+}
+
+/// One order.
+#[server(prefix = "/_srv/admin")]
+pub async fn admin_order(id: String) -> Result<Order, AppError> {
+    let session = super::session().await?;
+    crate::server::api().get(&format!("/api/orders/{}", encode(&id)), Some(&session.token)).await
+}
+
+/// Moves an order one step of its lifecycle (the API refuses a step it cannot take).
+#[server(prefix = "/_srv/admin")]
+pub async fn change_order_status(csrf: String, id: String, status: String, note: Option<String>) -> Result<Order, AppError> {
+    let session = super::checked(&csrf).await?;
+    let mut body = serde_json::json!({ "status": status });
+    if let Some(note) = note.filter(|n| !n.trim().is_empty()) {
+        body["note"] = note.into();
+    }
+    let call = crate::server::api::Call { token: Some(&session.token), json: Some(&body), ..Default::default() };
+    crate::server::api().call(http::Method::POST, &format!("/api/orders/{}/status", encode(&id)), call).await
+}
+
+/// The words for a status.
+fn status_text(lang: Lang, status: OrderStatus) -> String {
+    lang.t(&format!("order-status-{}", status.as_str().replace('_', "-")))
+}
+
+/// A stored instant as `YYYY-MM-DD HH:MM` (UTC), in the page's digits.
+fn when(lang: Lang, rfc3339: &str) -> String {
+    format::localize_digits(lang, &rfc3339.get(..16).unwrap_or(rfc3339).replace('T', " "))
+}
+
+/// The steps an admin may take from `status`, in the order they are offered.
+fn next_steps(status: OrderStatus) -> Vec<OrderStatus> {
+    [OrderStatus::Paid, OrderStatus::Shipped, OrderStatus::Delivered, OrderStatus::Cancelled, OrderStatus::Refunded]
+        .into_iter()
+        .filter(|next| status.may_become(*next))
+        .collect()
+}
+
+/// `/admin/orders`.
+#[component]
+pub fn OrdersPage() -> impl IntoView {
+    let lang = use_lang();
+    let query = use_query_map();
+    let params = move || query.with(|q| (q.get("status"), q.get("email"), q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1u64)));
+    let data = Resource::new(params, |(status, email, page)| async move {
+        let info = current_admin().await?;
+        Ok::<_, AppError>((info, admin_orders(status, email, page).await?))
+    });
+    view! {
+        <Suspense>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                    Ok((info, orders)) => {
+                        let (status, email, _) = params();
+                        let pages = orders.total.div_ceil(PER_PAGE).max(1);
+                        view! {
+                            <AdminFrame info title=lang.t("admin-orders")>
+                                <div class="admin-actions">
+                                    <form method="get" class="inline-form" role="search">
+                                        <label for="orders-status" class="visually-hidden">{lang.t("admin-status")}</label>
+                                        <select id="orders-status" name="status">
+                                            <option value="" selected=status.is_none()>{lang.t("admin-status-any")}</option>
+                                            {OrderStatus::ALL.into_iter().map(|s| view! {
+                                                <option value=s.as_str() selected=status.as_deref() == Some(s.as_str())>{status_text(lang, s)}</option>
+                                            }).collect_view()}
+                                        </select>
+                                        <label for="orders-email" class="visually-hidden">{lang.t("admin-customer-email")}</label>
+                                        <input id="orders-email" type="search" name="email" dir="ltr" value=email.clone().unwrap_or_default() placeholder=lang.t("admin-customer-email") />
+                                        <button type="submit">{lang.t("search-button")}</button>
+                                    </form>
+                                </div>
+                                <p role="status">{format::counted(lang, "orders-count", orders.total)}</p>
+                                <table class="admin-table orders">
+                                    <thead><tr>
+                                        <th scope="col">{lang.t("admin-order")}</th>
+                                        <th scope="col">{lang.t("admin-placed")}</th>
+                                        <th scope="col">{lang.t("admin-customer-email")}</th>
+                                        <th scope="col">{lang.t("admin-total")}</th>
+                                        <th scope="col">{lang.t("admin-status")}</th>
+                                    </tr></thead>
+                                    <tbody>
+                                        {orders.items.into_iter().map(|o| view! {
+                                            <tr data-order=o.id.clone()>
+                                                <td><a href=lang.path(&format!("/admin/orders/{}", o.id)) dir="ltr">{o.id[..8.min(o.id.len())].to_owned()}</a></td>
+                                                <td>{when(lang, &o.created_at)}</td>
+                                                <td dir="ltr">{o.email.clone()}</td>
+                                                <td>{format::money(lang, &o.total)}</td>
+                                                <td><span class=format!("status {}", o.status.as_str())>{status_text(lang, o.status)}</span></td>
+                                            </tr>
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                                <Pagination page=orders.page pages href=move |n| {
+                                    let mut query = vec![format!("page={n}")];
+                                    if let Some(s) = &status { query.push(format!("status={s}")); }
+                                    if let Some(e) = &email { query.push(format!("email={}", encode(e))); }
+                                    format!("{}?{}", lang.path("/admin/orders"), query.join("&"))
+                                } />
+                            </AdminFrame>
+                        }.into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// `/admin/orders/:id`.
+#[component]
+pub fn OrderPageView() -> impl IntoView {
+    let lang = use_lang();
+    let params = use_params_map();
+    let change = ServerAction::<ChangeOrderStatus>::new();
+    let data = Resource::new(
+        move || (params.with(|p| p.get("id").unwrap_or_default()), change.version().get()),
+        |(id, _)| async move { Ok::<_, AppError>((current_admin().await?, admin_order(id).await?)) },
+    );
+    let error = Signal::derive(move || change.value().get().and_then(Result::err));
+    view! {
+        <Suspense>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                    Ok((info, order)) => {
+                        let title = format!("{} {}", lang.t("admin-order"), &order.id[..8.min(order.id.len())]);
+                        let address = order.shipping_address.clone();
+                        let destination = [address.lines.join(", "), address.city.clone(), address.region.clone().unwrap_or_default(), address.postal_code.clone().unwrap_or_default(), address.country.clone()]
+                            .into_iter().filter(|p| !p.is_empty()).collect::<Vec<_>>().join(", ");
+                        // The provider's summary is in English; the shop's own method is said in the page's language.
+                        let payment = if order.payment.method.as_str() == crate::model::PaymentMethod::CASH_ON_DELIVERY {
+                            lang.t("payment-cash-on-delivery")
+                        } else {
+                            order.payment.summary.clone().unwrap_or_else(|| order.payment.method.as_str().to_owned())
+                        };
+                        let payment_state = serde_json::to_value(order.payment.state).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+                        let (name, phone) = (address.name.clone(), address.phone.clone());
+                        let lines = order.lines.clone();
+                        let history = order.history.clone();
+                        let steps = next_steps(order.status);
+                        view! {
+                            <AdminFrame info=info.clone() title>
+                                <p><a href=lang.path("/admin/orders")>{lang.t("admin-all-orders")}</a></p>
+                                <ActionError error />
+                                <dl class="order-facts">
+                                    <dt>{lang.t("admin-status")}</dt>
+                                    <dd><span class=format!("status {}", order.status.as_str())>{status_text(lang, order.status)}</span></dd>
+                                    <dt>{lang.t("admin-placed")}</dt><dd>{when(lang, &order.created_at)}</dd>
+                                    <dt>{lang.t("admin-customer-email")}</dt><dd dir="ltr">{order.email.clone()}</dd>
+                                    <dt>{lang.t("admin-total")}</dt><dd>{format::money(lang, &order.total)}</dd>
+                                    <dt>{lang.t("admin-payment")}</dt>
+                                    <dd>{payment}" · "{lang.t(&format!("payment-state-{payment_state}"))}</dd>
+                                    <dt>{lang.t("admin-ship-to")}</dt><dd>{name}" · "<span dir="ltr">{phone}</span>" · "{destination}</dd>
+                                </dl>
+                                <h2>{lang.t("admin-lines")}</h2>
+                                <table class="admin-table">
+                                    <thead><tr>
+                                        <th scope="col">{lang.t("admin-name")}</th>
+                                        <th scope="col">{lang.t("admin-quantity")}</th>
+                                        <th scope="col">{lang.t("admin-price")}</th>
+                                        <th scope="col">{lang.t("admin-total")}</th>
+                                    </tr></thead>
+                                    <tbody>
+                                        {lines.into_iter().map(|line| view! {
+                                            <tr>
+                                                <td>{line.name.in_lang(lang).to_owned()}</td>
+                                                <td>{format::number(lang, line.quantity)}</td>
+                                                <td>{format::money(lang, &line.unit_price)}</td>
+                                                <td>{format::money(lang, &line.line_total)}</td>
+                                            </tr>
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                                <h2>{lang.t("admin-history")}</h2>
+                                <ol class="order-history">
+                                    {history.into_iter().map(|c| view! {
+                                        <li>
+                                            {when(lang, &c.at)}" · "{status_text(lang, c.status)}
+                                            {c.note.map(|n| view! { " · "<q>{n}</q> })}
+                                        </li>
+                                    }).collect_view()}
+                                </ol>
+                                {(!steps.is_empty()).then(|| view! {
+                                    <h2>{lang.t("admin-next-step")}</h2>
+                                    <ActionForm action=change attr:class="order-step">
+                                        <input type="hidden" name="csrf" value=info.csrf.clone() />
+                                        <input type="hidden" name="id" value=order.id.clone() />
+                                        <div class="field">
+                                            <label for="order-note">{lang.t("admin-note")}</label>
+                                            <input id="order-note" name="note" type="text" maxlength="500" />
+                                        </div>
+                                        <div class="field">
+                                            <label for="order-step">{lang.t("admin-status")}</label>
+                                            <select id="order-step" name="status">
+                                                {steps.iter().map(|s| view! { <option value=s.as_str()>{lang.t(&format!("admin-mark-{}", s.as_str()))}</option> }).collect_view()}
+                                            </select>
+                                        </div>
+                                        <button type="submit" class="primary">{lang.t("admin-apply-step")}</button>
+                                    </ActionForm>
+                                })}
+                            </AdminFrame>
+                        }.into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}
