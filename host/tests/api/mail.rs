@@ -1,8 +1,9 @@
 //! Order e-mails: queued by the orders component, delivered by the host to a real SMTP server
 //! (Debian's python3-aiosmtpd, `host/tests/smtp/server.py`), or into the file outbox.
 
-use crate::helpers::{Options, TestApp, project_root, spawn_app_with};
+use crate::helpers::{Options, project_root, spawn_app_with};
 use crate::orders::{address, checkout, product, request, shopper};
+use crate::payments::metric;
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::io::BufRead;
@@ -64,11 +65,6 @@ impl SmtpServer {
 
 fn buy(language: &str) -> Value {
     json!({"items": [{"product": "lamp", "quantity": 2}], "shipping_address": address(), "payment_method": "cash_on_delivery", "language": language})
-}
-
-async fn metric(app: &TestApp, line_start: &str) -> f64 {
-    let text = app.get("/metrics").await.text().await.unwrap();
-    text.lines().find(|l| l.starts_with(line_start)).and_then(|l| l.rsplit(' ').next()?.parse().ok()).unwrap_or(0.0)
 }
 
 #[tokio::test]

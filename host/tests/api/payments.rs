@@ -28,7 +28,8 @@ fn waiting_order(problem: &Value) -> String {
     instance.strip_prefix("/api/orders/").unwrap().to_owned()
 }
 
-async fn metric(app: &TestApp, line_start: &str) -> f64 {
+/// The value of the metric line starting with `line_start` (0 when the host has none yet).
+pub(crate) async fn metric(app: &TestApp, line_start: &str) -> f64 {
     let text = app.get("/metrics").await.text().await.unwrap();
     text.lines().find(|l| l.starts_with(line_start)).and_then(|l| l.rsplit(' ').next()?.parse().ok()).unwrap_or(0.0)
 }
