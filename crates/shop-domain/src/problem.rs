@@ -23,9 +23,9 @@ pub struct Problem {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
     /// The resource this occurrence is about, when it has one (a declined payment names the
-    /// order that waits for it).
+    /// order that waits for it). Boxed: a problem is the error of most results, kept small.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub instance: Option<String>,
+    pub instance: Option<Box<str>>,
 }
 
 impl Problem {
@@ -42,7 +42,7 @@ impl Problem {
 
     /// Names the resource this occurrence is about.
     pub fn with_instance(mut self, instance: impl Into<String>) -> Self {
-        self.instance = Some(instance.into());
+        self.instance = Some(instance.into().into_boxed_str());
         self
     }
 
