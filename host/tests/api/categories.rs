@@ -191,6 +191,10 @@ async fn health_and_readiness() {
     assert_eq!(ready["store"], store_backend());
     let mut ids: Vec<&str> = ready["components"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
     ids.sort();
-    assert_eq!(ids, ["auth", "catalog", "media", "orders"], "every component of the manifest is loaded");
+    assert_eq!(
+        ids,
+        ["auth", "catalog", "media", "orders", "payments-cash-on-delivery", "payments-test-card"],
+        "every component of the manifest is loaded"
+    );
     app.stop().await;
 }
