@@ -7,7 +7,8 @@
 //! it), sends it, and records the outcome. A failure is retried with a growing delay; a
 //! server's permanent refusal, or the eighth failure, marks the message failed. A host that
 //! dies mid-send leaves the message claimed until its claim runs out, then it is sent again:
-//! at least once, never lost.
+//! at least once, never lost. Sent messages are kept `SHOP_MAIL_KEEP_SECS` (30 days) for
+//! reference, then deleted, so the outbox stays bounded; failed ones stay for an operator.
 
 use crate::capabilities::documents::{Clause, Collection, DocumentStore, FieldPath, IndexKind, IndexSpec, Key, Op, Query, StoreError};
 use crate::settings::Secret;
@@ -62,11 +63,13 @@ pub struct Mailer {
     transport: Transport,
     from: Mailbox,
     collection: Collection,
+    keep: Duration,
 }
 
 impl Mailer {
-    /// A mailer over SMTP (`smtp_url`) or, without one, into `outbox_dir`.
-    pub fn new(smtp_url: Option<&Secret>, from: &str, outbox_dir: PathBuf) -> Result<Self, MailerError> {
+    /// A mailer over SMTP (`smtp_url`) or, without one, into `outbox_dir`, that deletes sent
+    /// messages `keep` after they were sent.
+    pub fn new(smtp_url: Option<&Secret>, from: &str, outbox_dir: PathBuf, keep: Duration) -> Result<Self, MailerError> {
         let transport = match smtp_url {
             Some(url) => Transport::Smtp(
                 AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose())
@@ -78,7 +81,7 @@ impl Mailer {
         };
         let from = from.parse::<Mailbox>().map_err(|e| MailerError::From(e.to_string()))?;
         let collection = Collection::parse(OUTBOX).map_err(|e| MailerError::From(e.to_string()))?;
-        Ok(Self { transport, from, collection })
+        Ok(Self { transport, from, collection, keep })
     }
 
     /// What the host's log says of where messages go.
@@ -106,13 +109,46 @@ impl Mailer {
                 Ok(sent) => tracing::debug!(sent, "mail delivered"),
                 Err(error) => tracing::warn!(%error, "the mail outbox could not be read"),
             }
+            match self.forget_sent(&runtime.documents).await {
+                Ok(0) => {}
+                Ok(deleted) => tracing::debug!(deleted, "sent mail past its keeping time deleted"),
+                Err(error) => tracing::warn!(%error, "sent mail could not be pruned"),
+            }
         }
     }
 
     async fn ensure_index(&self, store: &DocumentStore) -> Result<(), StoreError> {
         let key = |field: &str| Key { field: FieldPath::parse(field).expect("a valid path"), descending: false };
-        let spec = IndexSpec::parse("due", vec![key("state"), key("next_attempt_at")], IndexKind::Regular)?;
-        store.ensure_index(&self.collection, spec).await
+        let due = IndexSpec::parse("due", vec![key("state"), key("next_attempt_at")], IndexKind::Regular)?;
+        store.ensure_index(&self.collection, due).await?;
+        let sent = IndexSpec::parse("sent", vec![key("state"), key("sent_at")], IndexKind::Regular)?;
+        store.ensure_index(&self.collection, sent).await
+    }
+
+    /// Deletes (a batch of) the messages sent longer ago than the keeping time. Returns how many.
+    pub async fn forget_sent(&self, store: &DocumentStore) -> Result<u32, StoreError> {
+        let before = time::rfc3339_before_now(self.keep);
+        let query = Query {
+            filter: vec![
+                Clause { field: FieldPath::parse("state")?, op: Op::Eq, value: json!("sent") },
+                Clause { field: FieldPath::parse("sent_at")?, op: Op::Lt, value: json!(before) },
+            ],
+            text: None,
+            sort: vec![Key { field: FieldPath::parse("sent_at")?, descending: false }],
+            skip: 0,
+            limit: BATCH * 5,
+        };
+        let (old, _) = store.find(&self.collection, query).await?;
+        let mut deleted = 0;
+        for text in old {
+            let Ok(doc) = serde_json::from_str::<Map<String, Value>>(&text) else { continue };
+            let (Some(Value::String(id)), Some(version)) = (doc.get("_id"), doc.get("_version").and_then(Value::as_u64)) else { continue };
+            // At its version: a message changed meanwhile (by an operator, say) is left.
+            if store.delete(&self.collection, id, Some(version)).await.unwrap_or(false) {
+                deleted += 1;
+            }
+        }
+        Ok(deleted)
     }
 
     /// One round: every due message (up to a batch) claimed, sent and recorded. Returns how many were sent.

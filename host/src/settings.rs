@@ -40,6 +40,9 @@ pub struct Settings {
     pub smtp_url: Option<Secret>,
     /// The sender of order e-mails (`SHOP_MAIL_FROM`, default `Shop <shop@localhost>`).
     pub mail_from: String,
+    /// How long a sent message stays in the outbox before it is deleted (`SHOP_MAIL_KEEP_SECS`,
+    /// default 2592000: 30 days).
+    pub mail_keep: Duration,
     /// How often the outbox is checked for due messages (`SHOP_MAIL_POLL_MS`, default 1000; 0 sends nothing).
     pub mail_poll: Option<Duration>,
     /// The longest a payment provider may take to answer (`SHOP_PAYMENT_TIMEOUT_MS`, default
@@ -239,6 +242,7 @@ impl Settings {
             payment_timeout: Duration::from_millis(parse("SHOP_PAYMENT_TIMEOUT_MS", "10000")?),
             smtp_url: lookup("SMTP_URL").filter(|v| !v.is_empty()).map(Secret),
             mail_from: get("SHOP_MAIL_FROM", "Shop <shop@localhost>"),
+            mail_keep: Duration::from_secs(parse("SHOP_MAIL_KEEP_SECS", "2592000")?),
             mail_poll: Some(parse("SHOP_MAIL_POLL_MS", "1000")?).filter(|ms| *ms > 0).map(Duration::from_millis),
             max_instances: parse("SHOP_MAX_INSTANCES", "256")? as u32,
             keep_resident_bytes: (parse("SHOP_KEEP_RESIDENT_KB", "4096")? as usize) << 10,

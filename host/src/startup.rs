@@ -34,7 +34,12 @@ impl Application {
         let manifest = Manifest::load(&settings.manifest)?;
         // Checked before anything starts: a wrong SMTP_URL is a start-up error, not lost mail.
         let mailer = match settings.mail_poll {
-            Some(_) => Some(crate::mailer::Mailer::new(settings.smtp_url.as_ref(), &settings.mail_from, settings.data_dir.join("outbox"))?),
+            Some(_) => Some(crate::mailer::Mailer::new(
+                settings.smtp_url.as_ref(),
+                &settings.mail_from,
+                settings.data_dir.join("outbox"),
+                settings.mail_keep,
+            )?),
             None => None,
         };
         let documents = match &settings.mongodb_uri {

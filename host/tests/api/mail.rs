@@ -163,3 +163,33 @@ async fn without_smtp_messages_go_to_the_file_outbox() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn sent_messages_are_deleted_after_their_keeping_time_so_the_outbox_stays_bounded() {
+    use shop_host::capabilities::documents::{Collection, FieldPath};
+    let app = spawn_app_with(Options {
+        env: vec![("SHOP_MAIL_POLL_MS", "100".into()), ("SHOP_MAIL_KEEP_SECS", "1".into()), ("SHOP_STORE_SHARED", "true".into())],
+        ..Default::default()
+    })
+    .await;
+    product(&app, "lamp", 4200, "SAR", 10).await;
+    let layla = shopper(&app, "layla@example.com").await;
+    let mut files = Vec::new();
+    for _ in 0..3 {
+        let placed: Value = checkout(&app, &layla, None, &buy("en")).await.json().await.unwrap();
+        files.push(app.uploads_dir.parent().unwrap().join("outbox").join(format!("{}-confirmation.eml", placed["id"].as_str().unwrap())));
+    }
+    let store = crate::helpers::open_store_beside(&app).await;
+    let (outbox, state) = (Collection::parse("mail_outbox").unwrap(), FieldPath::parse("state").unwrap());
+    // Sent (each file written), then, a second later, gone from the outbox.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let counts = store.count_by(&outbox, Vec::new(), &state).await.unwrap();
+        if files.iter().all(|f| f.exists()) && counts.is_empty() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the outbox still holds {counts:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    app.stop().await;
+}
