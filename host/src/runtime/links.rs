@@ -153,10 +153,11 @@ impl HostState {
     /// Calls `function` of the provider of `method`, within the payment timeout. A method
     /// no loaded component serves is refused as not offered; a provider that traps, runs
     /// out of time or is too slow is `unavailable` (the outcome is unknown to the caller).
-    async fn call_provider<P, R>(&mut self, method: &str, function: &str, params: P) -> Result<R, payments::PaymentError>
+    /// Every call is counted by how it ended.
+    async fn call_provider<P, T>(&mut self, method: &str, function: &str, params: P) -> Result<T, payments::PaymentError>
     where
         P: ComponentNamedList + Lower + Send + Sync + 'static,
-        R: ComponentNamedList + Lift + Send + Sync + 'static,
+        (Result<T, payments::PaymentError>,): ComponentNamedList + Lift + Send + Sync + 'static,
     {
         let provider = payment_provider(method);
         if !self.runtime.slots.contains_key(&provider) {
@@ -167,7 +168,7 @@ impl HostState {
         }
         let timeout = self.runtime.settings.payment_timeout;
         let started = std::time::Instant::now();
-        let call = self.call_other(&provider, Export::Named(PAYMENTS, function), params);
+        let call = self.call_other::<P, (Result<T, payments::PaymentError>,)>(&provider, Export::Named(PAYMENTS, function), params);
         let outcome = tokio::time::timeout(timeout, call).await;
         // The caller's budget is for its own work, also when the provider was cut off.
         if outcome.is_err() {
@@ -175,7 +176,17 @@ impl HostState {
         }
         let metrics = &self.runtime.metrics;
         match outcome {
-            Ok(Ok(result)) => Ok(result),
+            Ok(Ok((answer,))) => {
+                let counted = match &answer {
+                    Ok(_) => "ok",
+                    Err(payments::PaymentError::Declined(_)) => "declined",
+                    Err(payments::PaymentError::InsufficientFunds(_)) => "insufficient_funds",
+                    Err(payments::PaymentError::Invalid(_)) => "invalid",
+                    Err(payments::PaymentError::Unavailable(_)) => "unavailable",
+                };
+                metrics.payment_call(&provider, function, counted);
+                answer
+            }
             Ok(Err(error)) => {
                 tracing::error!(caller = %self.component, provider, function, error = %error, "payment provider failed");
                 metrics.payment_call(&provider, function, "failed");
@@ -188,19 +199,6 @@ impl HostState {
             }
         }
     }
-
-    /// Counts a provider's own answer (the host's failures are counted where they happen).
-    fn counted<T>(&self, method: &str, function: &str, answer: Result<T, payments::PaymentError>) -> Result<T, payments::PaymentError> {
-        let outcome = match answer {
-            Ok(_) => "ok",
-            Err(payments::PaymentError::Declined(_)) => "declined",
-            Err(payments::PaymentError::InsufficientFunds(_)) => "insufficient_funds",
-            Err(payments::PaymentError::Invalid(_)) => "invalid",
-            Err(payments::PaymentError::Unavailable(_)) => "unavailable",
-        };
-        self.runtime.metrics.payment_call(&payment_provider(method), function, outcome);
-        answer
-    }
 }
 
 impl payments::Host for HostState {
@@ -211,10 +209,7 @@ impl payments::Host for HostState {
         charge: payments::Charge,
         details: Vec<(String, String)>,
     ) -> wasmtime::Result<Result<payments::Authorisation, payments::PaymentError>> {
-        let params = (method.clone(), charge, details);
-        let result =
-            self.call_provider::<_, (Result<payments::Authorisation, payments::PaymentError>,)>(&method, "authorise", params).await;
-        Ok(result.and_then(|(answer,)| self.counted(&method, "authorise", answer)))
+        Ok(self.call_provider(&method, "authorise", (method.clone(), charge, details)).await)
     }
 
     #[tracing::instrument(name = "payments.capture", target = "capability", level = "debug", skip_all, fields(component = %self.component, method))]
@@ -224,9 +219,7 @@ impl payments::Host for HostState {
         reference: String,
         charge: payments::Charge,
     ) -> wasmtime::Result<Result<(), payments::PaymentError>> {
-        let params = (method.clone(), reference, charge);
-        let result = self.call_provider::<_, (Result<(), payments::PaymentError>,)>(&method, "capture", params).await;
-        Ok(result.and_then(|(answer,)| self.counted(&method, "capture", answer)))
+        Ok(self.call_provider(&method, "capture", (method.clone(), reference, charge)).await)
     }
 
     #[tracing::instrument(name = "payments.refund", target = "capability", level = "debug", skip_all, fields(component = %self.component, method))]
@@ -236,15 +229,11 @@ impl payments::Host for HostState {
         reference: String,
         charge: payments::Charge,
     ) -> wasmtime::Result<Result<(), payments::PaymentError>> {
-        let params = (method.clone(), reference, charge);
-        let result = self.call_provider::<_, (Result<(), payments::PaymentError>,)>(&method, "refund", params).await;
-        Ok(result.and_then(|(answer,)| self.counted(&method, "refund", answer)))
+        Ok(self.call_provider(&method, "refund", (method.clone(), reference, charge)).await)
     }
 
     #[tracing::instrument(name = "payments.void", target = "capability", level = "debug", skip_all, fields(component = %self.component, method))]
     async fn void(&mut self, method: String, reference: String) -> wasmtime::Result<Result<(), payments::PaymentError>> {
-        let params = (method.clone(), reference);
-        let result = self.call_provider::<_, (Result<(), payments::PaymentError>,)>(&method, "void", params).await;
-        Ok(result.and_then(|(answer,)| self.counted(&method, "void", answer)))
+        Ok(self.call_provider(&method, "void", (method.clone(), reference)).await)
     }
 }
