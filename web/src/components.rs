@@ -199,3 +199,66 @@ pub fn LanguageSwitch() -> impl IntoView {
         </a>
     }
 }
+
+/// A labelled input with the API's message for its field beside it.
+#[component]
+pub fn Field(
+    /// The form field's name (a server function's argument).
+    #[prop(into)]
+    name: String,
+    /// The label.
+    #[prop(into)]
+    label: String,
+    /// The value it starts with.
+    #[prop(into)]
+    value: String,
+    /// The message to show, if any.
+    error: Signal<Option<String>>,
+    /// A textarea instead of an input.
+    #[prop(optional)]
+    multiline: bool,
+    /// The input's type (`text` by default).
+    #[prop(optional, into)]
+    kind: Option<String>,
+    /// The text direction of the value (`rtl` for Arabic fields).
+    #[prop(optional, into)]
+    dir: Option<String>,
+    /// `inputmode`.
+    #[prop(optional, into)]
+    inputmode: Option<String>,
+    /// Whether it must be filled.
+    #[prop(optional)]
+    required: bool,
+    /// `autocomplete` (what the browser may fill in).
+    #[prop(optional, into)]
+    autocomplete: Option<String>,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    let error_id = format!("{id}-error");
+    let invalid = move || error.get().is_some().to_string();
+    let described = error_id.clone();
+    let control = if multiline {
+        view! { <textarea id=id.clone() name=name.clone() dir=dir.clone() rows="4" aria-invalid=invalid aria-describedby=described.clone() required=required>{value.clone()}</textarea> }.into_any()
+    } else {
+        view! { <input id=id.clone() name=name.clone() type=kind.unwrap_or_else(|| "text".into()) value=value.clone() dir=dir.clone() inputmode=inputmode autocomplete=autocomplete aria-invalid=invalid aria-describedby=described required=required /> }.into_any()
+    };
+    view! {
+        <div class="field" class:invalid=move || error.get().is_some()>
+            <label for=id>{label}</label>
+            {control}
+            <p class="field-error" id=error_id>{move || error.get()}</p>
+        </div>
+    }
+}
+
+/// A message for an error from an action, if there is one.
+#[component]
+pub fn ActionError(error: Signal<Option<AppError>>) -> impl IntoView {
+    let lang = use_lang();
+    move || {
+        error.get().map(|e| {
+            let text = if e.has_fields() { lang.t("admin-form-errors") } else { e.message(lang) };
+            view! { <p class="form-error" role="alert">{text}</p> }
+        })
+    }
+}

@@ -11,6 +11,7 @@ pub mod data;
 pub mod format;
 pub mod i18n;
 pub mod model;
+pub mod order_view;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;

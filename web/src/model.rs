@@ -8,7 +8,7 @@ pub use shop_domain::{FieldError, Money};
 
 pub use shop_domain::accounts::{Role, User, UserPage};
 pub use shop_domain::catalog::{Category, CategorySummary, Image, ImageVariant, Product, ProductPage, ProductStatus};
-pub use shop_domain::orders::{Order, OrderPage, OrderStatus, PaymentMethod};
+pub use shop_domain::orders::{Address, Cart as ServerCart, CartLine, LineIssue, Order, OrderLine, OrderPage, OrderStatus, PaymentMethod};
 pub use shop_domain::{LocalizedText, Translations};
 
 /// Text in the language a page is shown in. Arabic falls back to English where it is

@@ -8,6 +8,8 @@
 //! - [`Process`]: a child process that is killed and reaped when dropped, so a failing test
 //!   (a panic unwinds through it) leaves nothing running. [`Process::terminated_on_drop`] is
 //!   for servers with processes of their own (nginx's workers): SIGKILL would orphan them.
+//! - [`smtp_server`]: the project's real SMTP server for tests (`host/tests/smtp/server.py`
+//!   on Debian's python3-aiosmtpd), started and waited for.
 
 #![deny(missing_docs)]
 
@@ -129,6 +131,30 @@ impl Drop for Process {
             Stop::Terminate => self.terminate(),
         }
     }
+}
+
+/// The Python with aiosmtpd: Debian's (`cargo xtask test` installs python3-aiosmtpd).
+pub const SMTP_PYTHON: &str = "/usr/bin/python3";
+
+/// Starts the SMTP server `script` (`host/tests/smtp/server.py`) on loopback `port`, each
+/// message it accepts appended to `record` as a JSON line, and returns once it listens.
+///
+/// # Panics
+/// When Python or aiosmtpd is missing (the message says what to install).
+pub fn smtp_server(script: &std::path::Path, port: u16, record: &std::path::Path) -> Process {
+    use std::io::BufRead;
+    let mut child = Command::new(SMTP_PYTHON)
+        .arg(script)
+        .arg(port.to_string())
+        .arg(record)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{SMTP_PYTHON} could not start ({e}): install Debian's python3-aiosmtpd (cargo xtask test does)"));
+    let mut ready = String::new();
+    let stdout = child.stdout.take().expect("piped");
+    let _ = std::io::BufReader::new(stdout).read_line(&mut ready);
+    assert_eq!(ready.trim(), "ready", "the SMTP server did not start: is python3-aiosmtpd installed?");
+    Process::new(child)
 }
 
 #[cfg(test)]

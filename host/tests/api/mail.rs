@@ -6,14 +6,9 @@ use crate::orders::{address, checkout, product, request, shopper};
 use crate::payments::metric;
 use reqwest::Method;
 use serde_json::{Value, json};
-use std::io::BufRead;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use test_support::{Process, free_port};
-
-/// The Python with aiosmtpd: Debian's (`cargo xtask test` installs python3-aiosmtpd).
-const PYTHON: &str = "/usr/bin/python3";
 
 /// A real SMTP server on a free port, recording what it accepts.
 struct SmtpServer {
@@ -27,17 +22,8 @@ impl SmtpServer {
     fn start_on(port: u16) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let record = dir.path().join("received.jsonl");
-        let mut child = Command::new(PYTHON)
-            .arg(project_root().join("host/tests/smtp/server.py"))
-            .arg(port.to_string())
-            .arg(&record)
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("{PYTHON} could not start ({e}): install Debian's python3-aiosmtpd (cargo xtask test does)"));
-        let mut ready = String::new();
-        std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut ready).unwrap();
-        assert_eq!(ready.trim(), "ready", "the SMTP server did not start: is python3-aiosmtpd installed?");
-        Self { port, record, _process: Process::new(child), _dir: dir }
+        let process = test_support::smtp_server(&project_root().join("host/tests/smtp/server.py"), port, &record);
+        Self { port, record, _process: process, _dir: dir }
     }
 
     fn url(&self) -> String {

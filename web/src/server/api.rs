@@ -24,6 +24,8 @@ pub struct Call<'a> {
     pub json: Option<&'a Value>,
     /// The shopper's address, passed on for per-client limits (sign-in throttling).
     pub client: Option<String>,
+    /// More headers (`If-Match`, `Idempotency-Key`, `Accept-Language`).
+    pub headers: Vec<(&'static str, String)>,
 }
 
 impl Api {
@@ -46,6 +48,18 @@ impl Api {
 
     /// Any call whose answer is JSON.
     pub async fn call<T: DeserializeOwned>(&self, method: Method, path: &str, call: Call<'_>) -> Result<T, AppError> {
+        self.answer(self.request(method, path, call)).await
+    }
+
+    /// A call whose refusals the caller reads itself: the status and the body, whatever they
+    /// are (only an unreachable API is an error).
+    pub async fn exchange(&self, method: Method, path: &str, call: Call<'_>) -> Result<(StatusCode, bytes::Bytes), AppError> {
+        let response = self.request(method, path, call).send().await.map_err(unavailable)?;
+        let status = response.status();
+        Ok((status, response.bytes().await.map_err(unavailable)?))
+    }
+
+    fn request(&self, method: Method, path: &str, call: Call<'_>) -> reqwest::RequestBuilder {
         let mut request = self.http.request(method, format!("{}{path}", self.base));
         if let Some(token) = call.token {
             request = request.bearer_auth(token);
@@ -56,7 +70,10 @@ impl Api {
         if let Some(client) = call.client {
             request = request.header("x-forwarded-for", client);
         }
-        self.answer(request).await
+        for (name, value) in call.headers {
+            request = request.header(name, value);
+        }
+        request
     }
 
     /// A multipart call (image uploads).
@@ -73,12 +90,17 @@ impl Api {
         let response = request.send().await.map_err(unavailable)?;
         let status = response.status();
         let bytes = response.bytes().await.map_err(unavailable)?;
-        if status.is_success() {
-            let body: &[u8] = if status == StatusCode::NO_CONTENT || bytes.is_empty() { b"null" } else { &bytes };
-            return serde_json::from_slice(body).map_err(|e| AppError::Unavailable(format!("the API's answer did not parse: {e}")));
-        }
-        Err(refusal(status, &bytes))
+        parsed(status, &bytes)
     }
+}
+
+/// A successful answer's JSON, or the refusal it is.
+pub fn parsed<T: DeserializeOwned>(status: StatusCode, bytes: &[u8]) -> Result<T, AppError> {
+    if status.is_success() {
+        let body: &[u8] = if status == StatusCode::NO_CONTENT || bytes.is_empty() { b"null" } else { bytes };
+        return serde_json::from_slice(body).map_err(|e| AppError::Unavailable(format!("the API's answer did not parse: {e}")));
+    }
+    Err(refusal(status, bytes))
 }
 
 fn unavailable(error: reqwest::Error) -> AppError {

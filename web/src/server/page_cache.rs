@@ -12,9 +12,10 @@
 //! - it is older than [`LIFETIME`], the API's own `max-age` (what a host that cannot see
 //!   another host's writes allows).
 //!
-//! Never kept: anything under `/admin`, server functions, requests that carry an admin's
-//! session cookies, answers that set a cookie or are not `200`.
+//! Never kept: the dashboard, the account, checkout and the cart, server functions,
+//! requests that carry session cookies, answers that set a cookie or are not `200`.
 
+use crate::i18n::Lang;
 use axum::body::Body;
 use axum::extract::Request;
 use axum::middleware::Next;
@@ -58,9 +59,12 @@ pub fn init(budget: usize, build: &str, api_url: &str, metrics: CacheMetrics) {
 /// Whether a request may be answered from the cache, and its answer kept.
 fn is_cacheable(request: &Request) -> bool {
     let path = request.uri().path();
-    let not_a_page = ["/admin", "/ar/admin", "/_srv/", "/pkg/", "/uploads/", "/lang/", "/metrics", "/healthz"];
+    let not_a_page = ["/_srv/", "/pkg/", "/uploads/", "/lang/", "/metrics", "/healthz"];
+    // A shopper's or an admin's own pages (the guest's cart page is the script's, and cheap).
+    let personal = ["/admin", "/account", "/checkout", "/cart"];
     (request.method() == Method::GET || request.method() == Method::HEAD)
         && !not_a_page.iter().any(|prefix| path.starts_with(prefix))
+        && !personal.iter().any(|prefix| Lang::strip(path).starts_with(prefix))
         && !request.headers().contains_key(header::AUTHORIZATION)
         && [super::session::ACCESS, super::session::REFRESH].iter().all(|name| super::session::cookie(request.headers(), name).is_none())
 }

@@ -1,8 +1,15 @@
-//! Admin sessions. The API's tokens live in `HttpOnly`, `SameSite=Strict` cookies that
-//! scripts cannot read; every admin page and admin server function passes the guard here,
-//! which asks the API who the token belongs to (refreshing it when it has expired) and lets
-//! only admins through. Forms carry a CSRF token equal to a cookie of its own, and writes
-//! from another origin are refused before any of that.
+//! Sessions, for admins and shoppers alike. The API's tokens live in `HttpOnly`,
+//! `SameSite=Strict` cookies that scripts cannot read; the guard here asks the API who the
+//! token belongs to (refreshing it when it has expired) and puts the [`Session`] on the
+//! request: the dashboard and its server functions let only admins through, a shopper's
+//! account pages and checkout anyone signed in, and the cart and the shopper's server
+//! functions take a session when there is one. Forms carry a CSRF token equal to a cookie
+//! of its own, and writes from another origin are refused before any of that (the
+//! `SameSite=Strict` session cookies are not even sent with them).
+//!
+//! A third cookie, [`SIGNED_IN`], readable by scripts and holding no secret, tells the
+//! hydrated page that the cart lives on the server; the catalogue's pages stay the same
+//! bytes for everyone, so they can be kept in memory.
 
 use crate::i18n::Lang;
 use crate::model::{AppError, Role, User};
@@ -21,16 +28,20 @@ pub const ACCESS: &str = "shop_session";
 pub const REFRESH: &str = "shop_refresh";
 /// The CSRF token's cookie.
 pub const CSRF: &str = "shop_csrf";
+/// The cookie that tells scripts a shopper is signed in (`1`; no secret).
+pub const SIGNED_IN: &str = "shop_signed_in";
 /// The remembered language's cookie.
 pub const LANG: &str = "shop_lang";
 /// How long a sign-in lasts without activity (the refresh token's own life is longer).
 const SESSION_SECONDS: u64 = 14 * 24 * 3600;
 
-/// The signed-in admin of a request, set by the guard for admin pages and functions.
+/// The signed-in person of a request, set by the guard (see the module docs).
 #[derive(Debug, Clone)]
 pub struct Session {
-    /// The admin's email.
+    /// Their email.
     pub email: String,
+    /// Their role.
+    pub role: Role,
     /// The access token, for calls to the API.
     pub token: String,
     /// The CSRF token forms must carry.
@@ -61,13 +72,41 @@ pub fn set_cookie(name: &str, value: &str, max_age: u64, same_site: &str) -> Hea
 }
 
 /// The cookies a sign-in or a refresh sets.
-pub fn session_cookies(access: &str, refresh: &str) -> [HeaderValue; 2] {
-    [set_cookie(ACCESS, access, SESSION_SECONDS, "Strict"), set_cookie(REFRESH, refresh, SESSION_SECONDS, "Strict")]
+pub fn session_cookies(access: &str, refresh: &str) -> [HeaderValue; 3] {
+    [
+        set_cookie(ACCESS, access, SESSION_SECONDS, "Strict"),
+        set_cookie(REFRESH, refresh, SESSION_SECONDS, "Strict"),
+        signed_in_cookie(SESSION_SECONDS),
+    ]
 }
 
 /// The cookies that end a session.
-pub fn cleared_cookies() -> [HeaderValue; 2] {
-    [set_cookie(ACCESS, "", 0, "Strict"), set_cookie(REFRESH, "", 0, "Strict")]
+pub fn cleared_cookies() -> [HeaderValue; 3] {
+    [set_cookie(ACCESS, "", 0, "Strict"), set_cookie(REFRESH, "", 0, "Strict"), signed_in_cookie(0)]
+}
+
+/// [`SIGNED_IN`]: scripts read it, so it is not `HttpOnly`; `Lax`, as it guards nothing.
+fn signed_in_cookie(max_age: u64) -> HeaderValue {
+    let secure = if config().cookie_secure { "; Secure" } else { "" };
+    let value = if max_age == 0 { "" } else { "1" };
+    HeaderValue::from_str(&format!("{SIGNED_IN}={value}; Path=/; Max-Age={max_age}; SameSite=Lax{secure}")).expect("ASCII")
+}
+
+/// Ends the request's session at the API (its refresh token revoked) and returns the
+/// cookies that clear it in the browser.
+pub async fn end_session(headers: &HeaderMap) -> [HeaderValue; 3] {
+    if let Some(refresh) = cookie(headers, REFRESH).filter(|t| !t.is_empty()) {
+        let body = json!({ "refresh_token": refresh });
+        let call = crate::server::api::Call { json: Some(&body), ..Default::default() };
+        let _: Result<serde_json::Value, _> = api().call(Method::POST, "/api/auth/logout", call).await;
+    }
+    cleared_cookies()
+}
+
+/// Whether `next` is a path of this site that a sign-in may send a browser on to (never
+/// `//elsewhere`, a full address or a backslash trick: no open redirect).
+pub fn is_local_path(next: &str) -> bool {
+    next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') && !next.chars().any(char::is_control)
 }
 
 /// A fresh random token (128 bits, hex).
@@ -97,6 +136,29 @@ pub struct Tokens {
     pub user: User,
 }
 
+/// Signs in at the API from a sign-in form's server function: checks the form's CSRF token,
+/// passes on the browser's address (the API throttles guessing per account and per client)
+/// and says "wrong email or password" on the form rather than "sign in required". The
+/// caller decides whether the person may in, then sets [`session_cookies`].
+pub async fn sign_in_at_api(email: &str, password: &str, csrf: &str) -> Result<Tokens, AppError> {
+    let headers: HeaderMap = leptos_axum::extract().await.map_err(|e| AppError::BadRequest(e.to_string()))?;
+    if !csrf_matches(&headers, csrf) {
+        return Err(AppError::BadRequest("The form has expired; reload the page and try again.".into()));
+    }
+    let peer = leptos_axum::extract::<axum::extract::ConnectInfo<SocketAddr>>().await.ok().map(|c| c.0);
+    let body = json!({ "email": email, "password": password });
+    let call = crate::server::api::Call { json: Some(&body), client: client_address(&headers, peer), ..Default::default() };
+    match api().call(Method::POST, "/api/auth/login", call).await {
+        Err(AppError::Unauthorized) => Err(AppError::Refused {
+            status: 401,
+            title: "Sign-in failed".into(),
+            detail: Some("The email or the password is not correct.".into()),
+            errors: Vec::new(),
+        }),
+        other => other,
+    }
+}
+
 /// The browser's address, for the API's per-client limits.
 pub fn client_address(request_headers: &HeaderMap, connect: Option<SocketAddr>) -> Option<String> {
     // Behind nginx the proxy's own X-Forwarded-For is passed on as it came; the host decides
@@ -109,22 +171,45 @@ pub fn client_address(request_headers: &HeaderMap, connect: Option<SocketAddr>) 
     }
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
-    Page,
-    Function,
+    /// A dashboard page: admins only, others are sent to its sign-in.
+    AdminPage,
+    /// A dashboard server function: admins only.
+    AdminFunction,
+    /// A sign-in or registration page or function: no session needed.
     SignIn,
+    /// A shopper's account page or checkout: anyone signed in, others are sent to sign in.
+    ShopperPage,
+    /// The cart page and the shopper's server functions: a session when there is one (the
+    /// functions themselves refuse to work without).
+    MaybeShopper,
 }
 
 fn classify(path: &str) -> Option<Kind> {
     let neutral = Lang::strip(path);
-    if neutral == "/admin/login" || path.starts_with("/_srv/auth/") {
+    let under = |root: &str| neutral == root || neutral.strip_prefix(root).is_some_and(|rest| rest.starts_with('/'));
+    if neutral == "/admin/login" || neutral == "/account/login" || neutral == "/account/register" || path.starts_with("/_srv/auth/") {
         Some(Kind::SignIn)
-    } else if neutral == "/admin" || neutral.starts_with("/admin/") {
-        Some(Kind::Page)
+    } else if under("/admin") {
+        Some(Kind::AdminPage)
     } else if path.starts_with("/_srv/admin/") {
-        Some(Kind::Function)
+        Some(Kind::AdminFunction)
+    } else if under("/account") || neutral == "/checkout" {
+        Some(Kind::ShopperPage)
+    } else if neutral == "/cart" || path.starts_with("/_srv/shop/") {
+        Some(Kind::MaybeShopper)
     } else {
         None
+    }
+}
+
+impl Kind {
+    fn admits(self, role: Role) -> bool {
+        match self {
+            Kind::AdminPage | Kind::AdminFunction => role == Role::Admin,
+            _ => true,
+        }
     }
 }
 
@@ -146,7 +231,8 @@ fn problem(status: StatusCode, title: &str) -> Response {
     (status, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string()).into_response()
 }
 
-/// The guard of `/admin`, `/ar/admin` and the admin server functions (see the module docs).
+/// The guard of the dashboard, the shopper's account, checkout and cart, and their server
+/// functions (see the module docs).
 pub async fn guard(mut request: Request, next: Next) -> Response {
     let Some(kind) = classify(request.uri().path()) else {
         return next.run(request).await;
@@ -165,32 +251,39 @@ pub async fn guard(mut request: Request, next: Next) -> Response {
         }
     };
     request.extensions_mut().insert(CsrfToken(csrf.clone()));
-    if !matches!(kind, Kind::SignIn) {
+    let has_session = [ACCESS, REFRESH].iter().any(|name| cookie(request.headers(), name).is_some_and(|v| !v.is_empty()));
+    if kind != Kind::SignIn && (kind != Kind::MaybeShopper || has_session) {
         match resolve(request.headers()).await {
-            Ok((me, token, refreshed)) if me.role == Role::Admin => {
+            Ok((me, token, refreshed)) if kind.admits(me.role) => {
                 if let Some(tokens) = refreshed {
                     set.extend(session_cookies(&tokens.access_token, &tokens.refresh_token));
                 }
-                request.extensions_mut().insert(Session { email: me.email, token, csrf });
+                request.extensions_mut().insert(Session { email: me.email, role: me.role, token, csrf });
             }
             Err(AppError::Unavailable(_)) => {
                 // The page itself shows the API-down page with a retry.
-                if matches!(kind, Kind::Function) {
+                if kind == Kind::AdminFunction {
                     return problem(StatusCode::SERVICE_UNAVAILABLE, "The shop's API is unavailable.");
                 }
             }
-            _ => {
+            // A shopper whose session has ended keeps using the cart as a guest.
+            Err(_) if kind == Kind::MaybeShopper => set.extend(cleared_cookies()),
+            outcome => {
                 let mut response = match kind {
-                    Kind::Page => {
+                    Kind::AdminPage | Kind::ShopperPage => {
                         let lang = Lang::of_path(request.uri().path());
-                        let next_path = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/admin");
-                        let to = format!("{}?next={}", lang.path("/admin/login"), crate::data::encode(next_path).replace("%2F", "/"));
+                        let sign_in = if kind == Kind::AdminPage { "/admin/login" } else { "/account/login" };
+                        let next_path = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+                        let to = format!("{}?next={}", lang.path(sign_in), crate::data::encode(next_path).replace("%2F", "/"));
                         (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response()
                     }
                     _ => problem(StatusCode::UNAUTHORIZED, "Sign in as an admin first."),
                 };
-                for cookie in cleared_cookies() {
-                    response.headers_mut().append(header::SET_COOKIE, cookie);
+                // Signed in, but not as an admin: the session stays, the dashboard is closed.
+                if outcome.is_err() {
+                    for cookie in cleared_cookies() {
+                        response.headers_mut().append(header::SET_COOKIE, cookie);
+                    }
                 }
                 return response;
             }
@@ -200,7 +293,7 @@ pub async fn guard(mut request: Request, next: Next) -> Response {
     for cookie in set {
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
-    // Admin pages are personal: never cached.
+    // These pages are personal: never cached.
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
@@ -262,11 +355,35 @@ mod tests {
 
     #[test]
     fn admin_paths_are_guarded_in_both_languages() {
-        assert!(matches!(classify("/admin"), Some(Kind::Page)));
-        assert!(matches!(classify("/ar/admin/products/1"), Some(Kind::Page)));
-        assert!(matches!(classify("/ar/admin/login"), Some(Kind::SignIn)));
-        assert!(matches!(classify("/_srv/admin/save_product123"), Some(Kind::Function)));
+        assert_eq!(classify("/admin"), Some(Kind::AdminPage));
+        assert_eq!(classify("/ar/admin/products/1"), Some(Kind::AdminPage));
+        assert_eq!(classify("/ar/admin/login"), Some(Kind::SignIn));
+        assert_eq!(classify("/_srv/admin/save_product123"), Some(Kind::AdminFunction));
         assert!(classify("/administrator").is_none());
         assert!(classify("/c/admin").is_none());
+    }
+
+    #[test]
+    fn shopper_paths_need_a_session_only_where_they_show_one() {
+        assert_eq!(classify("/account"), Some(Kind::ShopperPage));
+        assert_eq!(classify("/ar/account/orders/ab12"), Some(Kind::ShopperPage));
+        assert_eq!(classify("/checkout"), Some(Kind::ShopperPage));
+        assert_eq!(classify("/ar/account/login"), Some(Kind::SignIn));
+        assert_eq!(classify("/account/register"), Some(Kind::SignIn));
+        assert_eq!(classify("/cart"), Some(Kind::MaybeShopper));
+        assert_eq!(classify("/_srv/shop/cart_change1"), Some(Kind::MaybeShopper));
+        assert!(classify("/accounts").is_none());
+        assert!(classify("/p/checkout").is_none());
+        assert!(Kind::ShopperPage.admits(Role::Customer));
+        assert!(!Kind::AdminPage.admits(Role::Customer));
+    }
+
+    #[test]
+    fn sign_in_sends_on_only_to_this_site() {
+        assert!(is_local_path("/account/orders?page=2"));
+        assert!(!is_local_path("//evil.example/"));
+        assert!(!is_local_path("https://evil.example/"));
+        assert!(!is_local_path("/\\evil.example"));
+        assert!(!is_local_path(""));
     }
 }

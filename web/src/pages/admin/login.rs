@@ -20,27 +20,8 @@ pub async fn csrf_token() -> Result<String, AppError> {
 /// per client address); the tokens go into `HttpOnly` cookies.
 #[server(prefix = "/_srv/auth")]
 pub async fn sign_in(email: String, password: String, csrf: String, lang: String, next: Option<String>) -> Result<(), AppError> {
-    use crate::server::session::{Tokens, client_address, csrf_matches, session_cookies};
-    let headers: http::HeaderMap = leptos_axum::extract().await.map_err(|e| AppError::BadRequest(e.to_string()))?;
-    if !csrf_matches(&headers, &csrf) {
-        return Err(AppError::BadRequest("The form has expired; reload the page and try again.".into()));
-    }
-    let peer = leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>().await.ok().map(|c| c.0);
-    let body = serde_json::json!({ "email": email, "password": password });
-    let call = crate::server::api::Call { json: Some(&body), client: client_address(&headers, peer), ..Default::default() };
-    let tokens: Tokens = match crate::server::api().call(http::Method::POST, "/api/auth/login", call).await {
-        Ok(tokens) => tokens,
-        // A wrong password is a 401 at the API: say so on the form, not "sign in required".
-        Err(AppError::Unauthorized) => {
-            return Err(AppError::Refused {
-                status: 401,
-                title: "Sign-in failed".into(),
-                detail: Some("The email or the password is not correct.".into()),
-                errors: Vec::new(),
-            });
-        }
-        Err(other) => return Err(other),
-    };
+    use crate::server::session::{session_cookies, sign_in_at_api};
+    let tokens = sign_in_at_api(&email, &password, &csrf).await?;
     if tokens.user.role != crate::model::Role::Admin {
         return Err(AppError::Unauthorized);
     }
@@ -53,7 +34,7 @@ pub async fn sign_in(email: String, password: String, csrf: String, lang: String
     let admin_home = lang.path("/admin");
     let to = next
         .filter(|n| {
-            crate::i18n::Lang::strip(n.split('?').next().unwrap_or("")).starts_with("/admin") && n.starts_with('/') && !n.starts_with("//")
+            crate::i18n::Lang::strip(n.split('?').next().unwrap_or("")).starts_with("/admin") && crate::server::session::is_local_path(n)
         })
         .unwrap_or(admin_home);
     leptos_axum::redirect(&to);

@@ -10,6 +10,8 @@ pub mod orders;
 pub mod products;
 pub mod users;
 
+pub use crate::components::{ActionError, Field};
+
 use crate::components::LanguageSwitch;
 use crate::i18n::use_lang;
 use crate::model::AppError;
@@ -51,25 +53,24 @@ pub async fn current_admin() -> Result<AdminInfo, AppError> {
     Ok(AdminInfo { email: session.email, csrf: session.csrf })
 }
 
-/// Signs out: the refresh token is revoked at the API and the cookies are cleared.
-#[server(prefix = "/_srv/admin")]
-pub async fn sign_out(csrf: String, lang: String) -> Result<(), AppError> {
-    use crate::server::session::{REFRESH, cleared_cookies, cookie};
-    let _ = checked(&csrf).await?;
+/// Ends the session of a sign-out form (its CSRF token checked): the refresh token is
+/// revoked at the API, the cookies are cleared, and the browser goes to `to`.
+#[cfg(feature = "ssr")]
+pub(crate) async fn end_session_and_go(csrf: &str, to: &str) -> Result<(), AppError> {
+    let _ = checked(csrf).await?;
     let headers: http::HeaderMap = leptos_axum::extract().await.map_err(|e| AppError::BadRequest(e.to_string()))?;
-    if let Some(refresh) = cookie(&headers, REFRESH) {
-        let body = serde_json::json!({ "refresh_token": refresh });
-        let _: Result<serde_json::Value, _> = crate::server::api()
-            .call(http::Method::POST, "/api/auth/logout", crate::server::api::Call { json: Some(&body), ..Default::default() })
-            .await;
-    }
     let response = expect_context::<leptos_axum::ResponseOptions>();
-    for cookie in cleared_cookies() {
+    for cookie in crate::server::session::end_session(&headers).await {
         response.append_header(http::header::SET_COOKIE, cookie);
     }
-    let lang = crate::i18n::Lang::from_code(&lang).unwrap_or_default();
-    leptos_axum::redirect(&lang.path("/admin/login"));
+    leptos_axum::redirect(to);
     Ok(())
+}
+
+/// Signs out, to the dashboard's sign-in page.
+#[server(prefix = "/_srv/admin")]
+pub async fn sign_out(csrf: String, lang: String) -> Result<(), AppError> {
+    end_session_and_go(&csrf, &crate::i18n::Lang::from_code(&lang).unwrap_or_default().path("/admin/login")).await
 }
 
 /// The frame of every admin page: navigation, who is signed in, sign-out.
@@ -104,66 +105,6 @@ pub fn AdminFrame(info: AdminInfo, #[prop(into)] title: String, children: Childr
                 <h1>{title}</h1>
                 {children()}
             </div>
-        </div>
-    }
-}
-
-/// A message for an error from an action, if there is one.
-#[component]
-pub fn ActionError(error: Signal<Option<AppError>>) -> impl IntoView {
-    let lang = use_lang();
-    move || {
-        error.get().map(|e| {
-            let text = if e.has_fields() { lang.t("admin-form-errors") } else { e.message(lang) };
-            view! { <p class="form-error" role="alert">{text}</p> }
-        })
-    }
-}
-
-/// A labelled input with the API's message for its field beside it.
-#[component]
-pub fn Field(
-    /// The form field's name (a server function's argument).
-    #[prop(into)]
-    name: String,
-    /// The label.
-    #[prop(into)]
-    label: String,
-    /// The value it starts with.
-    #[prop(into)]
-    value: String,
-    /// The message to show, if any.
-    error: Signal<Option<String>>,
-    /// A textarea instead of an input.
-    #[prop(optional)]
-    multiline: bool,
-    /// The input's type (`text` by default).
-    #[prop(optional, into)]
-    kind: Option<String>,
-    /// The text direction of the value (`rtl` for Arabic fields).
-    #[prop(optional, into)]
-    dir: Option<String>,
-    /// `inputmode`.
-    #[prop(optional, into)]
-    inputmode: Option<String>,
-    /// Whether it must be filled.
-    #[prop(optional)]
-    required: bool,
-) -> impl IntoView {
-    let id = format!("field-{name}");
-    let error_id = format!("{id}-error");
-    let invalid = move || error.get().is_some().to_string();
-    let described = error_id.clone();
-    let control = if multiline {
-        view! { <textarea id=id.clone() name=name.clone() dir=dir.clone() rows="4" aria-invalid=invalid aria-describedby=described.clone() required=required>{value.clone()}</textarea> }.into_any()
-    } else {
-        view! { <input id=id.clone() name=name.clone() type=kind.unwrap_or_else(|| "text".into()) value=value.clone() dir=dir.clone() inputmode=inputmode aria-invalid=invalid aria-describedby=described required=required /> }.into_any()
-    };
-    view! {
-        <div class="field" class:invalid=move || error.get().is_some()>
-            <label for=id>{label}</label>
-            {control}
-            <p class="field-error" id=error_id>{move || error.get()}</p>
         </div>
     }
 }

@@ -4,8 +4,9 @@ use super::{ActionError, AdminFrame, current_admin};
 use crate::components::{ErrorPanel, Pagination};
 use crate::data::encode;
 use crate::format;
-use crate::i18n::{Lang, use_lang};
-use crate::model::{AppError, InLang, Order, OrderPage, OrderStatus};
+use crate::i18n::use_lang;
+use crate::model::{AppError, Order, OrderPage, OrderStatus};
+use crate::order_view::{OrderHistory, OrderLines, StatusBadge, destination, payment_text, short_id, status_text, when};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
@@ -43,16 +44,6 @@ pub async fn change_order_status(csrf: String, id: String, status: String, note:
     }
     let call = crate::server::api::Call { token: Some(&session.token), json: Some(&body), ..Default::default() };
     crate::server::api().call(http::Method::POST, &format!("/api/orders/{}/status", encode(&id)), call).await
-}
-
-/// The words for a status.
-fn status_text(lang: Lang, status: OrderStatus) -> String {
-    lang.t(&format!("order-status-{}", status.as_str().replace('_', "-")))
-}
-
-/// A stored instant as `YYYY-MM-DD HH:MM` (UTC), in the page's digits.
-fn when(lang: Lang, rfc3339: &str) -> String {
-    format::localize_digits(lang, &rfc3339.get(..16).unwrap_or(rfc3339).replace('T', " "))
 }
 
 /// The steps an admin may take from `status`, in the order they are offered.
@@ -109,11 +100,11 @@ pub fn OrdersPage() -> impl IntoView {
                                     <tbody>
                                         {orders.items.into_iter().map(|o| view! {
                                             <tr data-order=o.id.clone()>
-                                                <td><a href=lang.path(&format!("/admin/orders/{}", o.id)) dir="ltr">{o.id[..8.min(o.id.len())].to_owned()}</a></td>
+                                                <td><a href=lang.path(&format!("/admin/orders/{}", o.id)) dir="ltr">{short_id(&o.id).to_owned()}</a></td>
                                                 <td>{when(lang, &o.created_at)}</td>
                                                 <td dir="ltr">{o.email.clone()}</td>
                                                 <td>{format::money(lang, &o.total)}</td>
-                                                <td><span class=format!("status {}", o.status.as_str())>{status_text(lang, o.status)}</span></td>
+                                                <td><StatusBadge status=o.status /></td>
                                             </tr>
                                         }).collect_view()}
                                     </tbody>
@@ -150,18 +141,9 @@ pub fn OrderPageView() -> impl IntoView {
                 match data.await {
                     Err(error) => view! { <ErrorPanel error /> }.into_any(),
                     Ok((info, order)) => {
-                        let title = format!("{} {}", lang.t("admin-order"), &order.id[..8.min(order.id.len())]);
+                        let title = format!("{} {}", lang.t("admin-order"), short_id(&order.id));
                         let address = order.shipping_address.clone();
-                        let destination = [address.lines.join(", "), address.city.clone(), address.region.clone().unwrap_or_default(), address.postal_code.clone().unwrap_or_default(), address.country.clone()]
-                            .into_iter().filter(|p| !p.is_empty()).collect::<Vec<_>>().join(", ");
-                        // The provider's summary is in English; the shop's own method is said in the page's language.
-                        let payment = if order.payment.method.as_str() == crate::model::PaymentMethod::CASH_ON_DELIVERY {
-                            lang.t("payment-cash-on-delivery")
-                        } else {
-                            order.payment.summary.clone().unwrap_or_else(|| order.payment.method.as_str().to_owned())
-                        };
-                        let payment_state = serde_json::to_value(order.payment.state).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
-                        let (name, phone) = (address.name.clone(), address.phone.clone());
+                        let payment = payment_text(lang, &order);
                         let lines = order.lines.clone();
                         let history = order.history.clone();
                         let steps = next_steps(order.status);
@@ -171,42 +153,18 @@ pub fn OrderPageView() -> impl IntoView {
                                 <ActionError error />
                                 <dl class="order-facts">
                                     <dt>{lang.t("admin-status")}</dt>
-                                    <dd><span class=format!("status {}", order.status.as_str())>{status_text(lang, order.status)}</span></dd>
+                                    <dd><StatusBadge status=order.status /></dd>
                                     <dt>{lang.t("admin-placed")}</dt><dd>{when(lang, &order.created_at)}</dd>
                                     <dt>{lang.t("admin-customer-email")}</dt><dd dir="ltr">{order.email.clone()}</dd>
                                     <dt>{lang.t("admin-total")}</dt><dd>{format::money(lang, &order.total)}</dd>
                                     <dt>{lang.t("admin-payment")}</dt>
-                                    <dd>{payment}" · "{lang.t(&format!("payment-state-{payment_state}"))}</dd>
-                                    <dt>{lang.t("admin-ship-to")}</dt><dd>{name}" · "<span dir="ltr">{phone}</span>" · "{destination}</dd>
+                                    <dd>{payment}</dd>
+                                    <dt>{lang.t("admin-ship-to")}</dt><dd>{address.name.clone()}" · "<span dir="ltr">{address.phone.clone()}</span>" · "{destination(&address)}</dd>
                                 </dl>
                                 <h2>{lang.t("admin-lines")}</h2>
-                                <table class="admin-table">
-                                    <thead><tr>
-                                        <th scope="col">{lang.t("admin-name")}</th>
-                                        <th scope="col">{lang.t("admin-quantity")}</th>
-                                        <th scope="col">{lang.t("admin-price")}</th>
-                                        <th scope="col">{lang.t("admin-total")}</th>
-                                    </tr></thead>
-                                    <tbody>
-                                        {lines.into_iter().map(|line| view! {
-                                            <tr>
-                                                <td>{line.name.in_lang(lang).to_owned()}</td>
-                                                <td>{format::number(lang, line.quantity)}</td>
-                                                <td>{format::money(lang, &line.unit_price)}</td>
-                                                <td>{format::money(lang, &line.line_total)}</td>
-                                            </tr>
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
+                                <OrderLines lines total=order.total.clone() />
                                 <h2>{lang.t("admin-history")}</h2>
-                                <ol class="order-history">
-                                    {history.into_iter().map(|c| view! {
-                                        <li>
-                                            {when(lang, &c.at)}" · "{status_text(lang, c.status)}
-                                            {c.note.map(|n| view! { " · "<q>{n}</q> })}
-                                        </li>
-                                    }).collect_view()}
-                                </ol>
+                                <OrderHistory history />
                                 {(!steps.is_empty()).then(|| view! {
                                     <h2>{lang.t("admin-next-step")}</h2>
                                     <ActionForm action=change attr:class="order-step">
