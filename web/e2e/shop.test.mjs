@@ -5,7 +5,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
@@ -17,6 +17,7 @@ const API = process.env.API_URL;
 const ARTIFACTS = process.env.ARTIFACTS;
 const IMAGE = process.env.IMAGE_PATH;
 const ADMIN = { email: process.env.ADMIN_EMAIL, password: process.env.ADMIN_PASSWORD };
+const MAIL_RECORD = process.env.MAIL_RECORD;
 const PHONE = { width: 360, height: 740 };
 const DESKTOP = { width: 1280, height: 800 };
 
@@ -307,6 +308,200 @@ test('an admin finds an order, ships it with a note, and reads it in Arabic', as
   await shoot(page, 'admin-order-ar-phone', PHONE);
 });
 
+/** The messages the SMTP server has accepted for `to`. */
+function mailTo(to) {
+  if (!existsSync(MAIL_RECORD)) return [];
+  return readFileSync(MAIL_RECORD, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
+    .filter((m) => m.rcpt_tos.includes(to));
+}
+
+async function waitForMail(to, subject) {
+  const deadline = Date.now() + 30000;
+  for (;;) {
+    const found = mailTo(to).find((m) => subject.test(m.subject));
+    if (found) return found;
+    assert.ok(Date.now() < deadline, `no message ${subject} to ${to}: ${JSON.stringify(mailTo(to).map((m) => m.subject))}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Opens an account through the API (for the tests that start signed in). */
+async function registerShopper(prefix) {
+  const email = `${prefix}-${Date.now()}@example.com`;
+  const password = 'correct horse battery';
+  const response = await fetch(`${API}/api/auth/register`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }),
+  });
+  assert.equal(response.status, 201);
+  return { email, password };
+}
+
+async function fillAddress(page, { phone = '+966 55 123 4567' } = {}) {
+  await page.fill('#field-name', 'ليلى أحمد');
+  await page.fill('#field-phone', phone);
+  await page.fill('#field-street', 'شارع الملك فهد ١٢');
+  await page.fill('#field-city', 'الرياض');
+  await page.selectOption('#field-country', 'SA');
+}
+
+test('a shopper buys: the guest cart joins the account, cash on delivery, the order, shipped, the e-mail', async (t) => {
+  const email = `buyer-${Date.now()}@example.com`;
+  const page = await open(t);
+  // As a guest: two bags into this browser's cart.
+  await page.goto(`${BASE}/p/coffee-blend-04`);
+  await hydrated(page);
+  await page.click('button.add-to-cart');
+  await page.click('button.add-to-cart');
+  await page.waitForFunction(() => document.querySelector('.cart-count')?.textContent === '2');
+  await page.goto(`${BASE}/cart`);
+  await hydrated(page);
+  await page.waitForSelector('.cart-line');
+  await Promise.all([page.waitForURL(/\/account\/login\?next=%2Fcart$/), page.click('a.checkout')]);
+  await hydrated(page);
+  await Promise.all([page.waitForURL(/\/account\/register\?next=%2Fcart$/), page.click('a[href^="/account/register"]')]);
+  await hydrated(page);
+  // A weak password is refused beside its field; then the account opens and signs in.
+  await page.fill('#field-email', email);
+  await page.fill('#field-password', 'short');
+  await page.click('form.credentials button[type=submit]');
+  await page.waitForSelector('#field-password-error:not(:empty)');
+  await page.fill('#field-password', 'correct horse battery');
+  await Promise.all([page.waitForURL(/\/cart$/), page.click('form.credentials button[type=submit]')]);
+  await hydrated(page);
+
+  // The guest cart is now the account's, priced by the server (14.00 each).
+  await page.waitForSelector('.cart-lines.server .cart-line');
+  assert.equal(await page.inputValue('.cart-lines.server input.qty'), '2');
+  assert.match(await page.textContent('.server-subtotal'), /SAR\u00a028\.00/);
+  assert.equal(await page.evaluate(() => localStorage.getItem('shop-cart-v1')), null, 'the browser cart was handed over');
+  await page.waitForFunction(() => document.querySelector('.cart-count')?.textContent === '2');
+  await page.fill('.cart-lines.server input.qty', '3');
+  await page.click('.quantity-form button');
+  await page.waitForFunction(() => /42\.00/.test(document.querySelector('.server-subtotal')?.textContent));
+  await page.waitForFunction(() => document.querySelector('.cart-count')?.textContent === '3');
+  await shoot(page, 'cart-signed-in-en-phone', PHONE);
+  await page.setViewportSize(DESKTOP);
+
+  // Checkout: a wrong phone is refused beside its field, then the order is placed.
+  await Promise.all([page.waitForURL(/\/checkout$/), page.click('a.checkout')]);
+  await hydrated(page);
+  await fillAddress(page, { phone: '12' });
+  await page.click('button.place-order');
+  await page.waitForSelector('#field-phone-error:not(:empty)');
+  assert.equal(await page.getAttribute('#field-phone', 'aria-invalid'), 'true');
+  await page.fill('#field-phone', '+966 55 123 4567');
+  await shoot(page, 'checkout-en-desktop', DESKTOP);
+  await Promise.all([page.waitForURL(/\/account\/orders\/[0-9a-f]{32}\?placed=1$/), page.click('button.place-order')]);
+  await hydrated(page);
+  const id = page.url().match(/orders\/([0-9a-f]{32})/)[1];
+  assert.match(await page.textContent('.confirmation'), /Thank you/);
+  assert.ok(await page.locator('.order-facts .status.paid').count() === 1, 'cash on delivery is authorised at once');
+  assert.match(await page.textContent('.order-total'), /SAR\u00a042\.00/);
+  await page.waitForFunction(() => document.querySelector('.cart-count')?.textContent === '0');
+  await shoot(page, 'order-placed-en-phone', PHONE);
+  await page.setViewportSize(DESKTOP);
+  await waitForMail(email, new RegExp(`Your order ${id.slice(0, 8)} is confirmed`));
+
+  // My orders lists it; the Arabic page reads it right to left.
+  await page.goto(`${BASE}/account/orders`);
+  await hydrated(page);
+  assert.equal(await page.locator(`li[data-order="${id}"]`).count(), 1);
+  await page.goto(`${BASE}/ar/account/orders/${id}`);
+  await hydrated(page);
+  assert.equal(await page.getAttribute('html', 'dir'), 'rtl');
+  assert.match(await page.textContent('.order-facts'), /الدفع عند الاستلام/);
+
+  // The admin ships it in the dashboard; the shopper's page and inbox say so.
+  const admin = await open(t);
+  await signIn(admin);
+  await admin.goto(`${BASE}/admin/orders/${id}`);
+  await hydrated(admin);
+  await admin.fill('#order-note', 'Aramex 42');
+  await admin.selectOption('#order-step', 'shipped');
+  await admin.click('form.order-step button[type=submit]');
+  await admin.waitForFunction(() => document.querySelector('.order-facts .status')?.classList.contains('shipped'));
+  const shipped = await waitForMail(email, new RegExp(`Your order ${id.slice(0, 8)} has shipped`));
+  assert.match(shipped.text, /Aramex 42/);
+  await page.goto(`${BASE}/account/orders/${id}`);
+  await hydrated(page);
+  assert.equal(await page.locator('.order-facts .status.shipped').count(), 1);
+  assert.equal(await page.locator('form.cancel-form').count(), 0, 'a shipped order cannot be cancelled by its shopper');
+
+  // Another shopper cannot see it.
+  const other = await registerShopper('other');
+  const stranger = await open(t);
+  await stranger.goto(`${BASE}/account/login`);
+  await hydrated(stranger);
+  await stranger.fill('#field-email', other.email);
+  await stranger.fill('#field-password', other.password);
+  await Promise.all([stranger.waitForURL(/\/account\/orders$/), stranger.click('form.credentials button[type=submit]')]);
+  const response = await stranger.goto(`${BASE}/account/orders/${id}`);
+  assert.equal(response.status(), 404);
+});
+
+test('a declined card leaves the order held and unpaid; the shopper pays it from the order page', async (t) => {
+  const shopper = await registerShopper('card');
+  const page = await open(t);
+  await page.goto(`${BASE}/ar/account/login?next=/ar/p/coffee-blend-07`);
+  await hydrated(page);
+  await page.fill('#field-email', shopper.email);
+  await page.fill('#field-password', shopper.password);
+  await Promise.all([page.waitForURL(/\/ar\/p\/coffee-blend-07$/), page.click('form.credentials button[type=submit]')]);
+  await hydrated(page);
+  await page.click('button.add-to-cart');
+  await page.waitForFunction(() => document.querySelector('.cart-count')?.textContent === '١');
+  await page.goto(`${BASE}/ar/checkout`);
+  await hydrated(page);
+  await fillAddress(page);
+  await page.check('input[value="test_card"]');
+  await page.fill('#field-card_number', '4000 0000 0000 0002');
+  await page.fill('#field-card_expiry', '12/39');
+  await page.fill('#field-card_cvc', '123');
+  await shoot(page, 'checkout-ar-phone', PHONE);
+  await Promise.all([page.waitForURL(/\/ar\/account\/orders\/[0-9a-f]{32}\?placed=1$/), page.click('button.place-order')]);
+  await hydrated(page);
+  assert.equal(await page.locator('.order-facts .status.pending_payment').count(), 1);
+  assert.match(await page.textContent('.confirmation'), /الدفع لم يتم/);
+  // Paying again with a good card settles it.
+  await page.check('form.pay-form input[value="test_card"]');
+  await page.fill('form.pay-form #field-card_number', '4242 4242 4242 4242');
+  await page.fill('form.pay-form #field-card_expiry', '12/39');
+  await page.fill('form.pay-form #field-card_cvc', '123');
+  await page.click('form.pay-form button[type=submit]');
+  await page.waitForSelector('.order-facts .status.paid');
+  assert.equal(await page.locator('form.pay-form').count(), 0);
+  // And the shopper may still cancel it before it ships.
+  await page.click('form.cancel-form button[type=submit]');
+  await page.waitForSelector('.order-facts .status.cancelled');
+});
+
+test('without JavaScript, a signed-in shopper adds to the cart, checks out and sees a refusal beside its field', async (t) => {
+  const shopper = await registerShopper('nojs');
+  const page = await open(t, { javaScriptEnabled: false });
+  // A guest's "add to cart" without JavaScript asks to sign in first, then comes back.
+  await page.goto(`${BASE}/p/coffee-blend-05`);
+  await Promise.all([page.waitForURL(/\/account\/login\?next=%2Fp%2Fcoffee-blend-05$/), page.click('button.add-to-cart')]);
+  await page.fill('#field-email', shopper.email);
+  await page.fill('#field-password', shopper.password);
+  await Promise.all([page.waitForURL(/\/p\/coffee-blend-05$/), page.click('form.credentials button[type=submit]')]);
+  // The form posts to the cart and comes back to the same page.
+  await Promise.all([page.waitForNavigation(), page.click('button.add-to-cart')]);
+  await page.goto(`${BASE}/cart`);
+  assert.equal(await page.inputValue('.cart-lines.server input.qty'), '1');
+  await page.fill('.cart-lines.server input.qty', '2');
+  await Promise.all([page.waitForNavigation(), page.click('.quantity-form button')]);
+  assert.match(await page.textContent('.server-subtotal'), /SAR\u00a030\.00/);
+  await page.click('a.checkout');
+  await page.waitForURL(/\/checkout$/);
+  await fillAddress(page, { phone: 'twelve' });
+  await Promise.all([page.waitForURL(/\/checkout\?/), page.click('button.place-order')]);
+  assert.match(await page.textContent('#field-phone-error'), /phone number/);
+  await fillAddress(page);
+  await Promise.all([page.waitForURL(/\/account\/orders\/[0-9a-f]{32}\?placed=1$/), page.click('button.place-order')]);
+  assert.match(await page.textContent('.confirmation'), /Thank you/);
+  assert.match(await page.textContent('.order-total'), /SAR\u00a030\.00/);
+});
+
 test('key pages have no serious or critical accessibility violations, in both languages', async (t) => {
   const page = await open(t);
   for (const prefix of ['', '/ar']) {
@@ -316,6 +511,47 @@ test('key pages have no serious or critical accessibility violations, in both la
       await axe(page, `${prefix}${path}`);
     }
   }
+  for (const prefix of ['', '/ar']) {
+    for (const path of ['/account/login', '/account/register']) {
+      await page.goto(`${BASE}${prefix}${path}`);
+      await hydrated(page);
+      await axe(page, `${prefix}${path}`);
+    }
+  }
+  // A shopper with an order: the cart, checkout, my orders and an order, in both languages.
+  const shopper = await registerShopper('axe');
+  const login = await fetch(`${API}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(shopper) });
+  const { access_token: token } = await login.json();
+  const put = await fetch(`${API}/api/cart`, {
+    method: 'PUT', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ items: [{ product: 'coffee-blend-08', quantity: 1 }] }),
+  });
+  assert.equal(put.status, 200);
+  const buyer = await open(t);
+  await buyer.goto(`${BASE}/account/login`);
+  await buyer.fill('#field-email', shopper.email);
+  await buyer.fill('#field-password', shopper.password);
+  await Promise.all([buyer.waitForURL(/\/account\/orders$/), buyer.click('form.credentials button[type=submit]')]);
+  for (const prefix of ['', '/ar']) {
+    for (const path of ['/cart', '/checkout']) {
+      await buyer.goto(`${BASE}${prefix}${path}`);
+      await hydrated(buyer);
+      await axe(buyer, `${prefix}${path} (signed in)`);
+    }
+  }
+  await buyer.goto(`${BASE}/checkout`);
+  await hydrated(buyer);
+  await fillAddress(buyer);
+  await Promise.all([buyer.waitForURL(/\/account\/orders\/[0-9a-f]{32}\?placed=1$/), buyer.click('button.place-order')]);
+  const order = buyer.url().replace(/^.*\/account/, '/account').replace(/\?.*$/, '');
+  for (const prefix of ['', '/ar']) {
+    for (const path of ['/account/orders', order]) {
+      await buyer.goto(`${BASE}${prefix}${path}`);
+      await hydrated(buyer);
+      await axe(buyer, `${prefix}${path}`);
+    }
+  }
+
   await page.goto(`${BASE}/admin/login`);
   await hydrated(page);
   await axe(page, '/admin/login');

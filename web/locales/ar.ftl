@@ -64,7 +64,6 @@ cart-items = { $count ->
     [many] { $count } قطعة
    *[other] { $count } قطعة
 }
-cart-checkout-note = الدفع قريبًا؛ تُحفظ سلتك في هذا المتصفح.
 cart-view = عرض السلة
 cart-needs-js = تحتاج السلة إلى تفعيل جافاسكربت.
 lang-switch = اللغة
@@ -169,3 +168,58 @@ orders-count = { $count ->
     [many] { $count } طلبًا
    *[other] { $count } طلب
 }
+
+# Shoppers: account, checkout, orders.
+nav-account = حسابي
+cart-update = تحديث
+cart-checkout = إتمام الشراء
+cart-sign-in-note = تُحفظ سلتك في هذا المتصفح. سجّل الدخول لإتمام الشراء: تنضم السلة إلى حسابك.
+cart-sign-in-to-check-out = سجّل الدخول لإتمام الشراء
+cart-line-gone = لم يعد معروضًا للبيع
+cart-line-short = بقي { $available } فقط في المخزون
+cart-line-currency = مسعّر بعملة غير عملة باقي السلة
+account-sign-in = تسجيل الدخول
+account-register = إنشاء حساب
+account-new-here = جديد هنا؟
+account-have-one = لديك حساب؟
+account-email = البريد الإلكتروني
+account-password = كلمة المرور
+account-password-hint = عشرة أحرف على الأقل.
+account-orders = طلباتي
+account-no-orders = لا طلبات لديك بعد.
+account-sign-out = تسجيل الخروج
+account-signed-in-as = مسجّل الدخول باسم { $email }
+checkout-title = إتمام الشراء
+checkout-address = عنوان التوصيل
+checkout-name = الاسم الكامل
+checkout-phone = الهاتف
+checkout-street = الشارع والرقم
+checkout-street-2 = الشقة أو الطابق (اختياري)
+checkout-city = المدينة
+checkout-region = المنطقة (اختياري)
+checkout-postal-code = الرمز البريدي (اختياري)
+checkout-country = الدولة
+checkout-payment = الدفع
+checkout-card-hint = للدفع بالبطاقة املأ هذه الحقول (وضع الاختبار: 4242 4242 4242 4242، أي تاريخ قادم، أي ثلاثة أرقام).
+checkout-card-number = رقم البطاقة
+checkout-card-expiry = تاريخ الانتهاء (MM/YY)
+checkout-card-cvc = رمز الأمان
+checkout-place-order = تأكيد الطلب
+checkout-summary = طلبك
+checkout-cart-not-ready = بعض بنود سلتك لا يمكن شراؤها كما هي؛ عدّلها في السلة أولًا.
+payment-test-card = بطاقة (وضع الاختبار)
+order-placed = شكرًا لك! تم تقديم طلبك. رسالة التأكيد في طريقها إلى بريدك.
+order-placed-unpaid = تم تقديم طلبك لكن الدفع لم يتم. بنوده محجوزة لك حتى الموعد أدناه: ادفع الآن للاحتفاظ بها.
+order-pay-by = ادفع قبل
+order-pay-now = ادفع الآن
+order-cancel = إلغاء هذا الطلب
+country-sa = السعودية
+country-ae = الإمارات العربية المتحدة
+country-kw = الكويت
+country-qa = قطر
+country-bh = البحرين
+country-om = عُمان
+country-eg = مصر
+country-jo = الأردن
+country-ma = المغرب
+country-gb = المملكة المتحدة

@@ -56,7 +56,6 @@ cart-items = { $count ->
     [one] { $count } item
    *[other] { $count } items
 }
-cart-checkout-note = Checkout is coming soon; your cart is kept in this browser.
 cart-view = View cart
 cart-needs-js = The cart needs JavaScript turned on.
 lang-switch = Language
@@ -157,3 +156,58 @@ orders-count = { $count ->
     [one] { $count } order
    *[other] { $count } orders
 }
+
+# Shoppers: account, checkout, orders.
+nav-account = Account
+cart-update = Update
+cart-checkout = Check out
+cart-sign-in-note = Your cart is kept in this browser. Sign in to check out: it joins your account.
+cart-sign-in-to-check-out = Sign in to check out
+cart-line-gone = No longer on sale
+cart-line-short = Only { $available } left in stock
+cart-line-currency = Priced in another currency than the rest of the cart
+account-sign-in = Sign in
+account-register = Create an account
+account-new-here = New here?
+account-have-one = Already have an account?
+account-email = Email
+account-password = Password
+account-password-hint = At least 10 characters.
+account-orders = My orders
+account-no-orders = You have no orders yet.
+account-sign-out = Sign out
+account-signed-in-as = Signed in as { $email }
+checkout-title = Checkout
+checkout-address = Delivery address
+checkout-name = Full name
+checkout-phone = Phone
+checkout-street = Street and number
+checkout-street-2 = Apartment, floor (optional)
+checkout-city = City
+checkout-region = Region (optional)
+checkout-postal-code = Postal code (optional)
+checkout-country = Country
+checkout-payment = Payment
+checkout-card-hint = For a card, fill these in (test mode: 4242 4242 4242 4242, any future date, any 3 digits).
+checkout-card-number = Card number
+checkout-card-expiry = Expiry (MM/YY)
+checkout-card-cvc = Security code
+checkout-place-order = Place order
+checkout-summary = Your order
+checkout-cart-not-ready = Some lines of your cart cannot be bought as they are; change them in the cart first.
+payment-test-card = Card (test mode)
+order-placed = Thank you! Your order is placed. A confirmation is on its way to your email.
+order-placed-unpaid = Your order is placed, but the payment did not go through. Its items are held for you until the time below: pay now to keep them.
+order-pay-by = Pay by
+order-pay-now = Pay now
+order-cancel = Cancel this order
+country-sa = Saudi Arabia
+country-ae = United Arab Emirates
+country-kw = Kuwait
+country-qa = Qatar
+country-bh = Bahrain
+country-om = Oman
+country-eg = Egypt
+country-jo = Jordan
+country-ma = Morocco
+country-gb = United Kingdom

@@ -3,7 +3,10 @@
 use crate::cart::{Cart, MiniCart};
 use crate::components::LanguageSwitch;
 use crate::i18n::{Lang, use_lang};
-use crate::pages::{NotFound, admin, cart::CartPage, category::CategoryPage, home::HomePage, product::ProductPage, search::SearchPage};
+use crate::pages::{
+    NotFound, account, admin, cart::CartPage, category::CategoryPage, checkout::CheckoutPage, home::HomePage, product::ProductPage,
+    search::SearchPage,
+};
 use leptos::prelude::*;
 use leptos_meta::{Html, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{Outlet, ParentRoute, Route, Router, Routes};
@@ -83,6 +86,12 @@ fn Pages() -> impl MatchNestedRoutes + Clone {
         <Route path=path!("/search") view=SearchPage ssr=SsrMode::Async />
         <Route path=path!("/p/:slug") view=ProductPage ssr=SsrMode::Async />
         <Route path=path!("/cart") view=CartPage ssr=SsrMode::Async />
+        <Route path=path!("/checkout") view=CheckoutPage ssr=SsrMode::Async />
+        <Route path=path!("/account") view=account::orders::MyOrdersPage ssr=SsrMode::Async />
+        <Route path=path!("/account/orders") view=account::orders::MyOrdersPage ssr=SsrMode::Async />
+        <Route path=path!("/account/orders/:id") view=account::orders::MyOrderPage ssr=SsrMode::Async />
+        <Route path=path!("/account/login") view=account::sign_in::SignInPage ssr=SsrMode::Async />
+        <Route path=path!("/account/register") view=account::sign_in::RegisterPage ssr=SsrMode::Async />
         <Route path=path!("/admin/login") view=admin::login::LoginPage ssr=SsrMode::Async />
         <Route path=path!("/admin") view=admin::products::ProductsPage ssr=SsrMode::Async />
         <Route path=path!("/admin/products/new") view=admin::edit::NewProductPage ssr=SsrMode::Async />
@@ -113,6 +122,7 @@ fn Header() -> impl IntoView {
                 </form>
                 <nav class="tools" aria-label=lang.t("nav-home")>
                     <LanguageSwitch />
+                    <a class="account-link" href=lang.path("/account")>{lang.t("nav-account")}</a>
                     <MiniCart />
                 </nav>
             </div>

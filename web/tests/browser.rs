@@ -1,6 +1,7 @@
-//! Browser end-to-end tests: starts the real host and storefront (with a catalogue), then
-//! runs `web/e2e/shop.test.mjs` in Node (playwright-core driving Debian's headless
-//! Chromium; axe-core for accessibility). Screenshots are kept in `web/e2e/artifacts/`.
+//! Browser end-to-end tests: starts the real host and storefront (with a catalogue) and a
+//! real SMTP server the host sends order e-mails to, then runs `web/e2e/shop.test.mjs` in
+//! Node (playwright-core driving Debian's headless Chromium; axe-core for accessibility).
+//! Screenshots are kept in `web/e2e/artifacts/`.
 
 mod support;
 
@@ -16,8 +17,12 @@ async fn shoppers_and_admins_in_a_real_browser() {
     );
     let e2e = project_root().join("web/e2e");
     assert!(e2e.join("node_modules/playwright-core").exists(), "web/e2e/node_modules is missing: run `cargo xtask test`");
-    let shop = Shop::start().await;
     let scratch = tempfile::tempdir().unwrap();
+    let mail_record = scratch.path().join("mail.jsonl");
+    let smtp_port = test_support::free_port();
+    let _smtp = test_support::smtp_server(&project_root().join("host/tests/smtp/server.py"), smtp_port, &mail_record);
+    let smtp_url = format!("smtp://127.0.0.1:{smtp_port}");
+    let shop = Shop::start_with(&[("SMTP_URL", &smtp_url), ("SHOP_MAIL_POLL_MS", "200")]).await;
     let image = scratch.path().join("upload.png");
     std::fs::write(&image, test_png(1200, 900)).unwrap();
     std::fs::write(scratch.path().join("upload-2.png"), test_png(640, 640)).unwrap();
@@ -31,6 +36,7 @@ async fn shoppers_and_admins_in_a_real_browser() {
             .env("ADMIN_EMAIL", ADMIN_EMAIL)
             .env("ADMIN_PASSWORD", ADMIN_PASSWORD)
             .env("IMAGE_PATH", &image)
+            .env("MAIL_RECORD", &mail_record)
             .env("ARTIFACTS", &artifacts)
             .env("CHROMIUM", &chromium)
             .status()

@@ -71,6 +71,90 @@ async fn the_storefront_renders_on_the_server_in_both_languages() {
     assert!(js.headers()["cache-control"].to_str().unwrap().contains("immutable"));
 }
 
+/// The `Set-Cookie` values of a response.
+fn set_cookies(response: &reqwest::Response) -> Vec<String> {
+    response.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn shoppers_sign_in_to_their_own_pages_and_are_sent_on_only_within_the_shop() {
+    let shop = Shop::start().await;
+    // Without a session: the account and checkout send to sign in, in the page's language.
+    for (path, to) in [
+        ("/checkout", "/account/login?next=/checkout"),
+        ("/account", "/account/login?next=/account"),
+        ("/ar/account/orders/abc", "/ar/account/login?next=/ar/account/orders/abc"),
+    ] {
+        let response = shop.get(path).await;
+        assert_eq!(response.status(), 303, "{path}");
+        assert_eq!(response.headers()["location"], to, "{path}");
+    }
+    // The cart page answers a guest (the script shows the browser's cart), never from the
+    // page cache and never cached by the browser.
+    let cart = shop.get("/cart").await;
+    assert_eq!(cart.status(), 200);
+    assert_eq!(cart.headers()["cache-control"], "no-store");
+    assert!(cart.headers().get("x-cache").is_none(), "personal pages are not kept");
+
+    // A customer signs in through the form, as a browser without JavaScript does.
+    let credentials = serde_json::json!({"email": "layla@example.com", "password": "correct horse battery"});
+    let opened = shop.client.post(format!("{}/api/auth/register", shop.api)).json(&credentials).send().await.unwrap();
+    assert_eq!(opened.status(), 201);
+    let login = shop.get("/account/login?next=//evil.example/x").await;
+    let csrf =
+        set_cookies(&login).iter().find_map(|c| c.strip_prefix("shop_csrf=").map(|v| v.split(';').next().unwrap().to_owned())).unwrap();
+    let html = login.text().await.unwrap();
+    let path = html
+        .split(r#"action="/_srv/auth/shopper_sign_in"#)
+        .nth(1)
+        .map(|rest| format!("/_srv/auth/shopper_sign_in{}", rest.split('"').next().unwrap()));
+    let path = path.expect("the sign-in form posts to its server function");
+    let sign_in = |next: &'static str| {
+        shop.client
+            .post(format!("{}{path}", shop.web))
+            .header("cookie", format!("shop_csrf={csrf}"))
+            .header("accept", "text/html")
+            .form(&[
+                ("email", "layla@example.com"),
+                ("password", "correct horse battery"),
+                ("csrf", csrf.as_str()),
+                ("lang", "en"),
+                ("next", next),
+            ])
+            .send()
+    };
+    // Sent on to a path of this shop only: another site's address falls back to the account.
+    for (next, to) in [("//evil.example/x", "/account/orders"), ("https://evil.example/", "/account/orders"), ("/ar/cart", "/ar/cart")] {
+        let answer = sign_in(next).await.unwrap();
+        assert_eq!(answer.status(), 302, "next={next}");
+        assert_eq!(answer.headers()["location"], to, "next={next}");
+    }
+    let answer = sign_in("/checkout").await.unwrap();
+    let cookies = set_cookies(&answer);
+    let hint = cookies.iter().find(|c| c.starts_with("shop_signed_in=1")).expect("the script-readable hint");
+    assert!(!hint.contains("HttpOnly"), "scripts read it: {hint}");
+    let session = cookies.iter().find(|c| c.starts_with("shop_session=")).expect("a session");
+    assert!(session.contains("HttpOnly") && session.contains("SameSite=Strict"));
+    let jar = cookies.iter().map(|c| c.split(';').next().unwrap().to_owned()).collect::<Vec<_>>().join("; ");
+    let jar = format!("{jar}; shop_csrf={csrf}");
+    let with_session = |path: &'static str| shop.client.get(format!("{}{path}", shop.web)).header("cookie", jar.clone()).send();
+
+    // The shopper's pages open; the dashboard does not, and their session stays.
+    let checkout = with_session("/checkout").await.unwrap();
+    assert_eq!(checkout.status(), 200);
+    assert_eq!(checkout.headers()["cache-control"], "no-store");
+    assert!(checkout.text().await.unwrap().contains("Your cart is empty."));
+    let orders = with_session("/ar/account/orders").await.unwrap();
+    assert_eq!(orders.status(), 200);
+    assert!(orders.text().await.unwrap().contains("layla@example.com"));
+    let dashboard = with_session("/admin").await.unwrap();
+    assert_eq!(dashboard.status(), 303);
+    assert!(set_cookies(&dashboard).iter().all(|c| !c.starts_with("shop_session=")), "a customer is not signed out by the dashboard");
+    // A catalogue page with a session is the same page everyone gets: nothing personal on it.
+    let product = with_session("/p/coffee-blend-01").await.unwrap().text().await.unwrap();
+    assert!(!product.contains("layla@example.com"));
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn seo_files_language_choice_and_the_admin_guard() {
     let shop = Shop::start().await;

@@ -1,8 +1,10 @@
 //! The pages.
 
+pub mod account;
 pub mod admin;
 pub mod cart;
 pub mod category;
+pub mod checkout;
 pub mod home;
 pub mod product;
 pub mod search;

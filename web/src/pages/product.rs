@@ -35,10 +35,15 @@ fn ProductView(product: Product) -> impl IntoView {
     let category = product.category.clone();
     let (added, set_added) = signal(false);
     let for_cart = product.clone();
-    let add = move |_| {
+    // A plain form to the cart's server function, so a signed-in shopper without JavaScript
+    // can buy too; with JavaScript the page's cart takes it (this browser's or the server's).
+    let add = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
         cart.add(&for_cart, 1);
         set_added.set(true);
     };
+    let product_id = product.id.clone();
+    let change_cart_url = <crate::cart::ChangeCart as leptos::server_fn::ServerFn>::PATH;
     view! {
         <Seo title=name.clone() description=summary neutral=format!("/p/{}", product.slug) />
         <nav class="breadcrumbs" aria-label=lang.t("nav-categories")>
@@ -53,9 +58,14 @@ fn ProductView(product: Product) -> impl IntoView {
                 <p class=if product.in_stock { "stock in" } else { "stock out" }>
                     {if product.in_stock { lang.t("in-stock") } else { lang.t("out-of-stock") }}
                 </p>
-                <button class="primary add-to-cart" on:click=add disabled=!product.in_stock>{lang.t("add-to-cart")}</button>
+                <form method="post" action=change_cart_url on:submit=add class="add-form">
+                    <input type="hidden" name="product" value=product_id />
+                    <input type="hidden" name="quantity" value="1" />
+                    <input type="hidden" name="mode" value="add" />
+                    <button type="submit" class="primary add-to-cart" disabled=!product.in_stock>{lang.t("add-to-cart")}</button>
+                </form>
                 <p class="added" role="status">{move || added.get().then(|| lang.t("added-to-cart"))}</p>
-                <noscript><p>{lang.t("cart-needs-js")}</p></noscript>
+                <p class="cart-error" role="alert">{move || cart.error().map(|e| e.message(lang))}</p>
                 <div class="description">
                     {description.split("\n\n").map(|p| view! { <p>{p.to_owned()}</p> }).collect_view()}
                 </div>

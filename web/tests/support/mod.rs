@@ -72,7 +72,13 @@ pub fn start_web_with(api: &str, port: u16, env: &[(&str, &str)]) -> Process {
 
 impl Shop {
     /// Starts everything and fills the catalogue.
+    #[allow(dead_code)] // Each test binary uses one of the two.
     pub async fn start() -> Shop {
+        Self::start_with(&[]).await
+    }
+
+    /// Starts everything with more settings for the host, and fills the catalogue.
+    pub async fn start_with(host_env: &[(&str, &str)]) -> Shop {
         let dir = tempfile::tempdir().unwrap();
         let (api_port, web_port) = (free_port(), free_port());
         let host = Process::new(
@@ -88,6 +94,7 @@ impl Shop {
                 .env("SHOP_TRUSTED_PROXIES", "127.0.0.1")
                 .env("SPIN_VARIABLE_JWT_SECRET", "storefront-test-signing-key-0123456789")
                 .env("RUST_LOG", "error")
+                .envs(host_env.iter().copied())
                 .stdout(Stdio::null())
                 .spawn()
                 .expect("the host binary starts"),
