@@ -287,6 +287,20 @@ test('an admin finds an order, ships it with a note, and reads it in Arabic', as
   await Promise.all([page.waitForURL(/status=paid/), page.click('.admin-actions button[type=submit]')]);
   assert.equal(await page.locator('table.orders tbody tr').count(), 1);
   assert.equal(await page.textContent('[role=status]'), '1 order');
+  // And by the days it was placed (UTC, both days included).
+  const day = (offset) => new Date(Date.now() + offset * 86400000).toISOString().slice(0, 10);
+  await page.fill('#orders-from', day(0));
+  await page.fill('#orders-to', day(0));
+  await Promise.all([page.waitForURL(/to=\d{4}-\d{2}-\d{2}/), page.click('.admin-actions button[type=submit]')]);
+  assert.equal(await page.textContent('[role=status]'), '1 order');
+  await page.fill('#orders-from', day(1));
+  await page.fill('#orders-to', day(2));
+  await Promise.all([page.waitForURL(new RegExp(`from=${day(1)}`)), page.click('.admin-actions button[type=submit]')]);
+  assert.equal(await page.locator('table.orders tbody tr').count(), 0);
+  await page.fill('#orders-from', '');
+  await page.fill('#orders-to', '');
+  await Promise.all([page.waitForURL((url) => !url.searchParams.get('from')), page.click('.admin-actions button[type=submit]')]);
+  assert.equal(await page.textContent('[role=status]'), '1 order');
   await shoot(page, 'admin-orders-en-desktop', DESKTOP);
   await page.click(`tr[data-order="${order.id}"] a`);
   await page.waitForURL(new RegExp(`/admin/orders/${order.id}$`));
@@ -347,8 +361,13 @@ async function fillAddress(page, { phone = '+966 55 123 4567' } = {}) {
 test('a shopper buys: the guest cart joins the account, cash on delivery, the order, shipped, the e-mail', async (t) => {
   const email = `buyer-${Date.now()}@example.com`;
   const page = await open(t);
-  // As a guest: two bags into this browser's cart.
-  await page.goto(`${BASE}/p/coffee-blend-04`);
+  // As a guest: browse to a coffee, two bags into this browser's cart.
+  await page.goto(`${BASE}/`);
+  await hydrated(page);
+  await Promise.all([page.waitForURL(/\/c\/coffee$/), page.click('a[href="/c/coffee"]')]);
+  await page.selectOption('#sort', 'price_asc');
+  await Promise.all([page.waitForURL(/sort=price_asc/), page.click('.filters button[type=submit]')]);
+  await Promise.all([page.waitForURL(/\/p\/coffee-blend-04$/), page.click('a[href="/p/coffee-blend-04"] >> nth=0')]);
   await hydrated(page);
   await page.click('button.add-to-cart');
   await page.click('button.add-to-cart');

@@ -223,3 +223,5 @@ country-eg = مصر
 country-jo = الأردن
 country-ma = المغرب
 country-gb = المملكة المتحدة
+admin-placed-from = تاريخ الطلب من
+admin-placed-to = إلى

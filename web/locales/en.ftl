@@ -211,3 +211,5 @@ country-eg = Egypt
 country-jo = Jordan
 country-ma = Morocco
 country-gb = United Kingdom
+admin-placed-from = Placed from
+admin-placed-to = to

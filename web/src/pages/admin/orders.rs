@@ -13,17 +13,55 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 /// Orders per page of the list.
 const PER_PAGE: u64 = 25;
 
-/// A page of every shopper's orders, filtered by status and customer email.
+/// What the orders list is filtered by (its query: `status`, `email`, `from`, `to`, days
+/// placed as `YYYY-MM-DD`, both included).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct OrderFilter {
+    /// One status.
+    pub status: Option<String>,
+    /// The customer's email (any case).
+    pub email: Option<String>,
+    /// The first day.
+    pub from: Option<String>,
+    /// The last day.
+    pub to: Option<String>,
+}
+
+impl OrderFilter {
+    /// The filter's part of a query string (`&status=…`), each value checked and encoded.
+    pub fn query(&self) -> String {
+        let is_day = |d: &&String| {
+            d.len() == 10 && d.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() })
+        };
+        let mut query = String::new();
+        if let Some(status) = self.status.as_ref().filter(|s| OrderStatus::parse(s).is_some()) {
+            query.push_str(&format!("&status={status}"));
+        }
+        if let Some(email) = self.email.as_ref().map(|e| e.trim()).filter(|e| !e.is_empty()) {
+            query.push_str(&format!("&email={}", encode(email)));
+        }
+        for (name, day) in [("from", &self.from), ("to", &self.to)] {
+            if let Some(day) = day.as_ref().filter(is_day) {
+                query.push_str(&format!("&{name}={day}"));
+            }
+        }
+        query
+    }
+}
+
+/// A page of every shopper's orders, filtered. (The filter's fields one by one: a form's
+/// encoding has no way to say "a struct with every field absent".)
 #[server(prefix = "/_srv/admin")]
-pub async fn admin_orders(status: Option<String>, email: Option<String>, page: u64) -> Result<OrderPage, AppError> {
+pub async fn admin_orders(
+    status: Option<String>,
+    email: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    page: u64,
+) -> Result<OrderPage, AppError> {
     let session = super::session().await?;
-    let mut path = format!("/api/orders?scope=all&per_page={PER_PAGE}&page={}", page.clamp(1, 10_000));
-    if let Some(status) = status.filter(|s| OrderStatus::parse(s).is_some()) {
-        path.push_str(&format!("&status={status}"));
-    }
-    if let Some(email) = email.filter(|e| !e.trim().is_empty()) {
-        path.push_str(&format!("&email={}", encode(email.trim())));
-    }
+    let filter = OrderFilter { status, email, from, to };
+    let path = format!("/api/orders?scope=all&per_page={PER_PAGE}&page={}{}", page.clamp(1, 10_000), filter.query());
     crate::server::api().get(&path, Some(&session.token)).await
 }
 
@@ -59,10 +97,16 @@ fn next_steps(status: OrderStatus) -> Vec<OrderStatus> {
 pub fn OrdersPage() -> impl IntoView {
     let lang = use_lang();
     let query = use_query_map();
-    let params = move || query.with(|q| (q.get("status"), q.get("email"), q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1u64)));
-    let data = Resource::new(params, |(status, email, page)| async move {
+    let params = move || {
+        query.with(|q| {
+            let filter = OrderFilter { status: q.get("status"), email: q.get("email"), from: q.get("from"), to: q.get("to") };
+            (filter, q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1u64))
+        })
+    };
+    let data = Resource::new(params, |(filter, page)| async move {
         let info = current_admin().await?;
-        Ok::<_, AppError>((info, admin_orders(status, email, page).await?))
+        let OrderFilter { status, email, from, to } = filter;
+        Ok::<_, AppError>((info, admin_orders(status, email, from, to, page).await?))
     });
     view! {
         <Suspense>
@@ -70,7 +114,8 @@ pub fn OrdersPage() -> impl IntoView {
                 match data.await {
                     Err(error) => view! { <ErrorPanel error /> }.into_any(),
                     Ok((info, orders)) => {
-                        let (status, email, _) = params();
+                        let (filter, _) = params();
+                        let status = filter.status.clone();
                         let pages = orders.total.div_ceil(PER_PAGE).max(1);
                         view! {
                             <AdminFrame info title=lang.t("admin-orders")>
@@ -84,7 +129,11 @@ pub fn OrdersPage() -> impl IntoView {
                                             }).collect_view()}
                                         </select>
                                         <label for="orders-email" class="visually-hidden">{lang.t("admin-customer-email")}</label>
-                                        <input id="orders-email" type="search" name="email" dir="ltr" value=email.clone().unwrap_or_default() placeholder=lang.t("admin-customer-email") />
+                                        <input id="orders-email" type="search" name="email" dir="ltr" value=filter.email.clone().unwrap_or_default() placeholder=lang.t("admin-customer-email") />
+                                        <label for="orders-from">{lang.t("admin-placed-from")}</label>
+                                        <input id="orders-from" type="date" name="from" value=filter.from.clone().unwrap_or_default() />
+                                        <label for="orders-to">{lang.t("admin-placed-to")}</label>
+                                        <input id="orders-to" type="date" name="to" value=filter.to.clone().unwrap_or_default() />
                                         <button type="submit">{lang.t("search-button")}</button>
                                     </form>
                                 </div>
@@ -109,12 +158,7 @@ pub fn OrdersPage() -> impl IntoView {
                                         }).collect_view()}
                                     </tbody>
                                 </table>
-                                <Pagination page=orders.page pages href=move |n| {
-                                    let mut query = vec![format!("page={n}")];
-                                    if let Some(s) = &status { query.push(format!("status={s}")); }
-                                    if let Some(e) = &email { query.push(format!("email={}", encode(e))); }
-                                    format!("{}?{}", lang.path("/admin/orders"), query.join("&"))
-                                } />
+                                <Pagination page=orders.page pages href=move |n| format!("{}?page={n}{}", lang.path("/admin/orders"), filter.query()) />
                             </AdminFrame>
                         }.into_any()
                     }
@@ -189,5 +233,22 @@ pub fn OrderPageView() -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_filter_passes_on_only_what_it_checked() {
+        let filter = OrderFilter {
+            status: Some("paid".into()),
+            email: Some(" Layla@Example.com ".into()),
+            from: Some("2026-12-01".into()),
+            to: Some("yesterday".into()),
+        };
+        assert_eq!(filter.query(), "&status=paid&email=Layla%40Example.com&from=2026-12-01");
+        assert_eq!(OrderFilter { status: Some("lost".into()), ..Default::default() }.query(), "");
     }
 }
