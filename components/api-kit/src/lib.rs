@@ -106,6 +106,13 @@ pub async fn read_json_object(request: &mut Request<Body>) -> Result<serde_json:
     if bytes.len() > MAX_JSON_BODY {
         return Err(Problem::too_large(MAX_JSON_BODY));
     }
+    parse_json_object(bytes)
+}
+
+/// Parses a JSON request body that must be one object (at most [`MAX_JSON_BODY`] bytes, which
+/// the caller has checked); 400 for malformed JSON (nesting deeper than serde_json's 128
+/// levels included), 422 for another kind of value.
+pub fn parse_json_object(bytes: &[u8]) -> Result<serde_json::Map<String, Value>, Problem> {
     match serde_json::from_slice::<Value>(bytes) {
         Ok(Value::Object(object)) => Ok(object),
         Ok(_) => Err(Problem::new(422, "validation", "Some fields are invalid")

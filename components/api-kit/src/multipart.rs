@@ -54,12 +54,20 @@ pub async fn read_form(request: &mut Request<Body>, limits: &FormLimits) -> Resu
     if !is_multipart(request) {
         return Err(Problem::unsupported_media_type("multipart/form-data"));
     }
-    let boundary = multer::parse_boundary(content_type(request)).map_err(|_| malformed("the Content-Type has no usable boundary"))?;
+    let content_type = content_type(request).to_owned();
     let body = request
         .body_mut()
         .bytes_contents()
         .await
         .map_err(|e| Problem::new(400, "unreadable-body", "The request body could not be read").with_detail(e.to_string()))?;
+    parse_form(&content_type, body, limits).await
+}
+
+/// Parses a whole `multipart/form-data` body read into memory, given the request's
+/// `Content-Type` (which carries the boundary). The future never waits: the body is all
+/// there, so it is ready at its first poll (the fuzz target relies on that).
+pub async fn parse_form(content_type: &str, body: Bytes, limits: &FormLimits) -> Result<Vec<Part>, Problem> {
+    let boundary = multer::parse_boundary(content_type).map_err(|_| malformed("the Content-Type has no usable boundary"))?;
     let constraints = multer::Constraints::new()
         .allowed_fields(limits.fields.to_vec())
         .size_limit(multer::SizeLimit::new().per_field(limits.max_part_bytes));
@@ -110,5 +118,39 @@ fn refusal(error: multer::Error, limits: &FormLimits, index: usize) -> Problem {
             .with_detail(format!("Each part may be at most {limit} bytes."))
             .with_field(format!("{}[{index}]", field_name.unwrap_or_default()), format!("is over {limit} bytes")),
         other => malformed(&other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures_util::FutureExt;
+
+    const LIMITS: FormLimits = FormLimits { fields: &["images"], max_parts: 2, max_part_bytes: 8 };
+
+    fn parse(content_type: &str, body: &str) -> Result<Vec<Part>, Problem> {
+        parse_form(content_type, Bytes::copy_from_slice(body.as_bytes()), &LIMITS).now_or_never().expect("ready at once")
+    }
+
+    fn part(name: &str, bytes: &str) -> String {
+        format!("--b\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"x.jpg\"\r\n\r\n{bytes}\r\n")
+    }
+
+    #[test]
+    fn a_form_is_read_within_its_limits_or_refused_naming_why() {
+        let form = "multipart/form-data; boundary=b";
+        let parts = parse(form, &format!("{}{}--b--\r\n", part("images", "abc"), part("images", "12345678"))).unwrap();
+        assert_eq!(
+            parts.iter().map(|p| (p.name.as_str(), p.bytes.as_ref())).collect::<Vec<_>>(),
+            [("images", &b"abc"[..]), ("images", &b"12345678"[..])]
+        );
+        assert_eq!(parts[0].file_name.as_deref(), Some("x.jpg"));
+        let status = |body: String| parse(form, &body).map(|_| ()).unwrap_err().status;
+        assert_eq!(status(format!("{}--b--\r\n", part("images", "123456789"))), 413, "a part over the limit");
+        assert_eq!(status(format!("{}--b--\r\n", part("name", "x"))), 422, "an unknown field");
+        assert_eq!(status(format!("{0}{0}{0}--b--\r\n", part("images", "x"))), 422, "too many parts");
+        assert_eq!(status("--b--\r\n".into()), 422, "no parts");
+        assert_eq!(status(part("images", "never closed")), 400, "a truncated body");
+        assert_eq!(parse("multipart/form-data", "").unwrap_err().status, 400, "no boundary");
     }
 }

@@ -95,6 +95,7 @@ impl QueryParams {
 }
 
 /// The parameters a request was answered with, to build links to other pages.
+#[derive(Debug)]
 pub struct KeptQuery(Vec<(String, String)>);
 
 /// Which page of a list to show.

@@ -39,7 +39,7 @@ impl<B: Serialize> Stored<B> {
 impl<B: DeserializeOwned> Stored<B> {
     /// Reads a document's JSON text; one whose body is not a `B` is an internal error (the
     /// component wrote it, so it is).
-    fn parse(json: &str) -> Result<Self, Problem> {
+    pub fn parse(json: &str) -> Result<Self, Problem> {
         let mut body = match serde_json::from_str::<Value>(json) {
             Ok(Value::Object(body)) => body,
             _ => return Err(Problem::internal()),
