@@ -24,6 +24,9 @@ pub struct Checkout {
     pub wasm_target: PathBuf,
     /// The storefront client's target directory, private to this checkout.
     pub web_target: PathBuf,
+    /// The fuzz targets' target directory (nightly, sanitizers), with their corpora and
+    /// findings, private to this checkout.
+    pub fuzz_target: PathBuf,
 }
 
 impl Checkout {
@@ -39,12 +42,25 @@ impl Checkout {
     pub fn with_target_dir(root: PathBuf, target_dir: Option<PathBuf>) -> Self {
         match target_dir {
             None => {
-                Self { target: root.join("target"), wasm_target: root.join("components/target"), web_target: root.join("target"), root }
+                let target = root.join("target");
+                Self {
+                    wasm_target: root.join("components/target"),
+                    web_target: target.clone(),
+                    fuzz_target: target.join("fuzz"),
+                    target,
+                    root,
+                }
             }
             Some(dir) => {
                 let dir = if dir.is_absolute() { dir } else { root.join(dir) };
                 let private = dir.join("checkouts").join(checkout_key(&root));
-                Self { target: dir, wasm_target: private.join("components"), web_target: private.join("web"), root }
+                Self {
+                    target: dir,
+                    wasm_target: private.join("components"),
+                    web_target: private.join("web"),
+                    fuzz_target: private.join("fuzz"),
+                    root,
+                }
             }
         }
     }

@@ -11,10 +11,13 @@
 //!   the demo catalogue. It prints the address to open.
 //! - `test`: `build` (plus test fixtures), then every test of both workspaces.
 //! - `components`: only the components (what a developer runs to hot-swap a change).
+//! - `fuzz [--seconds N] [target…]`: the fuzz targets under `fuzz/`, N seconds each (600 by
+//!   default), with a table of executions and coverage.
 
 mod api_fuzz;
 mod build;
 mod checkout;
+mod fuzz;
 mod mongodb;
 mod run;
 mod spin;
@@ -31,14 +34,15 @@ use test::{check_format, check_lints, test};
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let command = args.first().map(String::as_str);
-    if !matches!(command, Some("build" | "components" | "run" | "test")) {
-        bail!("usage: cargo xtask <build [--fixtures] | components | run | test>");
+    if !matches!(command, Some("build" | "components" | "fuzz" | "run" | "test")) {
+        bail!("usage: cargo xtask <build [--fixtures] | components | fuzz [--seconds N] [target…] | run | test>");
     }
     let checkout = Checkout::find()?;
     checkout.announce(command.unwrap_or_default());
     match command {
         Some("build") => build(&checkout, args.iter().any(|a| a == "--fixtures")),
         Some("components") => build_components(&checkout, false),
+        Some("fuzz") => fuzz::command(&checkout, &args[1..]),
         Some("run") => {
             build(&checkout, false)?;
             run(&checkout)

@@ -5,16 +5,16 @@ use crate::checkout::Checkout;
 use crate::tools::{
     CARGO_DENY_VERSION, cargo, ensure_chromium, ensure_component, ensure_nginx, ensure_smtp_server, ensure_tool, run_checked,
 };
-use crate::{api_fuzz, mongodb};
+use crate::{api_fuzz, fuzz, mongodb};
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// `cargo fmt --check` over both workspaces (the layout `rustfmt.toml` chooses), first: it
-/// takes seconds and saves a long run that would end red.
+/// `cargo fmt --check` over the three workspaces (the layout `rustfmt.toml` chooses), first:
+/// it takes seconds and saves a long run that would end red.
 pub(crate) fn check_format(root: &Path) -> Result<()> {
     ensure_component("rustfmt")?;
-    for dir in [root.to_owned(), root.join("components")] {
+    for dir in [root.to_owned(), root.join("components"), root.join("fuzz")] {
         let status = cargo().current_dir(&dir).args(["fmt", "--all", "--check"]).status().context("running cargo fmt")?;
         if !status.success() {
             bail!("the code in {} is not formatted: run `cargo fmt --all` there, then run this again", dir.display());
@@ -40,11 +40,11 @@ pub(crate) fn check_lints(checkout: &Checkout) -> Result<()> {
     Ok(())
 }
 
-/// Licences, bans and sources of both workspaces (advisories need a network we lack).
+/// Licences, bans and sources of the three workspaces (the fuzz targets' included) (advisories need a network we lack).
 fn check_dependencies(root: &Path) -> Result<()> {
     ensure_tool("cargo-deny", "cargo-deny", CARGO_DENY_VERSION)?;
     let config = root.join("deny.toml");
-    for dir in [root.to_owned(), root.join("components")] {
+    for dir in [root.to_owned(), root.join("components"), root.join("fuzz")] {
         let mut command = cargo();
         command.current_dir(&dir).arg("deny").arg("--log-level").arg("error").arg("--config").arg(&config);
         command.args(["check", "licenses", "bans", "sources"]);
@@ -80,12 +80,14 @@ pub(crate) fn test(checkout: &Checkout) -> Result<()> {
     ]))?;
     let embedded = started.elapsed();
     let api_fuzz = api_fuzz::run(checkout)?;
+    let fuzz = fuzz::smoke(checkout)?;
     let mongodb = mongodb::run(checkout)?;
     eprintln!(
-        "xtask: test times: {:.0} s on the embedded store (Spin included: {}), {}, {}",
+        "xtask: test times: {:.0} s on the embedded store (Spin included: {}), {}, {}, {}",
         embedded.as_secs_f64(),
         if spin.is_some() { "yes" } else { "no" },
         api_fuzz,
+        fuzz,
         mongodb
     );
     Ok(())

@@ -72,6 +72,8 @@ pub(crate) fn npm_ci(dir: &Path, what: &str) -> Result<()> {
 
 /// The cargo-deny release the dependency policy is checked with.
 pub(crate) const CARGO_DENY_VERSION: &str = "0.20.2";
+/// cargo-fuzz, for the fuzz targets under `fuzz/`.
+pub(crate) const CARGO_FUZZ_VERSION: &str = "0.13.2";
 
 /// Installs a cargo tool at an exact version unless that version is on PATH already.
 pub(crate) fn ensure_tool(binary: &str, package: &str, version: &str) -> Result<()> {

@@ -22,13 +22,13 @@ const MAX_LISTED: u32 = 1000;
 
 /// A category as the API shows it.
 #[derive(Serialize)]
-struct CategoryView {
+pub(crate) struct CategoryView {
     id: String,
     slug: String,
     name: Value,
     sort_order: i64,
     /// Published products in the category.
-    product_count: u64,
+    pub(crate) product_count: u64,
     version: u64,
     created_at: Value,
     updated_at: Value,
@@ -60,16 +60,16 @@ impl From<Stored> for CategoryView {
 }
 
 /// The fields a client may write.
-struct CategoryInput {
-    slug: Option<Slug>,
-    name: LocalizedText,
-    sort_order: Option<i64>,
-    version: Option<u64>,
+pub(crate) struct CategoryInput {
+    pub(crate) slug: Option<Slug>,
+    pub(crate) name: LocalizedText,
+    pub(crate) sort_order: Option<i64>,
+    pub(crate) version: Option<u64>,
 }
 
 impl CategoryInput {
     /// Parses a request body, listing every invalid or unknown field.
-    fn parse(mut body: Map<String, Value>, allow_version: bool) -> Result<Self, Problem> {
+    pub(crate) fn parse(mut body: Map<String, Value>, allow_version: bool) -> Result<Self, Problem> {
         let mut errors = FieldErrors::new();
         let name = LocalizedText::parse(body.get("name"), "name", MAX_NAME_CHARS, &mut errors);
         let slug = match body.remove("slug") {
@@ -131,7 +131,7 @@ pub fn list(request: &Request<Body>) -> Result<ApiResponse, Problem> {
 /// [`CategoryView`], in key order, each copied from the stored text (which the store wrote
 /// with serde_json, so as serialising them again would), with its count of published
 /// products. No tree of maps is built per category.
-fn write_listed(stored: &str, counts: &std::collections::HashMap<String, u64>, out: &mut String) -> Result<(), Problem> {
+pub(crate) fn write_listed(stored: &str, counts: &std::collections::HashMap<String, u64>, out: &mut String) -> Result<(), Problem> {
     use api_kit::raw_json;
     let (mut id, mut version, mut slug, mut name, mut sort_order, mut created_at, mut updated_at) =
         (None, None, None, None, None, None, None);

@@ -5,9 +5,15 @@
 //! through the host's `shop:platform/documents` import, and checks admins through
 //! `shop:platform/auth`.
 
+// A fuzz build exports no handler, so most of the crate is unused there.
+#![cfg_attr(fuzzing, allow(dead_code))]
+
 mod access;
 mod caching;
 mod categories;
+/// Entry points for the fuzz targets under `fuzz/`: only under `cargo fuzz` (`--cfg fuzzing`).
+#[cfg(fuzzing)]
+pub mod fuzzing;
 mod images;
 mod products;
 mod stored;
@@ -44,8 +50,12 @@ impl exports::shop::platform::housekeeping::Guest for Upkeep {
     }
 }
 
+// A native fuzz build (`--cfg fuzzing`) links this crate's cdylib too, and no native linker
+// takes the component model's export names (`shop:platform/…#…`): it exports nothing.
+#[cfg(not(fuzzing))]
 export!(Upkeep);
 
+#[cfg(not(fuzzing))]
 guest_http::export_http_handler!(serve);
 
 /// Answers one request (a problem answer when the operation fails).

@@ -2,8 +2,8 @@
 //! admin's writes (create, replace, merge-patch, delete, publish, unpublish, stock).
 
 mod images;
-mod input;
-mod listing;
+pub(crate) mod input;
+pub(crate) mod listing;
 pub mod view;
 
 pub use images::{add as add_images, create_with_images, remove as remove_image, reorder as reorder_images};
@@ -57,7 +57,7 @@ fn resolve_category(input: &ProductInput) -> Result<Option<String>, Problem> {
 
 /// Writes an input's fields into a document (keeping what the input does not cover: its
 /// images and when it was created and first published).
-fn apply(doc: &mut StoredProduct, input: ProductInput, slug: String, category: Option<String>, now: &str) {
+pub(crate) fn apply(doc: &mut StoredProduct, input: ProductInput, slug: String, category: Option<String>, now: &str) {
     if input.status == ProductStatus::Published && doc.status != ProductStatus::Published {
         doc.published_at = Some(now.to_owned());
     }
@@ -124,7 +124,7 @@ pub(crate) fn new_document(body: Map<String, Value>) -> Result<StoredProduct, Pr
 }
 
 /// Merges a JSON merge patch (RFC 7396) into `target`.
-fn merge_patch(target: &mut Map<String, Value>, patch: Map<String, Value>) {
+pub(crate) fn merge_patch(target: &mut Map<String, Value>, patch: Map<String, Value>) {
     for (key, value) in patch {
         match value {
             Value::Null => {
