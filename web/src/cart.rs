@@ -49,11 +49,16 @@ impl Line {
     }
 }
 
+/// The cart of the shopper whose access token this is, from the API.
+#[cfg(feature = "ssr")]
+pub async fn read_cart(token: &str) -> Result<ServerCart, AppError> {
+    crate::server::api().get("/api/cart", Some(token)).await
+}
+
 /// The signed-in shopper's cart.
 #[server(prefix = "/_srv/shop")]
 pub async fn my_cart() -> Result<ServerCart, AppError> {
-    let session = crate::pages::account::shopper().await?;
-    crate::server::api().get("/api/cart", Some(&session.token)).await
+    read_cart(&crate::pages::account::shopper().await?.token).await
 }
 
 /// Adds a guest's lines (`[{"product", "quantity"}]`, as JSON) to the signed-in cart.
@@ -81,7 +86,7 @@ pub async fn change_cart(product: String, quantity: i64, mode: String) -> Result
     // The cart is replaced whole at the version read: a change made meanwhile (another tab)
     // is a 409, and the change is made again on the newer cart.
     for _ in 0..3 {
-        let cart: ServerCart = api.get("/api/cart", Some(&session.token)).await?;
+        let cart = read_cart(&session.token).await?;
         let items = changed_items(&cart, &product, quantity, &mode)?;
         let body = serde_json::json!({ "items": items });
         let mut call = crate::server::api::Call { token: Some(&session.token), json: Some(&body), ..Default::default() };

@@ -14,7 +14,7 @@ use leptos::prelude::*;
 #[server(prefix = "/_srv/shop")]
 pub async fn cart_page_data() -> Result<Option<ServerCart>, AppError> {
     match crate::pages::account::shopper().await {
-        Ok(session) => crate::server::api().get("/api/cart", Some(&session.token)).await.map(Some),
+        Ok(session) => crate::cart::read_cart(&session.token).await.map(Some),
         Err(AppError::Unauthorized) => Ok(None),
         Err(other) => Err(other),
     }

@@ -18,7 +18,7 @@ pub const COUNTRIES: [&str; 10] = ["SA", "AE", "KW", "QA", "BH", "OM", "EG", "JO
 #[server(prefix = "/_srv/shop")]
 pub async fn checkout_data() -> Result<(ShopperInfo, ServerCart, String), AppError> {
     let session = crate::pages::account::shopper().await?;
-    let cart: ServerCart = crate::server::api().get("/api/cart", Some(&session.token)).await?;
+    let cart = crate::cart::read_cart(&session.token).await?;
     let key = crate::server::session::random_token();
     Ok((ShopperInfo { email: session.email, csrf: session.csrf }, cart, key))
 }

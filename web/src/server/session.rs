@@ -103,6 +103,35 @@ pub async fn end_session(headers: &HeaderMap) -> [HeaderValue; 3] {
     cleared_cookies()
 }
 
+/// The session the guard found for this request (any role), or `Unauthorized`: what pages
+/// and server functions behind the guard start from.
+pub async fn current() -> Result<Session, AppError> {
+    let axum::Extension(session) = leptos_axum::extract::<axum::Extension<Session>>().await.map_err(|_| AppError::Unauthorized)?;
+    Ok(session)
+}
+
+/// The session, after checking a form's CSRF token against it.
+pub async fn checked(csrf: &str) -> Result<Session, AppError> {
+    let session = current().await?;
+    if !constant_time_eq(session.csrf.as_bytes(), csrf.as_bytes()) {
+        return Err(AppError::BadRequest("The form has expired; reload the page and try again.".into()));
+    }
+    Ok(session)
+}
+
+/// Ends the session of a sign-out form (its CSRF token checked): the refresh token is
+/// revoked at the API, the cookies are cleared, and the browser goes to `to`.
+pub async fn end_session_and_go(csrf: &str, to: &str) -> Result<(), AppError> {
+    let _ = checked(csrf).await?;
+    let headers: HeaderMap = leptos_axum::extract().await.map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let response = leptos::prelude::expect_context::<leptos_axum::ResponseOptions>();
+    for cookie in end_session(&headers).await {
+        response.append_header(header::SET_COOKIE, cookie);
+    }
+    leptos_axum::redirect(to);
+    Ok(())
+}
+
 /// Whether `next` is a path of this site that a sign-in may send a browser on to (never
 /// `//elsewhere`, a full address or a backslash trick: no open redirect).
 pub fn is_local_path(next: &str) -> bool {

@@ -21,17 +21,10 @@ pub struct ShopperInfo {
     pub csrf: String,
 }
 
-/// The session the guard found for this request (any role), or `Unauthorized`.
+/// The session the guard found for this request (any role), and the same after checking a
+/// form's CSRF token.
 #[cfg(feature = "ssr")]
-pub async fn shopper() -> Result<crate::server::session::Session, AppError> {
-    crate::pages::admin::session().await
-}
-
-/// The session, after checking a form's CSRF token against it.
-#[cfg(feature = "ssr")]
-pub async fn checked(csrf: &str) -> Result<crate::server::session::Session, AppError> {
-    crate::pages::admin::checked(csrf).await
-}
+pub use crate::server::session::{checked, current as shopper};
 
 /// Sends the browser to sign in, then back to the page it came from (a form posted without
 /// JavaScript by a guest).
@@ -58,7 +51,7 @@ pub async fn current_shopper() -> Result<ShopperInfo, AppError> {
 /// Signs out, to the shop's home page.
 #[server(prefix = "/_srv/shop")]
 pub async fn shopper_sign_out(csrf: String, lang: String) -> Result<(), AppError> {
-    crate::pages::admin::end_session_and_go(&csrf, &crate::i18n::Lang::from_code(&lang).unwrap_or_default().path("/")).await
+    crate::server::session::end_session_and_go(&csrf, &crate::i18n::Lang::from_code(&lang).unwrap_or_default().path("/")).await
 }
 
 /// The frame of the account's pages: who is signed in, the account's links, sign-out.

@@ -28,23 +28,9 @@ pub struct AdminInfo {
     pub csrf: String,
 }
 
-/// The session the guard found (server side).
+/// The session the guard found, and the same after checking a form's CSRF token.
 #[cfg(feature = "ssr")]
-pub(crate) async fn session() -> Result<crate::server::session::Session, AppError> {
-    let axum::Extension(session) =
-        leptos_axum::extract::<axum::Extension<crate::server::session::Session>>().await.map_err(|_| AppError::Unauthorized)?;
-    Ok(session)
-}
-
-/// The session, after checking a form's CSRF token against it.
-#[cfg(feature = "ssr")]
-pub(crate) async fn checked(csrf: &str) -> Result<crate::server::session::Session, AppError> {
-    let session = session().await?;
-    if !crate::server::session::constant_time_eq(session.csrf.as_bytes(), csrf.as_bytes()) {
-        return Err(AppError::BadRequest("The form has expired; reload the page and try again.".into()));
-    }
-    Ok(session)
-}
+pub(crate) use crate::server::session::{checked, current as session};
 
 /// Who is signed in, and the CSRF token for this page's forms.
 #[server(prefix = "/_srv/admin")]
@@ -53,24 +39,10 @@ pub async fn current_admin() -> Result<AdminInfo, AppError> {
     Ok(AdminInfo { email: session.email, csrf: session.csrf })
 }
 
-/// Ends the session of a sign-out form (its CSRF token checked): the refresh token is
-/// revoked at the API, the cookies are cleared, and the browser goes to `to`.
-#[cfg(feature = "ssr")]
-pub(crate) async fn end_session_and_go(csrf: &str, to: &str) -> Result<(), AppError> {
-    let _ = checked(csrf).await?;
-    let headers: http::HeaderMap = leptos_axum::extract().await.map_err(|e| AppError::BadRequest(e.to_string()))?;
-    let response = expect_context::<leptos_axum::ResponseOptions>();
-    for cookie in crate::server::session::end_session(&headers).await {
-        response.append_header(http::header::SET_COOKIE, cookie);
-    }
-    leptos_axum::redirect(to);
-    Ok(())
-}
-
 /// Signs out, to the dashboard's sign-in page.
 #[server(prefix = "/_srv/admin")]
 pub async fn sign_out(csrf: String, lang: String) -> Result<(), AppError> {
-    end_session_and_go(&csrf, &crate::i18n::Lang::from_code(&lang).unwrap_or_default().path("/admin/login")).await
+    crate::server::session::end_session_and_go(&csrf, &crate::i18n::Lang::from_code(&lang).unwrap_or_default().path("/admin/login")).await
 }
 
 /// The frame of every admin page: navigation, who is signed in, sign-out.
