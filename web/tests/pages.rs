@@ -407,9 +407,27 @@ async fn pages_are_kept_until_the_catalogue_changes() {
     }
     eprintln!("the changed price showed after {:?}", changed.elapsed());
 
-    // An admin's session is never answered from the cache, and pages that are not pages are not kept.
-    let signed_in = shop.client.get(format!("{}/c/dates", shop.web)).header("cookie", "shop_session=anything").send().await.unwrap();
-    assert_eq!(cache(&signed_in), None);
+    // A signed-in shopper or admin shares the guests' kept pages (rendered without a session:
+    // nothing personal on them), on `/` too, whose answer depends on a cookie: only the
+    // chosen language counts. A token in `Authorization` is never answered from memory, and what is
+    // not a page is not kept.
+    let session = "shop_session=anything; shop_refresh=else; shop_csrf=0123";
+    let as_signed_in =
+        |path: &str, cookies: &str| shop.client.get(format!("{}{path}", shop.web)).header("cookie", cookies.to_owned()).send();
+    let signed_in = as_signed_in("/c/dates", session).await.unwrap();
+    assert_eq!(cache(&signed_in).as_deref(), Some("hit"), "a session shares the guests' page");
+    assert!(signed_in.text().await.unwrap().contains("77.77"));
+    assert_eq!(cache(&shop.get("/").await).as_deref(), Some("miss"));
+    assert_eq!(cache(&as_signed_in("/", session).await.unwrap()).as_deref(), Some("hit"), "no copy per session");
+    assert_eq!(cache(&as_signed_in("/", "shop_lang=en; shop_session=other").await.unwrap()).as_deref(), Some("hit"));
+    let arabic = as_signed_in("/", &format!("{session}; shop_lang=ar")).await.unwrap();
+    assert_eq!(
+        (arabic.status().as_u16(), arabic.headers()["location"].to_str().unwrap()),
+        (302, "/ar"),
+        "the chosen language still decides"
+    );
+    let bearer = shop.client.get(format!("{}/c/dates", shop.web)).bearer_auth("anything").send().await.unwrap();
+    assert_eq!(cache(&bearer), None);
     assert_eq!(cache(&shop.get("/healthz").await), None);
     let metrics = shop.get("/metrics").await.text().await.unwrap();
     assert!(metrics.contains("shop_web_response_cache_hits_total"), "{metrics}");

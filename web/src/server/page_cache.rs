@@ -13,7 +13,13 @@
 //!   another host's writes allows).
 //!
 //! Never kept: the dashboard, the account, checkout and the cart, server functions,
-//! requests that carry session cookies, answers that set a cookie or are not `200`.
+//! requests with `Authorization`, answers that set a cookie or are not `200`.
+//!
+//! A signed-in shopper (or admin) shares the guests' pages: the catalogue's pages are
+//! rendered without the session (the session guard only runs on the personal paths above),
+//! so the one cookie a page depends on is the chosen language. The cache sees a request's
+//! cookies reduced to that one ([`as_pages_see_it`]), so a session neither misses the kept
+//! page nor, through `Vary: Cookie`, keeps a copy of its own.
 
 use crate::i18n::Lang;
 use axum::body::Body;
@@ -21,7 +27,7 @@ use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::Response;
 use bytes::Bytes;
-use http::{HeaderValue, Method, header};
+use http::{HeaderMap, HeaderValue, Method, header};
 use response_cache::{CacheMetrics, ResponseCache, Trace, Versions};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -66,7 +72,17 @@ fn is_cacheable(request: &Request) -> bool {
         && !not_a_page.iter().any(|prefix| path.starts_with(prefix))
         && !personal.iter().any(|prefix| Lang::strip(path).starts_with(prefix))
         && !request.headers().contains_key(header::AUTHORIZATION)
-        && [super::session::ACCESS, super::session::REFRESH].iter().all(|name| super::session::cookie(request.headers(), name).is_none())
+}
+
+/// A request's headers as a page depends on them: of its cookies only the chosen language.
+fn as_pages_see_it(headers: &HeaderMap) -> HeaderMap {
+    use super::session::{LANG, cookie};
+    let mut seen = headers.clone();
+    seen.remove(header::COOKIE);
+    if let Some(value) = cookie(headers, LANG).and_then(|lang| HeaderValue::from_str(&format!("{LANG}={lang}")).ok()) {
+        seen.insert(header::COOKIE, value);
+    }
+    seen
 }
 
 /// The middleware: a kept page when there is one, else the rendered page (kept when it may be).
@@ -83,7 +99,8 @@ pub async fn serve(request: Request, next: Next) -> Response {
         return response;
     }
     let path_and_query = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/").to_owned();
-    if let Some(hit) = pages.cache.lookup("pages", &pages.build, &path_and_query, request.method(), request.headers()) {
+    let request_headers = as_pages_see_it(request.headers());
+    if let Some(hit) = pages.cache.lookup("pages", &pages.build, &path_and_query, request.method(), &request_headers) {
         let mut response = Response::new(Body::from(hit.body));
         *response.status_mut() = hit.status;
         *response.headers_mut() = hit.headers;
@@ -93,7 +110,6 @@ pub async fn serve(request: Request, next: Next) -> Response {
     pages.cache.missed();
     let since = pages.cache.versions.now();
     let is_get = request.method() == Method::GET;
-    let request_headers = request.headers().clone();
     let response = next.run(request).await;
     let mut response = if is_get && response.status() == http::StatusCode::OK && !response.headers().contains_key(header::SET_COOKIE) {
         keep(pages, &path_and_query, &request_headers, response, since).await
@@ -155,5 +171,22 @@ async fn follow(api_url: String, versions: Arc<Versions>) {
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_sees_only_the_chosen_language_among_the_cookies() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ACCEPT_LANGUAGE, HeaderValue::from_static("ar"));
+        headers.insert(header::COOKIE, HeaderValue::from_static("shop_session=a.b.c; shop_lang=ar; shop_refresh=r"));
+        let seen = as_pages_see_it(&headers);
+        assert_eq!(seen.get(header::COOKIE).unwrap(), "shop_lang=ar");
+        assert_eq!(seen.get(header::ACCEPT_LANGUAGE).unwrap(), "ar");
+        headers.insert(header::COOKIE, HeaderValue::from_static("shop_session=a.b.c"));
+        assert!(as_pages_see_it(&headers).get(header::COOKIE).is_none());
     }
 }
