@@ -33,7 +33,8 @@ pub struct Settings {
     /// Linear memory a `media` instance may use (`SHOP_MEDIA_MEMORY_LIMIT_MB`, default 256):
     /// decoding a 40-megapixel photo needs more than a request handler.
     pub media_memory_limit_bytes: usize,
-    /// Time one request may run inside components (`SHOP_CPU_DEADLINE_MS`, default 5000).
+    /// Time one request may run inside components, its own running time; three times it in
+    /// all, waits included (`SHOP_CPU_DEADLINE_MS`, default 5000).
     pub cpu_deadline: Duration,
     /// Where order e-mails go (`SMTP_URL`, e.g. `smtp://mail.example:587`,
     /// `smtps://user:password@mail.example:465`); without it, into `<data dir>/outbox`.

@@ -102,7 +102,7 @@ impl HostState {
         let started = std::time::Instant::now();
         let result = call_export(&self.runtime, callee, export, params).await;
         // The callee ran under its own deadline; the caller's budget is for its own work.
-        self.deadline += started.elapsed();
+        self.exclude(started.elapsed());
         result
     }
 }
@@ -172,7 +172,7 @@ impl HostState {
         let outcome = tokio::time::timeout(timeout, call).await;
         // The caller's budget is for its own work, also when the provider was cut off.
         if outcome.is_err() {
-            self.deadline += started.elapsed();
+            self.exclude(started.elapsed());
         }
         let metrics = &self.runtime.metrics;
         match outcome {

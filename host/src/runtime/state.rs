@@ -14,15 +14,26 @@ use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks};
 /// The component that decodes images, which gets its own memory limit.
 const MEDIA: &str = "media";
 
+/// How much longer than its deadline a request may last in all, waits for a thread included.
+pub const WALL_LIMIT_FACTOR: u32 = 3;
+
 /// What a store holds for one component instance.
 pub struct HostState {
     /// The component's manifest id.
     pub component: Arc<str>,
     /// Shared capability providers and the other components.
     pub runtime: Arc<Runtime>,
-    /// When the call must be over (moved later by the time spent in calls to other
-    /// components, which have deadlines of their own).
+    /// When the call must be over: `SHOP_CPU_DEADLINE_MS` of the instance's own time, so it
+    /// moves later by the time spent in calls to other components (which have deadlines of
+    /// their own) and by the time the instance waited for a thread after yielding one (other
+    /// requests' time, however busy the host is).
     pub deadline: Instant,
+    /// When the call must be over whatever the reason: [`WALL_LIMIT_FACTOR`] times the
+    /// deadline, moved only by calls to other components. A host too busy to give a request
+    /// its time still ends it.
+    pub wall_limit: Instant,
+    /// When this instance last yielded its thread (see `new_store`), until it runs again.
+    pub(crate) yielded_at: Option<Instant>,
     pub(crate) limits: Limits,
     /// Epoch ticks seen since this instance last yielded to the executor (see `new_store`).
     pub(crate) ticks_since_yield: u32,
@@ -41,12 +52,16 @@ impl HostState {
     pub fn new(runtime: Arc<Runtime>, component: Arc<str>) -> Self {
         let memory = if &*component == MEDIA { runtime.settings.media_memory_limit_bytes } else { runtime.settings.memory_limit_bytes };
         let limits = Limits { store: StoreLimitsBuilder::new().memory_size(memory).trap_on_grow_failure(true).build(), grows: 0 };
-        let deadline = Instant::now() + runtime.settings.cpu_deadline;
+        let now = Instant::now();
+        let deadline = now + runtime.settings.cpu_deadline;
+        let wall_limit = now + runtime.settings.cpu_deadline * WALL_LIMIT_FACTOR;
         let wasi = WasiCtx::builder().inherit_stderr().build();
         Self {
             component,
             runtime,
             deadline,
+            wall_limit,
+            yielded_at: None,
             limits,
             ticks_since_yield: 0,
             trace: None,
@@ -55,6 +70,13 @@ impl HostState {
             hooks: DenyOutbound,
             table: ResourceTable::new(),
         }
+    }
+
+    /// Moves the deadline and the wall limit later by `elapsed`: time spent in a call to
+    /// another component, which ran under its own deadline.
+    pub(crate) fn exclude(&mut self, elapsed: std::time::Duration) {
+        self.deadline += elapsed;
+        self.wall_limit += elapsed;
     }
 
     /// Notes a read of `collection` for the response cache.

@@ -21,6 +21,15 @@ async fn handle(request: Request<Body>) -> Answer {
             }
         }
         "/fixture/trap" => panic!("the trap fixture traps on purpose"),
+        // Honest work of a known size: `?n=` rounds of arithmetic, then 200.
+        "/fixture/work" => {
+            let rounds: u64 = request.uri().query().and_then(|q| q.strip_prefix("n=")).and_then(|n| n.parse().ok()).unwrap_or(1);
+            let mut n: u64 = 0;
+            for _ in 0..rounds {
+                n = std::hint::black_box(n.wrapping_mul(31).wrapping_add(7));
+            }
+            Answer { status: 200, headers: Vec::new(), body: n.to_string().into_bytes() }
+        }
         "/fixture/hog" => {
             let mut hoard: Vec<Vec<u8>> = Vec::new();
             loop {
