@@ -394,7 +394,8 @@ def hot_swap():
 
 
 def fill_uploads():
-    subprocess.run(["fallocate", "-l", CONFIG["fill_size"], CONFIG["filler"]], check=False)
+    # All or nothing: with uploads already there it fails, and the loop below fills the rest.
+    subprocess.run(["fallocate", "-l", CONFIG["fill_size"], CONFIG["filler"]], check=False, stderr=subprocess.DEVNULL)
     # Whatever fallocate left, the rest is filled byte by byte until the disk says no.
     subprocess.run(f"cat /dev/zero >> {CONFIG['filler']} 2>/dev/null", shell=True, check=False)
 
